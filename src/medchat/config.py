@@ -1,0 +1,139 @@
+"""User settings: ``medchat.toml`` plus ``MEDCHAT_*`` environment variables.
+
+Looked up in this order (first found wins): the file named by ``MEDCHAT_CONFIG``, ``./medchat.toml``,
+``$XDG_CONFIG_HOME/medchat/medchat.toml`` (``~/.config/...``). Environment variables override the file,
+nested keys with ``__`` (``MEDCHAT_RETRY__MAX_ATTEMPTS=5``).
+
+Example::
+
+    default_model = "fast"
+
+    [models.fast]                      # an alias: `-m fast`
+    model = "openai/gpt-4o-mini"
+    params = { temperature = 0.2 }
+
+    [models.my-vllm]
+    model = "openai/meta-llama/Llama-3.1-8B-Instruct"
+    base_url = "http://gpu-box:8000/v1"
+    api_key_env = "VLLM_KEY"
+
+    [pricing."openai/gpt-4o-mini"]     # USD per 1M tokens, overrides the built-in table
+    input = 0.15
+    output = 0.60
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from medchat.errors import ConfigError
+from medchat.types import GenerationParams
+
+DEFAULT_MODEL = "builtin/smollm2"
+
+
+class ModelAlias(BaseModel):
+    """A named model: the real model string, provider options, and default sampling params."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str
+    params: GenerationParams = Field(default_factory=GenerationParams)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Provider options: every key that is not ``model`` or ``params`` (base_url, n_ctx, ...)."""
+        return dict(self.model_extra or {})
+
+
+class Price(BaseModel):
+    """USD per one million tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+class RetrySettings(BaseModel):
+    max_attempts: int = Field(default=4, ge=1, description="tries in all, the first included")
+    backoff_base_s: float = Field(default=0.5, ge=0)
+    backoff_max_s: float = Field(default=30.0, ge=0)
+    jitter: float = Field(default=0.25, ge=0, le=1, description="± fraction of each delay")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDCHAT_", env_nested_delimiter="__", extra="forbid")
+
+    default_model: str = DEFAULT_MODEL
+    data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "medchat")
+    timeout_s: float = Field(default=120.0, gt=0, description="per request, and per gap between tokens")
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    max_concurrency: int = Field(default=8, ge=1, description="in-flight requests per model")
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    models: dict[str, ModelAlias] = Field(default_factory=dict)
+    pricing: dict[str, Price] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from pydantic_settings import TomlConfigSettingsSource
+
+        path = config_path()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    base = os.environ.get(var)
+    return Path(base) if base else Path.home() / fallback
+
+
+def config_path() -> Path | None:
+    """The settings file in use, or ``None`` when there is none."""
+    explicit = os.environ.get("MEDCHAT_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"MEDCHAT_CONFIG names {path}, which does not exist",
+                              hint="create it or unset MEDCHAT_CONFIG")
+        return path
+    for candidate in (Path.cwd() / "medchat.toml", _xdg("XDG_CONFIG_HOME", ".config") / "medchat/medchat.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings afresh; a bad file or variable becomes one ``ConfigError`` line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        source = config_path() or "the MEDCHAT_* environment"
+        raise ConfigError(f"invalid setting {where!r} in {source}: {first['msg']}",
+                          hint="fix or remove that entry") from None
+    except Exception as exc:  # a TOML syntax error, an unreadable file
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"cannot read settings from {config_path()}: {exc}",
+                          hint="fix the TOML syntax") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; call ``get_settings.cache_clear()`` after changing them)."""
+    return load_settings()

@@ -1,0 +1,76 @@
+"""Timeouts and a cap on concurrent requests, the same for every provider."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import AsyncIterator
+
+from medchat.errors import TimeoutError
+from medchat.gateway.wrapper import ModelWrapper
+from medchat.models.base import ChatModel
+from medchat.types import ChatRequest, Chunk, Completion
+
+
+class Timeout(ModelWrapper):
+    """``complete`` must finish within ``timeout_s``; a stream must not go silent for longer.
+
+    Streams get a gap timeout rather than a total one: a long answer that keeps producing tokens is
+    healthy, a stream that stops producing them is not.
+    """
+
+    def __init__(self, inner: ChatModel, timeout_s: float) -> None:
+        super().__init__(inner)
+        self.timeout_s = timeout_s
+
+    def _error(self, what: str) -> TimeoutError:
+        return TimeoutError(f"{what} within {self.timeout_s:g}s", model=self.name,
+                            hint="raise timeout_s in medchat.toml (or MEDCHAT_TIMEOUT_S) or try later")
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                return await self.inner.complete(request)
+        except TimeoutError:
+            raise
+        except builtins.TimeoutError:
+            raise self._error("no answer") from None
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        iterator = aiter(self.inner.stream(request))
+        received = 0
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self.timeout_s):
+                        chunk = await anext(iterator)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise
+                except builtins.TimeoutError:
+                    raise self._error("no first token" if not received else "no next token") from None
+                received += 1
+                yield chunk
+        finally:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+class ConcurrencyLimit(ModelWrapper):
+    """At most ``limit`` requests in flight; the rest wait their turn (a stream holds its slot)."""
+
+    def __init__(self, inner: ChatModel, limit: int) -> None:
+        super().__init__(inner)
+        self.limit = limit
+        self._semaphore = asyncio.Semaphore(limit)
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        async with self._semaphore:
+            return await self.inner.complete(request)
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        async with self._semaphore:
+            async for chunk in self.inner.stream(request):
+                yield chunk

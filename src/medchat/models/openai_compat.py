@@ -1,0 +1,213 @@
+"""OpenAI chat completions, and every server that speaks the same protocol.
+
+One adapter serves ``openai/``, ``openrouter/``, ``hf-router/``, ``vllm/``, ``ollama/`` and
+``llama-server/`` (the registry only presets ``base_url`` and key variables). Built on the official
+``openai`` SDK with its own retries switched off: retrying is the gateway's job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from medchat.errors import (
+    MedchatError,
+    ModelUnavailableError,
+    ProviderError,
+    StreamInterruptedError,
+    TimeoutError,
+    error_for_status,
+    parse_retry_after,
+)
+from medchat.models.base import ProviderModel, map_finish_reason
+from medchat.models.registry import ModelSpec
+from medchat.types import ChatRequest, Chunk, Completion, Usage
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+log = logging.getLogger("medchat.models")
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def create(spec: ModelSpec) -> OpenAICompatModel:
+    base_url = spec.take("base_url")
+    official = spec.provider.prefix == "openai" and base_url in (None, OPENAI_BASE_URL)
+    # Self-hosted servers rarely check keys; the official services always do.
+    needs_key = official or spec.provider.prefix in ("openrouter", "hf-router")
+    api_key = spec.api_key(required=needs_key) or "not-needed"
+    model = OpenAICompatModel(
+        spec.name,
+        model_id=spec.model_id,
+        base_url=base_url,
+        api_key=api_key,
+        official=official,
+        key_env=(spec.provider.key_envs or (None,))[0],
+        timeout_s=spec.take("timeout_s", spec.settings.timeout_s),
+        connect_timeout_s=spec.take("connect_timeout_s", spec.settings.connect_timeout_s),
+        stream_usage=spec.take("stream_usage", True),
+        headers=spec.take("headers", None),
+        extra_body=spec.take("extra_body", None),
+        params=spec.params,
+        price=spec.price,
+    )
+    spec.done()
+    return model
+
+
+class OpenAICompatModel(ProviderModel):
+    provider = "openai"
+
+    def __init__(self, name: str, *, model_id: str, base_url: str | None, api_key: str, official: bool,
+                 key_env: str | None, timeout_s: float, connect_timeout_s: float, stream_usage: bool = True,
+                 headers: dict[str, str] | None = None, extra_body: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.model_id = model_id
+        self.base_url = base_url or OPENAI_BASE_URL
+        self.official = official
+        self.key_env = key_env
+        self.stream_usage = stream_usage
+        self.extra_body = extra_body or {}
+        self.is_local = urlparse(self.base_url).hostname in _LOOPBACK  # type: ignore[misc]
+        self._api_key = api_key
+        self._timeout = (timeout_s, connect_timeout_s)
+        self._headers = headers or {}
+        self._client: AsyncOpenAI | None = None
+
+    @property
+    def client(self) -> AsyncOpenAI:
+        if self._client is None:
+            import openai
+
+            timeout = openai.Timeout(self._timeout[0], connect=self._timeout[1])
+            self._client = openai.AsyncOpenAI(api_key=self._api_key, base_url=self.base_url, timeout=timeout,
+                                              max_retries=0, default_headers=self._headers)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    # -- request building --------------------------------------------------------------------------
+    def _arguments(self, request: ChatRequest) -> dict[str, Any]:
+        p = request.params
+        args: dict[str, Any] = {
+            "model": self.model_id,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        }
+        extra = dict(self.extra_body)
+        for key in ("temperature", "top_p", "seed", "frequency_penalty", "presence_penalty"):
+            value = getattr(p, key)
+            if value is not None:
+                args[key] = value
+        if p.max_tokens is not None:
+            # OpenAI's reasoning models accept only the newer name; compatible servers the older one.
+            args["max_completion_tokens" if self.official else "max_tokens"] = p.max_tokens
+        if p.stop:
+            args["stop"] = p.stop
+        for key in ("top_k", "repetition_penalty"):
+            value = getattr(p, key)
+            if value is None:
+                continue
+            if self.official:
+                log.warning("%s: OpenAI has no %s parameter; it is not sent", self.name, key)
+            else:
+                extra[key] = value  # vLLM, llama.cpp server, Ollama and OpenRouter accept these
+        if extra:
+            args["extra_body"] = extra
+        return args
+
+    # -- calls -------------------------------------------------------------------------------------
+    async def _complete(self, request: ChatRequest) -> Completion:
+        try:
+            response = await self.client.chat.completions.create(**self._arguments(request))
+        except Exception as exc:
+            raise self._error(exc) from exc
+        if not response.choices:
+            raise ProviderError("the server returned no choices", model=self.name)
+        choice = response.choices[0]
+        return Completion(text=choice.message.content or "", finish_reason=map_finish_reason(choice.finish_reason),
+                          usage=_usage(response.usage), model=self.name)
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        args = self._arguments(request)
+        args["stream"] = True
+        if self.stream_usage:
+            args["stream_options"] = {"include_usage": True}
+        finish: str | None = None
+        usage: Usage | None = None
+        try:
+            stream = await self.client.chat.completions.create(**args)
+            try:
+                async for event in stream:
+                    if event.usage is not None:
+                        usage = _usage(event.usage)
+                    for choice in event.choices[:1]:
+                        if choice.delta and choice.delta.content:
+                            yield Chunk(text=choice.delta.content)
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+            finally:
+                await stream.close()
+        except MedchatError:
+            raise
+        except Exception as exc:
+            raise self._error(exc, streaming=True) from exc
+        if finish is None:
+            raise StreamInterruptedError("the stream closed before the model finished (no finish_reason)",
+                                         model=self.name, hint="the server dropped the connection; try again")
+        yield Chunk(final=True, finish_reason=map_finish_reason(finish), usage=usage)
+
+    def _error(self, exc: Exception, *, streaming: bool = False) -> MedchatError:
+        import openai
+
+        if isinstance(exc, openai.APITimeoutError):
+            return TimeoutError(f"no answer from {self.base_url} in time", model=self.name,
+                                hint="raise timeout_s or check the server")
+        if isinstance(exc, openai.APIConnectionError):
+            if streaming and _is_transport_error(exc.__cause__):
+                return StreamInterruptedError(f"the stream was cut: {exc.__cause__}", model=self.name)
+            return ModelUnavailableError(f"cannot reach {self.base_url}: {exc.__cause__ or exc}",
+                                         model=self.name, hint="is the server running and the base_url right?")
+        if isinstance(exc, openai.APIStatusError):
+            retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+            return error_for_status(exc.status_code, _detail(exc), model=self.name, retry_after=retry_after,
+                                    key_env=self.key_env)
+        if _is_transport_error(exc):
+            if streaming:
+                return StreamInterruptedError(f"the stream was cut: {exc}", model=self.name,
+                                              hint="the server dropped the connection; try again")
+            return ModelUnavailableError(f"connection to {self.base_url} failed: {exc}", model=self.name)
+        return ProviderError(f"unexpected error from {self.base_url}: {type(exc).__name__}: {exc}",
+                             model=self.name)
+
+
+def _is_transport_error(exc: BaseException | None) -> bool:
+    """httpx (and the openai SDK's httpx2 fork) transport errors, without importing either eagerly."""
+    return exc is not None and any(
+        cls.__name__ in {"TransportError", "RemoteProtocolError", "ReadError", "NetworkError"}
+        for cls in type(exc).__mro__
+    )
+
+
+def _detail(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+    return str(getattr(exc, "message", exc))
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None:
+        return None
+    return Usage(prompt_tokens=raw.prompt_tokens or 0, completion_tokens=raw.completion_tokens or 0)
