@@ -133,7 +133,7 @@ class OpenAICompatModel(ProviderModel):
             raise ProviderError("the server returned no choices", model=self.name)
         choice = response.choices[0]
         return Completion(text=choice.message.content or "", finish_reason=map_finish_reason(choice.finish_reason),
-                          usage=_usage(response.usage), model=self.name)
+                          usage=_usage(response.usage) or Usage(estimated=True), model=self.name)
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         args = self._arguments(request)
@@ -144,6 +144,10 @@ class OpenAICompatModel(ProviderModel):
         usage: Usage | None = None
         try:
             stream = await self.client.chat.completions.create(**args)
+        except Exception as exc:
+            # Nothing was streamed yet: a refused connection is "unavailable", not a cut stream.
+            raise self._error(exc) from exc
+        try:
             try:
                 async for event in stream:
                     if event.usage is not None:

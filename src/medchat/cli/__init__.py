@@ -1,0 +1,1 @@
+"""The ``medchat`` command line. Commands import their heavy parts inside the command body."""

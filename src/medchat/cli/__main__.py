@@ -1,0 +1,3 @@
+from medchat.cli.app import main
+
+main()

@@ -1,0 +1,44 @@
+"""``medchat``: the typer application. Kept import-light so ``medchat --help`` is instant."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from medchat.__about__ import __version__
+from medchat.cli.ask import ask
+from medchat.cli.models_cmd import models
+
+app = typer.Typer(
+    name="medchat",
+    help="Run, guard and evaluate medical chat assistants across model providers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"medchat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.", callback=_version,
+                                 is_eager=True),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show retries and other details on stderr."),
+) -> None:
+    """Run, guard and evaluate medical chat assistants across model providers."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+
+
+app.command(help="Ask a model one question; the answer streams to the terminal.")(ask)
+app.command(help="List providers, your aliases from medchat.toml, and which API keys are set.")(models)
+
+
+def main() -> None:
+    app()

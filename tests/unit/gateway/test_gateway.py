@@ -1,0 +1,95 @@
+import asyncio
+
+import pytest
+
+from medchat.errors import AuthenticationError, ModelUnavailableError, RateLimitError, StreamInterruptedError
+from medchat.errors import TimeoutError as MedchatTimeout
+from medchat.gateway import ConcurrencyLimit, Retry, Timeout, with_reliability
+from medchat.models.base import collect
+from medchat.types import ChatRequest
+from tests.scripted import ScriptedModel
+
+REQ = ChatRequest.of("hi")
+
+
+class Sleeps:
+    def __init__(self):
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+async def test_retry_backs_off_exponentially_with_jitter_then_succeeds():
+    inner = ScriptedModel(ModelUnavailableError("503"), ModelUnavailableError("503"), "fine")
+    sleeps = Sleeps()
+    model = Retry(inner, backoff_base_s=1.0, jitter=0.5, sleep=sleeps, rng=lambda: 1.0)
+    done = await model.complete(REQ)
+    assert done.text == "fine "
+    assert len(inner.calls) == 3
+    assert sleeps.delays == [1.5, 3.0]  # base·2^(n-1), +50 % jitter at rng()=1
+
+
+async def test_retry_honours_retry_after():
+    inner = ScriptedModel(RateLimitError("429", retry_after=7.0), "ok")
+    sleeps = Sleeps()
+    await Retry(inner, sleep=sleeps).complete(REQ)
+    assert sleeps.delays == [7.0]
+
+
+async def test_retry_gives_up_on_a_very_long_retry_after():
+    inner = ScriptedModel(RateLimitError("429", retry_after=3600.0), "ok")
+    with pytest.raises(RateLimitError):
+        await Retry(inner, sleep=Sleeps(), max_retry_after_s=60).complete(REQ)
+    assert len(inner.calls) == 1
+
+
+async def test_retry_stops_after_max_attempts_and_skips_permanent_errors():
+    inner = ScriptedModel(*[ModelUnavailableError("down")] * 5)
+    with pytest.raises(ModelUnavailableError):
+        await Retry(inner, max_attempts=3, sleep=Sleeps()).complete(REQ)
+    assert len(inner.calls) == 3
+
+    inner = ScriptedModel(AuthenticationError("bad key"), "never")
+    with pytest.raises(AuthenticationError):
+        await Retry(inner, sleep=Sleeps()).complete(REQ)
+    assert len(inner.calls) == 1
+
+
+async def test_stream_retried_before_first_text_but_not_after():
+    inner = ScriptedModel(ModelUnavailableError("down"), "streamed fine")
+    done = await collect(Retry(inner, sleep=Sleeps()).stream(REQ))
+    assert done.text == "streamed fine " and len(inner.calls) == 2
+
+    inner = ScriptedModel(("partial", ["half "], StreamInterruptedError("cut")), "never")
+    with pytest.raises(StreamInterruptedError):
+        await collect(Retry(inner, sleep=Sleeps()).stream(REQ))
+    assert len(inner.calls) == 1  # a retry would have duplicated "half "
+
+
+async def test_timeout_on_complete_and_on_a_silent_stream():
+    with pytest.raises(MedchatTimeout, match="no answer within 0.05s"):
+        await Timeout(ScriptedModel("hang"), 0.05).complete(REQ)
+    with pytest.raises(MedchatTimeout, match="no next token"):
+        await collect(Timeout(ScriptedModel(("silent-after", "first")), 0.05).stream(REQ))
+
+
+async def test_concurrency_limit_caps_requests_in_flight():
+    inner = ScriptedModel(*["ok"] * 6)
+    inner.gate = asyncio.Event()
+    model = ConcurrencyLimit(inner, 2)
+    tasks = [asyncio.create_task(model.complete(REQ)) for _ in range(6)]
+    for _ in range(20):
+        await asyncio.sleep(0)  # let every task reach the semaphore or the gate
+    assert inner.in_flight == 2
+    inner.gate.set()
+    await asyncio.gather(*tasks)
+    assert inner.max_in_flight == 2 and len(inner.calls) == 6
+
+
+async def test_default_stack_limits_local_models_to_their_own_concurrency():
+    inner = ScriptedModel("x")
+    inner.max_concurrency = 1
+    stack = with_reliability(inner)
+    assert isinstance(stack, Retry)
+    assert stack.inner.limit == 1

