@@ -9,6 +9,10 @@ import pytest
 from medchat.config import get_settings
 from tests.wire.fake_server import FakeServer
 
+# Variables the SDKs read on their own (google-genai can be switched to Vertex AI or another API version).
+SDK_VARS = ("GOOGLE_GENAI_API_VERSION", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_ENTERPRISE",
+            "GOOGLE_GEMINI_BASE_URL", "GOOGLE_GENAI_CLIENT_MODE", "GOOGLE_GENAI_HTTP_CLIENT", "GOOGLE_CLOUD_PROJECT",
+            "GOOGLE_CLOUD_LOCATION", "OPENAI_BASE_URL", "HF_ENDPOINT")
 KEY_VARS = ("OPENAI_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "HF_TOKEN",
             "HUGGING_FACE_HUB_TOKEN", "VLLM_API_KEY")
 
@@ -16,7 +20,7 @@ KEY_VARS = ("OPENAI_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY", "GOOGLE_AP
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     home = tmp_path_factory.mktemp("home")
-    for var in KEY_VARS:
+    for var in (*KEY_VARS, *SDK_VARS):
         monkeypatch.delenv(var, raising=False)
     for var in ("MEDCHAT_CONFIG", "MEDCHAT_DEFAULT_MODEL", "MEDCHAT_TIMEOUT_S"):
         monkeypatch.delenv(var, raising=False)

@@ -154,7 +154,8 @@ def map_finish_reason(value: str | None) -> FinishReason:
         return "stop"
     if v in {"length", "max_tokens", "max_output_tokens", "model_length"}:
         return "length"
-    if v in {"content_filter", "safety", "recitation", "blocklist", "prohibited_content", "spii"}:
+    if v in {"content_filter", "safety", "recitation", "blocklist", "prohibited_content", "spii",
+             "image_safety", "image_prohibited_content", "image_recitation"}:
         return "content_filter"
     return "unknown"
 

@@ -31,7 +31,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("medchat.models")
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-_LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url`` points at this machine (requests never leave it)."""
+    import ipaddress
+
+    host = urlparse(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def create(spec: ModelSpec) -> OpenAICompatModel:
@@ -73,7 +86,7 @@ class OpenAICompatModel(ProviderModel):
         self.key_env = key_env
         self.stream_usage = stream_usage
         self.extra_body = extra_body or {}
-        self.is_local = urlparse(self.base_url).hostname in _LOOPBACK  # type: ignore[misc]
+        self.is_local = is_loopback(self.base_url)  # type: ignore[misc]
         self._api_key = api_key
         self._timeout = (timeout_s, connect_timeout_s)
         self._headers = headers or {}
@@ -183,6 +196,12 @@ class OpenAICompatModel(ProviderModel):
             retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
             return error_for_status(exc.status_code, _detail(exc), model=self.name, retry_after=retry_after,
                                     key_env=self.key_env)
+        if isinstance(exc, openai.APIError) and streaming:
+            # An error event inside an SSE stream (vLLM, OpenRouter): map its code like an HTTP status.
+            code = _status_code(exc)
+            if code is not None:
+                return error_for_status(code, _detail(exc), model=self.name, key_env=self.key_env)
+            return ProviderError(f"the server reported an error mid-stream: {_detail(exc)}", model=self.name)
         if _is_transport_error(exc):
             if streaming:
                 return StreamInterruptedError(f"the stream was cut: {exc}", model=self.name,
@@ -198,6 +217,17 @@ def _is_transport_error(exc: BaseException | None) -> bool:
         cls.__name__ in {"TransportError", "RemoteProtocolError", "ReadError", "NetworkError"}
         for cls in type(exc).__mro__
     )
+
+
+def _status_code(exc: Any) -> int | None:
+    """A numeric ``code`` from an error event's body, if the server gave one."""
+    body = getattr(exc, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else None
+    code = err.get("code") if isinstance(err, dict) else getattr(exc, "code", None)
+    try:
+        return int(code) if code is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _detail(exc: Any) -> str:
