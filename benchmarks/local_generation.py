@@ -109,7 +109,7 @@ async def main() -> None:
         "max_tokens": args.max_tokens,
         "modes": {},
     }
-    print(f"\n| mode | direct tok/s (median) | medchat tok/s (median) | medchat / direct |")
+    print("\n| mode | direct tok/s (median) | medchat tok/s (median) | medchat / direct |")
     print("|---|---|---|---|")
     for mode, sides in results.items():
         d, m = statistics.median(sides["direct"]), statistics.median(sides["medchat"])

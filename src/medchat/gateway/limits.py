@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 from medchat.errors import TimeoutError
 from medchat.gateway.wrapper import ModelWrapper
@@ -27,7 +28,14 @@ class Timeout(ModelWrapper):
         return TimeoutError(f"{what} within {self.timeout_s:g}s", model=self.name,
                             hint="raise timeout_s in medchat.toml (or MEDCHAT_TIMEOUT_S) or try later")
 
+    async def _load(self) -> None:
+        """Loading weights is not waiting for an answer: a local model loads before the clock starts."""
+        load = getattr(self.inner, "load", None)
+        if load is not None:
+            await load()
+
     async def complete(self, request: ChatRequest) -> Completion:
+        await self._load()
         try:
             async with asyncio.timeout(self.timeout_s):
                 return await self.inner.complete(request)
@@ -37,6 +45,7 @@ class Timeout(ModelWrapper):
             raise self._error("no answer") from None
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        await self._load()
         iterator = aiter(self.inner.stream(request))
         received = 0
         try:
@@ -71,6 +80,6 @@ class ConcurrencyLimit(ModelWrapper):
             return await self.inner.complete(request)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-        async with self._semaphore:
-            async for chunk in self.inner.stream(request):
+        async with self._semaphore, aclosing(self.inner.stream(request)) as chunks:  # type: ignore[type-var]
+            async for chunk in chunks:
                 yield chunk

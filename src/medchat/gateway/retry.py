@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 
 from medchat.errors import MedchatError, RateLimitError
 from medchat.gateway.wrapper import ModelWrapper
@@ -78,9 +79,10 @@ class Retry(ModelWrapper):
             attempt += 1
             started = False
             try:
-                async for chunk in self.inner.stream(request):
-                    started = True
-                    yield chunk
+                async with aclosing(self.inner.stream(request)) as chunks:  # type: ignore[type-var]
+                    async for chunk in chunks:
+                        started = True
+                        yield chunk
                 return
             except MedchatError as error:
                 wait = None if started else self._should_retry(attempt, error)

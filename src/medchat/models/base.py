@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from medchat.errors import ConfigError, StreamInterruptedError
@@ -58,11 +59,12 @@ class ProviderModel(ABC):
         """Non-streaming call; by default the stream, gathered."""
         parts: list[str] = []
         final: Chunk | None = None
-        async for chunk in self._stream(request):
-            if chunk.final:
-                final = chunk
-            else:
-                parts.append(chunk.text)
+        async with aclosing(self._stream(request)) as chunks:
+            async for chunk in chunks:
+                if chunk.final:
+                    final = chunk
+                else:
+                    parts.append(chunk.text)
         if final is None:
             raise StreamInterruptedError("the stream ended before the model finished", model=self.name)
         return Completion(text="".join(parts), finish_reason=final.finish_reason or "unknown",
@@ -70,6 +72,9 @@ class ProviderModel(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Nothing to release by default."""
+
+    async def load(self) -> None:  # noqa: B027 - optional hook
+        """Load weights ahead of the first request (local models); the gateway's timeout starts after it."""
 
     # -- the uniform public API --------------------------------------------------------------------
     def prepare(self, request: ChatRequest) -> ChatRequest:
@@ -96,16 +101,17 @@ class ProviderModel(ABC):
         first: float | None = None
         parts: list[str] = []
         final: Chunk | None = None
-        async for chunk in self._stream(request):
-            if chunk.final:
-                final = chunk
-                break
-            if not chunk.text:
-                continue
-            if first is None:
-                first = time.perf_counter()
-            parts.append(chunk.text)
-            yield Chunk(text=chunk.text)
+        async with aclosing(self._stream(request)) as chunks:  # a consumer that leaves stops the provider now
+            async for chunk in chunks:
+                if chunk.final:
+                    final = chunk
+                    break
+                if not chunk.text:
+                    continue
+                if first is None:
+                    first = time.perf_counter()
+                parts.append(chunk.text)
+                yield Chunk(text=chunk.text)
         end = time.perf_counter()
         if final is None:
             raise StreamInterruptedError(
@@ -164,11 +170,12 @@ async def collect(stream: AsyncIterator[Chunk]) -> Completion:
     """Gather a stream into a ``Completion`` (its final chunk holds the totals)."""
     parts: list[str] = []
     final: Chunk | None = None
-    async for chunk in stream:
-        if chunk.final:
-            final = chunk
-        else:
-            parts.append(chunk.text)
+    async with aclosing(stream) as chunks:  # type: ignore[type-var]
+        async for chunk in chunks:
+            if chunk.final:
+                final = chunk
+            else:
+                parts.append(chunk.text)
     if final is None:
         raise StreamInterruptedError("the stream ended without its final chunk")
     return Completion(text="".join(parts), finish_reason=final.finish_reason or "unknown",

@@ -122,6 +122,9 @@ class LlamaCppModel(ProviderModel):
             raise ModelNotFoundError(f"no GGUF file at {options.path}", hint="check the path", model=spec.name)
         return cls(spec.name, options, params=defaults)
 
+    async def load(self) -> None:
+        await self._llama()
+
     async def _llama(self) -> _Loaded:
         if self._loaded is None:
             self._loaded = await asyncio.to_thread(load, self.options)

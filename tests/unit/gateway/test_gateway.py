@@ -93,3 +93,37 @@ async def test_default_stack_limits_local_models_to_their_own_concurrency():
     stack = with_reliability(inner)
     assert isinstance(stack, Retry)
     assert stack.inner.limit == 1
+
+
+async def test_model_loading_does_not_count_against_the_timeout():
+    class SlowLoad(ScriptedModel):
+        loads = 0
+
+        async def load(self) -> None:
+            self.loads += 1
+            await asyncio.sleep(0.2)  # longer than the timeout below: a big model on a slow disk
+
+    model = SlowLoad("answer", "streamed")
+    done = await Timeout(model, 0.05).complete(REQ)
+    assert done.text == "answer "
+    streamed = await collect(Timeout(model, 0.05).stream(REQ))
+    assert streamed.text == "streamed "
+    assert model.loads == 2
+
+
+async def test_leaving_a_stream_early_closes_the_provider_stream_at_once():
+    closed = asyncio.Event()
+
+    class Tracks(ScriptedModel):
+        async def _stream(self, request):
+            try:
+                async for chunk in super()._stream(request):
+                    yield chunk
+            finally:
+                closed.set()
+
+    stream = with_reliability(Tracks("one two three")).stream(REQ)
+    async for _ in stream:
+        break
+    await stream.aclose()
+    assert closed.is_set()  # not left for the garbage collector
