@@ -109,13 +109,14 @@ async def main() -> None:
         "max_tokens": args.max_tokens,
         "modes": {},
     }
-    print("\n| mode | direct tok/s (median) | medchat tok/s (median) | medchat / direct |")
+    print("\n| mode | direct tok/s median [p25–p75] | medchat tok/s median [p25–p75] | medchat / direct |")
     print("|---|---|---|---|")
     for mode, sides in results.items():
-        d, m = statistics.median(sides["direct"]), statistics.median(sides["medchat"])
+        (d25, d, d75), (m25, m, m75) = (statistics.quantiles(sides[k], n=4) for k in ("direct", "medchat"))
         summary["modes"][mode] = {"direct_median": d, "medchat_median": m, "ratio": m / d,
+                                  "direct_p25_p75": [d25, d75], "medchat_p25_p75": [m25, m75],
                                   "runs_per_side": len(sides["direct"])}
-        print(f"| {mode} | {d:.1f} | {m:.1f} | {m / d:.3f} |")
+        print(f"| {mode} | {d:.1f} [{d25:.1f}–{d75:.1f}] | {m:.1f} [{m25:.1f}–{m75:.1f}] | {m / d:.3f} |")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(summary, indent=2))
     print(f"\nwritten to {args.output}")

@@ -652,7 +652,7 @@ async def test_error_event_without_code_is_a_provider_error(fake_server: FakeSer
                                             ("http://[::1]:8000/v1", True), ("https://api.openai.com/v1", False),
                                             ("http://10.0.0.5:8000/v1", False), ("http://gpu-box:8000/v1", False)])
 def test_loopback_detection(url: str, local: bool) -> None:
-    from medchat.models.openai_compat import is_loopback
+    from medchat.models.base import is_loopback
 
     assert is_loopback(url) is local
 

@@ -151,6 +151,21 @@ class ProviderModel(ABC):
         return f"{type(self).__name__}({self.name!r})"
 
 
+def is_loopback(url: str) -> bool:
+    """True when ``url`` points at this machine (requests never leave it)."""
+    import ipaddress
+    from urllib.parse import urlparse
+
+    host = urlparse(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 def map_finish_reason(value: str | None) -> FinishReason:
     """Normalise the many spellings providers use ('STOP', 'MAX_TOKENS', 'eos', 'length'...)."""
     if value is None:

@@ -7,7 +7,6 @@ different service. ``google.genai`` is imported only when a request is made, sin
 
 from __future__ import annotations
 
-import builtins
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -17,15 +16,14 @@ from medchat.errors import (
     AuthenticationError,
     BadRequestError,
     MedchatError,
-    ModelUnavailableError,
     ProviderError,
     StreamInterruptedError,
-    TimeoutError,
     error_for_status,
     parse_retry_after,
 )
 from medchat.models.base import ProviderModel, map_finish_reason
 from medchat.models.registry import ModelSpec
+from medchat.models.transport import transport_error
 from medchat.types import ChatRequest, Chunk, Completion, FinishReason, Usage
 
 if TYPE_CHECKING:
@@ -35,13 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("medchat.models")
 
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
-
-# Transport failures by class name, so httpx, httpx2 and aiohttp (all three possible SDK backends)
-# are recognised without importing any of them.
-_TIMEOUTS = {"TimeoutException", "ServerTimeoutError"}
-_CONNECT_FAILURES = {"ConnectError", "ClientConnectorError"}
-_TRANSPORT_FAILURES = {"TransportError", "RemoteProtocolError", "ReadError", "NetworkError", "ClientPayloadError",
-                       "ServerDisconnectedError", "ClientOSError", "ClientConnectionError"}
 
 
 def create(spec: ModelSpec) -> GeminiModel:
@@ -198,18 +189,9 @@ class GeminiModel(ProviderModel):
 
         if isinstance(exc, genai_errors.APIError):
             return self._api_error(exc)
-        names = {cls.__name__ for cls in type(exc).__mro__}
-        if names & _TIMEOUTS or isinstance(exc, builtins.TimeoutError):
-            return TimeoutError(f"no answer from {self._where} within {self.timeout_s:g}s", model=self.name,
-                                hint="raise timeout_s or try again later")
-        if names & _CONNECT_FAILURES:
-            return ModelUnavailableError(f"cannot reach {self._where}: {exc}", model=self.name,
-                                         hint="check the network, proxy or base_url")
-        if names & _TRANSPORT_FAILURES:
-            if streaming:
-                return StreamInterruptedError(f"the stream was cut: {exc}", model=self.name,
-                                              hint="the server dropped the connection; try again")
-            return ModelUnavailableError(f"connection to {self._where} failed: {exc}", model=self.name)
+        mapped = transport_error(exc, model=self.name, where=self._where, timeout_s=self.timeout_s, streaming=streaming)
+        if mapped is not None:
+            return mapped
         if isinstance(exc, genai_errors.UnknownApiResponseError):
             return ProviderError(f"unreadable answer from {self._where}: {exc}", model=self.name)
         return ProviderError(f"unexpected error from {self._where}: {type(exc).__name__}: {exc}", model=self.name)

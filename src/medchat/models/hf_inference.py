@@ -9,12 +9,10 @@ which suits us: retrying is the gateway's job. ``huggingface_hub`` is imported o
 
 from __future__ import annotations
 
-import builtins
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlparse
 
 from medchat.errors import (
     BadRequestError,
@@ -23,26 +21,18 @@ from medchat.errors import (
     ModelUnavailableError,
     ProviderError,
     StreamInterruptedError,
-    TimeoutError,
     error_for_status,
     parse_retry_after,
 )
-from medchat.models.base import ProviderModel, map_finish_reason
+from medchat.models.base import ProviderModel, is_loopback, map_finish_reason
 from medchat.models.registry import ModelSpec
+from medchat.models.transport import transport_error
 from medchat.types import ChatRequest, Chunk, Completion, Usage
 
 if TYPE_CHECKING:
     from huggingface_hub import AsyncInferenceClient
 
 HF_ROUTER_URL = "https://router.huggingface.co"
-_LOOPBACK = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
-
-# Transport failures by class name: huggingface_hub 2.x raises httpx2's (1.x httpx's) unwrapped while a
-# stream is read, and this avoids importing either.
-_TIMEOUTS = {"TimeoutException"}
-_CONNECT_FAILURES = {"ConnectError"}
-_TRANSPORT_FAILURES = {"TransportError", "RemoteProtocolError", "ReadError", "NetworkError"}
-
 
 def create(spec: ModelSpec) -> HFInferenceModel:
     base_url = spec.take("base_url")
@@ -84,7 +74,7 @@ class HFInferenceModel(ProviderModel):
         self.key_env = key_env
         self.timeout_s = timeout_s
         self.stream_usage = stream_usage
-        self.is_local = bool(base_url) and urlparse(base_url).hostname in _LOOPBACK  # type: ignore[misc]
+        self.is_local = bool(base_url) and is_loopback(base_url)  # type: ignore[misc]
         self._token = token
         self._client: AsyncInferenceClient | None = None
         self._in_flight: dict[AsyncInferenceClient, int] = {}
@@ -209,19 +199,9 @@ class HFInferenceModel(ProviderModel):
                                     key_env=self.key_env)
         if isinstance(exc, hf_errors.TextGenerationError):
             return self._generation_error(exc)
-        names = {cls.__name__ for cls in type(exc).__mro__}
-        if names & _TIMEOUTS or isinstance(exc, builtins.TimeoutError):
-            what = "no next token" if streaming and "ReadTimeout" in names else "no answer"
-            return TimeoutError(f"{what} from {self._where} within {self.timeout_s:g}s", model=self.name,
-                                hint="raise timeout_s or check the server")
-        if names & _CONNECT_FAILURES:
-            return ModelUnavailableError(f"cannot reach {self._where}: {exc}", model=self.name,
-                                         hint="is the server running and the base_url right?")
-        if names & _TRANSPORT_FAILURES:
-            if streaming:
-                return StreamInterruptedError(f"the stream was cut: {exc}", model=self.name,
-                                              hint="the server dropped the connection; try again")
-            return ModelUnavailableError(f"connection to {self._where} failed: {exc}", model=self.name)
+        mapped = transport_error(exc, model=self.name, where=self._where, timeout_s=self.timeout_s, streaming=streaming)
+        if mapped is not None:
+            return mapped
         if isinstance(exc, json.JSONDecodeError):
             return ProviderError(f"{self._where} did not answer with JSON: {exc}", model=self.name)
         if isinstance(exc, ValueError):

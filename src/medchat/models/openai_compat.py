@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from medchat.errors import (
     MedchatError,
@@ -21,8 +20,9 @@ from medchat.errors import (
     error_for_status,
     parse_retry_after,
 )
-from medchat.models.base import ProviderModel, map_finish_reason
+from medchat.models.base import ProviderModel, is_loopback, map_finish_reason
 from medchat.models.registry import ModelSpec
+from medchat.models.transport import is_transport_error, transport_error
 from medchat.types import ChatRequest, Chunk, Completion, Usage
 
 if TYPE_CHECKING:
@@ -32,19 +32,6 @@ log = logging.getLogger("medchat.models")
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 
-
-def is_loopback(url: str) -> bool:
-    """True when ``url`` points at this machine (requests never leave it)."""
-    import ipaddress
-
-    host = urlparse(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
 
 
 def create(spec: ModelSpec) -> OpenAICompatModel:
@@ -188,7 +175,7 @@ class OpenAICompatModel(ProviderModel):
             return TimeoutError(f"no answer from {self.base_url} in time", model=self.name,
                                 hint="raise timeout_s or check the server")
         if isinstance(exc, openai.APIConnectionError):
-            if streaming and _is_transport_error(exc.__cause__):
+            if streaming and is_transport_error(exc.__cause__):
                 return StreamInterruptedError(f"the stream was cut: {exc.__cause__}", model=self.name)
             return ModelUnavailableError(f"cannot reach {self.base_url}: {exc.__cause__ or exc}",
                                          model=self.name, hint="is the server running and the base_url right?")
@@ -202,21 +189,12 @@ class OpenAICompatModel(ProviderModel):
             if code is not None:
                 return error_for_status(code, _detail(exc), model=self.name, key_env=self.key_env)
             return ProviderError(f"the server reported an error mid-stream: {_detail(exc)}", model=self.name)
-        if _is_transport_error(exc):
-            if streaming:
-                return StreamInterruptedError(f"the stream was cut: {exc}", model=self.name,
-                                              hint="the server dropped the connection; try again")
-            return ModelUnavailableError(f"connection to {self.base_url} failed: {exc}", model=self.name)
+        mapped = transport_error(exc, model=self.name, where=self.base_url, streaming=streaming)
+        if mapped is not None:
+            return mapped
         return ProviderError(f"unexpected error from {self.base_url}: {type(exc).__name__}: {exc}",
                              model=self.name)
 
-
-def _is_transport_error(exc: BaseException | None) -> bool:
-    """httpx (and the openai SDK's httpx2 fork) transport errors, without importing either eagerly."""
-    return exc is not None and any(
-        cls.__name__ in {"TransportError", "RemoteProtocolError", "ReadError", "NetworkError"}
-        for cls in type(exc).__mro__
-    )
 
 
 def _status_code(exc: Any) -> int | None:
