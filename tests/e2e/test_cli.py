@@ -108,3 +108,20 @@ def test_models_lists_providers_and_key_status():
     assert not by_name["gemini"]["ready"]
     assert by_name["builtin"]["local"] and "builtin/smollm2" in data["builtin"]
     assert data["default_model"] == "builtin/smollm2"
+
+
+def test_ask_no_stream_makes_one_non_streaming_call(fake_server):
+    fake_server.queue(Reply(json={
+        "id": "1", "object": "chat.completion", "created": 1, "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Rest and fluids."},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+    }))
+    # The alias's base_url sends the subprocess to the fake server (the working directory's medchat.toml).
+    Path("medchat.toml").write_text(f'[models.o]\nmodel = "ollama/llama3.2"\nbase_url = "{fake_server.url}/v1"\n')
+    out = medchat("ask", "How do I treat a cold?", "-m", "o", "--no-stream", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["text"] == "Rest and fluids."
+    assert data["timing"]["ttft_s"] == data["timing"]["total_s"]
+    assert "stream" not in fake_server.requests[0].json
