@@ -25,6 +25,7 @@ from medchat.errors import (
     parse_retry_after,
 )
 from medchat.models.base import ProviderModel, is_loopback, map_finish_reason
+from medchat.models.openai_compat import read_chat_chunks, usage_from
 from medchat.models.registry import ModelSpec
 from medchat.models.transport import transport_error
 from medchat.types import ChatRequest, Chunk, Completion, Usage
@@ -150,27 +151,19 @@ class HFInferenceModel(ProviderModel):
         choice = response.choices[0]
         text = (choice.message.content if choice.message else None) or ""
         return Completion(text=text, finish_reason=map_finish_reason(choice.finish_reason),
-                          usage=_usage(response.usage) or Usage(estimated=True), model=self.name)
+                          usage=usage_from(response.usage) or Usage(estimated=True), model=self.name)
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         args = self._arguments(request)
         args["stream"] = True
         if self.stream_usage:
             args["stream_options"] = {"include_usage": True}
-        finish: str | None = None
-        usage: Usage | None = None
         async with self._lease(stream=True) as client:
             try:
                 events = await client.chat_completion(**args)
                 try:
-                    async for event in events:
-                        if event.usage:
-                            usage = _usage(event.usage)
-                        for choice in (event.choices or [])[:1]:
-                            if choice.delta and choice.delta.content:
-                                yield Chunk(text=choice.delta.content)
-                            if choice.finish_reason:
-                                finish = choice.finish_reason
+                    async for chunk in read_chat_chunks(events, model=self.name):
+                        yield chunk
                 finally:
                     aclose = getattr(events, "aclose", None)
                     if aclose is not None:
@@ -179,10 +172,6 @@ class HFInferenceModel(ProviderModel):
                 raise
             except Exception as exc:
                 raise self._error(exc, streaming=True) from exc
-        if finish is None:
-            raise StreamInterruptedError("the stream closed before the model finished (no finish_reason)",
-                                         model=self.name, hint="the server dropped the connection; try again")
-        yield Chunk(final=True, finish_reason=map_finish_reason(finish), usage=usage)
 
     def _error(self, exc: Exception, *, streaming: bool = False) -> MedchatError:
         from huggingface_hub import errors as hf_errors
@@ -237,8 +226,3 @@ def _detail(exc: Any) -> str:
             return err
     return getattr(exc, "server_message", None) or str(exc).split("\n")[0]
 
-
-def _usage(raw: Any) -> Usage | None:
-    if raw is None:
-        return None
-    return Usage(prompt_tokens=raw.prompt_tokens or 0, completion_tokens=raw.completion_tokens or 0)

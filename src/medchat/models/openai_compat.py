@@ -133,15 +133,13 @@ class OpenAICompatModel(ProviderModel):
             raise ProviderError("the server returned no choices", model=self.name)
         choice = response.choices[0]
         return Completion(text=choice.message.content or "", finish_reason=map_finish_reason(choice.finish_reason),
-                          usage=_usage(response.usage) or Usage(estimated=True), model=self.name)
+                          usage=usage_from(response.usage) or Usage(estimated=True), model=self.name)
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         args = self._arguments(request)
         args["stream"] = True
         if self.stream_usage:
             args["stream_options"] = {"include_usage": True}
-        finish: str | None = None
-        usage: Usage | None = None
         try:
             stream = await self.client.chat.completions.create(**args)
         except Exception as exc:
@@ -149,24 +147,14 @@ class OpenAICompatModel(ProviderModel):
             raise self._error(exc) from exc
         try:
             try:
-                async for event in stream:
-                    if event.usage is not None:
-                        usage = _usage(event.usage)
-                    for choice in event.choices[:1]:
-                        if choice.delta and choice.delta.content:
-                            yield Chunk(text=choice.delta.content)
-                        if choice.finish_reason:
-                            finish = choice.finish_reason
+                async for chunk in read_chat_chunks(stream, model=self.name):
+                    yield chunk
             finally:
                 await stream.close()
         except MedchatError:
             raise
         except Exception as exc:
             raise self._error(exc, streaming=True) from exc
-        if finish is None:
-            raise StreamInterruptedError("the stream closed before the model finished (no finish_reason)",
-                                         model=self.name, hint="the server dropped the connection; try again")
-        yield Chunk(final=True, finish_reason=map_finish_reason(finish), usage=usage)
 
     def _error(self, exc: Exception, *, streaming: bool = False) -> MedchatError:
         import openai
@@ -219,7 +207,30 @@ def _detail(exc: Any) -> str:
     return str(getattr(exc, "message", exc))
 
 
-def _usage(raw: Any) -> Usage | None:
+def usage_from(raw: Any) -> Usage | None:
+    """``Usage`` from an OpenAI-style usage object (any SDK's), or ``None``."""
     if raw is None:
         return None
     return Usage(prompt_tokens=raw.prompt_tokens or 0, completion_tokens=raw.completion_tokens or 0)
+
+
+async def read_chat_chunks(events: AsyncIterator[Any], *, model: str) -> AsyncIterator[Chunk]:
+    """Turn OpenAI-style ``chat.completion.chunk`` objects (from any SDK) into medchat chunks.
+
+    Usage may arrive in a last chunk without choices (``include_usage``) or on the finishing chunk (TGI);
+    a stream that ends without any ``finish_reason`` was cut, whatever the transport said.
+    """
+    finish: str | None = None
+    usage: Usage | None = None
+    async for event in events:
+        if event.usage:
+            usage = usage_from(event.usage)
+        for choice in (event.choices or [])[:1]:
+            if choice.delta and choice.delta.content:
+                yield Chunk(text=choice.delta.content)
+            if choice.finish_reason:
+                finish = choice.finish_reason
+    if finish is None:
+        raise StreamInterruptedError("the stream closed before the model finished (no finish_reason)",
+                                     model=model, hint="the server dropped the connection; try again")
+    yield Chunk(final=True, finish_reason=map_finish_reason(finish), usage=usage)
