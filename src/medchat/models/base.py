@@ -139,8 +139,8 @@ class ProviderModel(ABC):
     @staticmethod
     def _usage_or_estimate(request: ChatRequest, usage: Usage | None, text: str, *,
                            pieces: int | None) -> Usage:
-        """Keep the provider's counts; otherwise estimate (≈4 characters a token) and say so."""
-        if usage is not None and not usage.estimated and (usage.prompt_tokens or usage.completion_tokens):
+        """Keep the provider's counts (or its own estimate); otherwise estimate (≈4 characters a token)."""
+        if usage is not None and (usage.prompt_tokens or usage.completion_tokens):
             return usage
         prompt_chars = sum(len(m.content) for m in request.messages)
         completion = pieces if pieces is not None else max(round(len(text) / 4), 1 if text else 0)

@@ -40,8 +40,18 @@ def _smollm2(spec: ModelSpec) -> ChatModel:
     return LlamaCppModel.from_spec(spec, smollm2_path(), params=SMOLLM2_DEFAULTS)
 
 
+def _extractive(spec: ModelSpec) -> ChatModel:
+    # Defined in the knowledge layer (it answers from the knowledge base); named here so that
+    # `builtin/extractive` resolves like every builtin model. Imported only when asked for.
+    from importlib import import_module
+
+    return import_module("medchat.knowledge.extractive").create(spec)
+
+
 BUILTIN: dict[str, tuple[str, Callable[[ModelSpec], ChatModel]]] = {
     "smollm2": ("SmolLM2-135M-Instruct GGUF through llama.cpp (~100 tokens/s on 2 CPU cores)", _smollm2),
+    "extractive": ("quotes the most relevant knowledge-base sentences, with citations (no generation)",
+                   _extractive),
 }
 
 

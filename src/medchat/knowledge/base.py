@@ -1,0 +1,121 @@
+"""A searchable collection of passages: BM25, dense and hybrid (reciprocal rank fusion) retrieval.
+
+The same class serves the bundled knowledge base (built from package files) and users' own (persisted
+under the data directory, see ``store.py``). Results carry what a citation needs: passage text,
+document title, source, URL, language and character offsets into the document's text.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from medchat.errors import ConfigError
+from medchat.knowledge.bm25 import BM25Index
+from medchat.knowledge.chunking import Passage
+from medchat.knowledge.embeddings import Embedder
+from medchat.knowledge.fusion import Reranker, reciprocal_rank_fusion
+from medchat.knowledge.tokenize import DEFAULT_CHINESE, ChineseMode
+from medchat.language import detect_language
+
+SearchMode = Literal["bm25", "dense", "hybrid"]
+MODES: tuple[SearchMode, ...] = ("bm25", "dense", "hybrid")
+CANDIDATES = 50  # per retriever, before fusion
+# Hybrid fusion weights (BM25, dense). Lexical matches count for less than meaning: on the bundled
+# question set, 0.3 beat equal weights and dense alone in both languages (docs/benchmarks.md).
+FUSION_WEIGHTS = (0.3, 1.0)
+
+
+class SearchResult(BaseModel):
+    rank: int
+    score: float
+    passage: Passage
+
+    @property
+    def citation(self) -> str:
+        """``Title — source`` for a numbered source list."""
+        return f"{self.passage.title} — {self.passage.url or self.passage.source}"
+
+
+class KnowledgeBase:
+    def __init__(self, name: str, passages: list[Passage], *, vectors: np.ndarray | None = None,
+                 embedder: Embedder | None = None, chinese: ChineseMode = DEFAULT_CHINESE,
+                 reranker: Reranker | None = None, fusion_weights: tuple[float, float] = FUSION_WEIGHTS) -> None:
+        self.name = name
+        self.passages = passages
+        self.vectors = vectors
+        self.embedder = embedder
+        self.reranker = reranker
+        self.chinese = chinese
+        self.fusion_weights = fusion_weights
+        self._bm25: BM25Index | None = None
+        self._languages = np.array([p.language for p in passages])
+
+    @property
+    def bm25(self) -> BM25Index:
+        if self._bm25 is None:
+            self._bm25 = BM25Index([p.title + "\n" + p.text for p in self.passages], self.chinese)
+        return self._bm25
+
+    @property
+    def documents(self) -> list[str]:
+        return list(dict.fromkeys(p.doc_id for p in self.passages))
+
+    # -- search ------------------------------------------------------------------------------------
+    def search(self, query: str, *, mode: SearchMode = "hybrid", k: int = 5,
+               language: str | None = "auto") -> list[SearchResult]:
+        """Top ``k`` passages. ``language="auto"`` prefers passages in the query's language when the
+        collection has any (a Chinese question gets Chinese pages); ``None`` searches everything."""
+        if mode not in MODES:
+            raise ConfigError(f"unknown search mode {mode!r}", hint="use bm25, dense or hybrid")
+        if not query.strip() or not self.passages:
+            return []
+        mask = self._language_mask(query, language)
+        rankings: list[list[int]] = []
+        scores: dict[int, float] = {}
+        if mode in ("bm25", "hybrid"):
+            bm25 = self.bm25.scores(query)
+            ranked = _top(bm25, mask, CANDIDATES, positive_only=True)
+            rankings.append(ranked)
+            scores = {i: float(bm25[i]) for i in ranked}
+        if mode in ("dense", "hybrid"):
+            dense = self._dense_scores(query)
+            ranked = _top(dense, mask, CANDIDATES)
+            rankings.append(ranked)
+            scores = {i: float(dense[i]) for i in ranked}
+        if mode == "hybrid":
+            scores = reciprocal_rank_fusion(rankings, weights=self.fusion_weights)
+        order = sorted(scores, key=lambda i: -scores[i])
+        if self.reranker is not None:
+            reranked = self.reranker.rerank(query, [(i, self.passages[i].text) for i in order[: max(k * 4, 20)]])
+            order, scores = [i for i, _ in reranked], dict(reranked)
+        return [SearchResult(rank=r, score=scores[i], passage=self.passages[i])
+                for r, i in enumerate(order[:k], start=1)]
+
+    def _language_mask(self, query: str, language: str | None) -> np.ndarray | None:
+        if language is None:
+            return None
+        wanted = detect_language(query) if language == "auto" else language
+        mask = self._languages == wanted
+        if language == "auto" and not mask.any():
+            return None
+        return mask
+
+    def _dense_scores(self, query: str) -> np.ndarray:
+        if self.vectors is None or self.embedder is None:
+            raise ConfigError(f"knowledge base {self.name!r} has no embeddings", hint="use --mode bm25, or re-ingest")
+        return self.vectors @ self.embedder.embed_queries([query])[0]
+
+
+def _top(scores: np.ndarray, mask: np.ndarray | None, n: int, *, positive_only: bool = False) -> list[int]:
+    values = scores.astype(np.float32, copy=True)
+    if mask is not None:
+        values[~mask] = -np.inf
+    if positive_only:
+        values[values <= 0] = -np.inf
+    n = min(n, len(values))
+    candidates = np.argpartition(-values, n - 1)[:n]
+    ranked = candidates[np.argsort(-values[candidates], kind="stable")]
+    return [int(i) for i in ranked if np.isfinite(values[i])]
