@@ -55,7 +55,8 @@ def ingest(
     console.print(
         f"[bold]{name}[/]: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} "
         f"unchanged, {len(report.removed)} removed, {len(report.failed)} skipped · {report.passages_total} passages "
-        f"({report.passages_embedded} embedded) · {time.perf_counter() - start:.1f}s", highlight=False)
+        f"({report.passages_embedded} embedded) · {time.perf_counter() - start:.1f}s", highlight=False,
+        soft_wrap=True)
     if report.failed and not (report.added or report.updated or report.unchanged):
         raise typer.Exit(1)
 

@@ -76,7 +76,7 @@ def chunk_document(document: Document, *, max_tokens: int = DEFAULT_MAX_TOKENS,
     sentences = split_sentences(text)
     passages: list[Passage] = []
     seen: dict[str, int] = {}
-    i = 0
+    i = covered = 0  # covered: sentences up to here are in a passage already
     while i < len(sentences):
         j, tokens = i, 0
         while j < len(sentences):
@@ -85,6 +85,10 @@ def chunk_document(document: Document, *, max_tokens: int = DEFAULT_MAX_TOKENS,
                 break
             tokens += cost
             j += 1
+        if j <= covered:  # the overlap alone, nothing new (the next sentence is long): no overlap this time
+            i = covered
+            continue
+        covered = j
         start, end = sentences[i][0], sentences[j - 1][1]
         body = text[start:end]
         digest = hashlib.sha1(body.encode("utf-8")).hexdigest()[:12]

@@ -40,15 +40,16 @@ class DocumentError(MedchatError):
 # -- Markdown ---------------------------------------------------------------------------------------
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _MD_STRIP = [
-    (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),  # heading markers
-    (re.compile(r"^\s*[-*+]\s+", re.M), ""),  # bullet markers
-    (re.compile(r"^\s*\d+[.)]\s+", re.M), ""),  # numbered list markers
+    # [ \t] rather than \s: a marker pattern must not eat the blank line before it.
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*", re.M), ""),  # heading markers
+    (re.compile(r"^[ \t]*[-*+][ \t]+", re.M), ""),  # bullet markers
+    (re.compile(r"^[ \t]*\d+[.)][ \t]+", re.M), ""),  # numbered list markers
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> text
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
     (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),  # italics
     (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
-    (re.compile(r"^\s*>\s?", re.M), ""),  # block quotes
+    (re.compile(r"^[ \t]*>[ \t]?", re.M), ""),  # block quotes
 ]
 
 
@@ -122,8 +123,13 @@ def load_html(raw: str, path: Path) -> Document:
 
 
 def load_pdf(path: Path) -> Document:
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    # pypdf logs each robustness fix ("EOF marker not found") to stderr; failures become DocumentError here.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
         reader = PdfReader(str(path))

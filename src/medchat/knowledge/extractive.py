@@ -15,7 +15,7 @@ from typing import Any
 
 from medchat.knowledge.base import KnowledgeBase, SearchResult
 from medchat.knowledge.chunking import count_tokens, split_sentences
-from medchat.knowledge.tokenize import tokenize
+from medchat.knowledge.tokenize import content_words, tokenize
 from medchat.language import detect_language
 from medchat.models.base import ProviderModel
 from medchat.models.registry import ModelSpec
@@ -66,8 +66,9 @@ class ExtractiveModel(ProviderModel):
         """Chosen sentences (each ending in its citation mark) and the sources they cite."""
         assert self._kb is not None
         results = self._kb.search(question, mode=self.mode, k=self.passages)  # type: ignore[arg-type]
-        wanted = set(tokenize(question))
+        wanted = content_words(question)
         candidates: list[tuple[float, int, int, str]] = []  # (score, result index, position, sentence)
+        matched = False  # dense retrieval always returns passages: quote them only if one shares a question word
         for r, result in enumerate(results):
             text = result.passage.text
             for position, (start, end) in enumerate(split_sentences(text)):
@@ -76,7 +77,10 @@ class ExtractiveModel(ProviderModel):
                     continue
                 words = set(tokenize(sentence))
                 overlap = len(wanted & words) / max(len(wanted), 1)
+                matched = matched or overlap > 0
                 candidates.append((overlap + 0.5 / (r + 1), r, position, sentence))
+        if not matched:
+            return [], []  # nothing in the knowledge base is about this: say so rather than quote unrelated pages
         chosen: list[tuple[float, int, int, str]] = []
         for candidate in sorted(candidates, key=lambda c: -c[0]):
             if len(chosen) >= self.sentences:
@@ -84,10 +88,13 @@ class ExtractiveModel(ProviderModel):
             if all(candidate[3] != c[3] for c in chosen):
                 chosen.append(candidate)
         chosen.sort(key=lambda c: (c[1], c[2]))  # reading order within sources, best source first
-        cited = sorted({c[1] for c in chosen})
-        number = {r: n for n, r in enumerate(cited, start=1)}
-        lines = [f"{sentence} [{number[r]}]" for _, r, _, sentence in chosen]
-        return lines, [results[r] for r in cited]
+        # Number sources by document: two passages of one page are one source.
+        first_of_doc: dict[str, int] = {}
+        for _, r, _, _ in chosen:
+            first_of_doc.setdefault(results[r].passage.doc_id, r)
+        number = {doc: n for n, doc in enumerate(first_of_doc, start=1)}
+        lines = [f"{sentence} [{number[results[r].passage.doc_id]}]" for _, r, _, sentence in chosen]
+        return lines, [results[r] for r in first_of_doc.values()]
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         await self.load()

@@ -10,6 +10,7 @@ previous index intact.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -108,7 +109,12 @@ class StoredKnowledgeBase:
                progress: Progress | None = None) -> IngestReport:
         report = IngestReport()
         files, roots = _expand(paths, report)
-        manifest = self.manifest
+        manifest = copy.deepcopy(self.manifest)  # self.manifest changes only once the new index is saved
+        if embedder is not None and embedder.name != manifest["embedder"]:
+            if self.exists:  # vectors from two models in one index would make dense search meaningless
+                raise ConfigError(f"knowledge base {self.name!r} uses the {manifest['embedder']} embedder, "
+                                  f"not {embedder.name}", hint="remove it first to change embedders")
+            manifest["embedder"] = embedder.name  # what load() must use for queries
         known: dict[str, dict] = manifest["files"]
         old_docs = {d.id: d for d in self.documents()} if self.exists else {}
         old_passages = self.passages() if self.exists else []
@@ -138,7 +144,10 @@ class StoredKnowledgeBase:
                 try:
                     document = load_file(file)
                 except DocumentError as exc:
-                    report.failed.append((key, str(exc).removeprefix(f"{key}: ")))
+                    reason = str(exc).removeprefix(f"{key}: ")
+                    if key in known:
+                        reason += " (its earlier version was removed from the knowledge base)"
+                    report.failed.append((key, reason))
                     known.pop(key, None)
                     continue
                 (report.updated if key in known else report.added).append(key)

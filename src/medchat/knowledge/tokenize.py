@@ -54,3 +54,18 @@ def tokenize(text: str, chinese: ChineseMode = DEFAULT_CHINESE) -> list[str]:
         else:
             tokens.extend(w for w in _jieba().lcut_for_search(han) if w not in _ZH_STOP)  # type: ignore[attr-defined]
     return tokens
+
+
+# Words that say a sentence is a question, not what it is about.
+_QUESTION_WORDS = frozenset({
+    "what", "how", "who", "whom", "whose", "when", "where", "why", "which", "can", "could", "should",
+    "would", "will", "do", "does", "did", "is", "are", "was", "were", "be", "been", "have",
+    "has", "had", "get", "got", "tell", "know", "please", "help", "much", "many", "someone", "anyone",
+})
+
+
+def content_words(text: str, chinese: ChineseMode = DEFAULT_CHINESE) -> set[str]:
+    """The topic-bearing words of ``text``: no question words, no single Chinese characters."""
+    _, stemmer = _english()
+    question = {stemmer.stemWord(w) for w in _QUESTION_WORDS}  # type: ignore[attr-defined]
+    return {t for t in tokenize(text, chinese) if t not in question and not (len(t) == 1 and not t.isascii())}
