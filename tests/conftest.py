@@ -22,7 +22,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     home = tmp_path_factory.mktemp("home")
     for var in (*KEY_VARS, *SDK_VARS):
         monkeypatch.delenv(var, raising=False)
-    for var in ("MEDCHAT_CONFIG", "MEDCHAT_DEFAULT_MODEL", "MEDCHAT_TIMEOUT_S"):
+    for var in ("MEDCHAT_CONFIG", "MEDCHAT_DEFAULT_MODEL", "MEDCHAT_TIMEOUT_S", "MEDCHAT_DATA_DIR",
+                "MEDCHAT_DATABASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))

@@ -7,6 +7,7 @@ nested keys with ``__`` (``MEDCHAT_RETRY__MAX_ATTEMPTS=5``).
 Example::
 
     default_model = "fast"
+    database_url = "sqlite:////srv/medchat/medchat.db"   # SQLAlchemy URL; default <data_dir>/medchat.db
 
     [models.fast]                      # an alias: `-m fast`
     model = "openai/gpt-4o-mini"
@@ -77,6 +78,17 @@ class Settings(BaseSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     models: dict[str, ModelAlias] = Field(default_factory=dict)
     pricing: dict[str, Price] = Field(default_factory=dict)
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the conversation and evaluation database; "
+                    "default sqlite:///<data_dir>/medchat.db",
+    )
+
+    def resolved_database_url(self) -> str:
+        """``database_url`` when set (``MEDCHAT_DATABASE_URL``), else SQLite at ``<data_dir>/medchat.db``."""
+        if self.database_url and self.database_url.strip():
+            return self.database_url.strip()
+        return f"sqlite:///{(self.data_dir.expanduser().absolute() / 'medchat.db').as_posix()}"
 
     @classmethod
     def settings_customise_sources(

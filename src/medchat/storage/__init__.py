@@ -1,0 +1,23 @@
+"""Persistence: conversations (messages, safety reports) in a SQL database, migrated by Alembic.
+
+``open_database()`` gives the migrated database named by ``database_url`` (default
+``sqlite:///<data_dir>/medchat.db``); ``ConversationStore(database, redact=...)`` reads and writes
+conversations. Schema changes are new scripts in ``migrations/versions`` (see ``Database.alembic_config``).
+
+Storage depends only on ``types``, ``errors`` and ``config``; it imports SQLAlchemy and Alembic, so
+``import medchat`` does not import it.
+"""
+
+from medchat.storage.conversations import ConversationStore, ConversationSummary, StoredConversation, StoredMessage
+from medchat.storage.db import Database, NotFoundError, close_databases, open_database
+
+__all__ = [
+    "ConversationStore",
+    "ConversationSummary",
+    "Database",
+    "NotFoundError",
+    "StoredConversation",
+    "StoredMessage",
+    "close_databases",
+    "open_database",
+]
