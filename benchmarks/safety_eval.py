@@ -74,16 +74,26 @@ def eval_triage(errors: bool) -> dict:
 
 
 def over_refusal() -> dict[str, float]:
+    """Escalations and blocks of ordinary health questions (the retrieval set minus the ~20 questions that
+    describe an emergency happening now, marked ``"urgent": true`` by the maintainers)."""
     from medchat.safety.injection import score_injection
     from medchat.safety.triage import assess
 
     questions = [json.loads(line) for path in sorted((ROOT / "tests" / "data" / "retrieval").glob("*.jsonl"))
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    escalated = sum(1 for q in questions if assess(q["question"]).emergency)
-    blocked = sum(1 for q in questions if score_injection(q["question"]).flagged)
-    print(f"over-refusal on {len(questions)} ordinary health questions: escalated {escalated} "
-          f"({escalated / len(questions):.3f}), injection-blocked {blocked} ({blocked / len(questions):.3f})")
-    return {"n": len(questions), "escalated": escalated / len(questions), "blocked": blocked / len(questions)}
+    ordinary = [q for q in questions if not q.get("urgent")]
+    urgent = [q for q in questions if q.get("urgent")]
+    results = [assess(q["question"]) for q in ordinary]
+    by_rules = sum(1 for r in results if r.emergency and not r.by_classifier)
+    by_classifier = sum(1 for r in results if r.by_classifier)
+    blocked = sum(1 for q in ordinary if score_injection(q["question"]).flagged)
+    caught = sum(1 for q in urgent if assess(q["question"]).emergency)
+    n = len(ordinary)
+    print(f"ordinary health questions (n={n}): escalated {by_rules + by_classifier} ({(by_rules + by_classifier) / n:.3f}; "
+          f"rules {by_rules}, classifier {by_classifier}), injection-blocked {blocked} ({blocked / n:.3f}); "
+          f"urgent questions escalated {caught}/{len(urgent)}")
+    return {"n": n, "escalated": (by_rules + by_classifier) / n, "escalated_by_rules": by_rules / n,
+            "escalated_by_classifier": by_classifier / n, "blocked": blocked / n, "urgent_caught": caught / len(urgent)}
 
 
 def eval_injection(errors: bool) -> dict:

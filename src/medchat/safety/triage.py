@@ -20,15 +20,13 @@ pattern foresaw ("feels like someone is standing on my ribcage"); see ``scripts/
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
 from medchat.language import detect_language
+from medchat.safety.classifier import load_classifier
 
 CATEGORIES = ("cardiac", "stroke", "anaphylaxis", "bleeding", "breathing", "seizure", "poisoning", "self_harm",
               "infant_fever", "pregnancy", "unconscious")
@@ -154,7 +152,7 @@ _EN: dict[str, list[re.Pattern[str]]] = {
         ),
     ],
     "self_harm": [
-        _rx(r"(?:want|wanna|going|gonna|plan\w*|thinking of|thought about|ready|decided) (?:to )?(?:die|kill (?:myself|my self)|end (?:it|it all|my life|things)"
+        _rx(r"(?:want|wanna|plan\w*|thinking of|thought about|ready|decided) (?:to )?(?:die|kill (?:myself|my self)|end (?:it|it all|my life|things)"
             r"|take my (?:own )?life|hurt myself|not be here)",
             r"kill(?:ing)? (?:myself|my self)|end(?:ing)? it all|end my life|take my (?:own )?life",
             r"suicid\w*",
@@ -248,7 +246,7 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
         ),
     ],
     "breathing": [
-        _rx(r"(?:喘不上气|喘不过气|上不来气|透不过气|无法呼吸|不能呼吸|呼吸不了|没法呼吸|憋得|憋气|窒息)",
+        _rx(r"(?:喘不上气|喘不过气|上不来气|透不过气|无法呼吸|不能呼吸|呼吸不了|没法呼吸|憋得(?:慌|难受|喘不|透不|脸|嘴)|憋死|窒息)",
             r"呼吸(?:很|非常|特别|越来越)?(?:困难|急促|费力)",
             r"(?:嘴唇|脸|嘴|指甲)[^。！？；]{0,6}(?:发紫|发青|发绀|青紫|发白)",
             r"(?:噎住|卡住|卡在喉咙|呛住|卡喉)",
@@ -416,17 +414,6 @@ def _sentences(text: str, language: str) -> list[tuple[int, str]]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _classifier() -> tuple[np.ndarray, float, float, str]:
-    data = json.loads((resources.files("medchat.safety") / "data" / "triage_classifier.json").read_text())
-    return np.asarray(data["weights"], dtype=np.float32), float(data["bias"]), float(data["threshold"]), data["embedder"]
-
-
-def classifier_probability(vector: np.ndarray) -> float:
-    weights, bias, _, _ = _classifier()
-    return float(1.0 / (1.0 + np.exp(-(float(vector @ weights) + bias))))
-
-
 def assess(text: str, language: str | None = None, *, vector: np.ndarray | None = None,
            use_classifier: bool = True) -> TriageResult:
     """Find red flags in ``text`` and keep those that describe a danger present now.
@@ -436,12 +423,9 @@ def assess(text: str, language: str | None = None, *, vector: np.ndarray | None 
     """
     result = _assess_rules(text, language)
     if use_classifier and text.strip():
-        if vector is None:
-            from medchat.knowledge.embeddings import get_embedder
-
-            vector = get_embedder(_classifier()[3]).embed_queries([text])[0]
-        result.classifier_score = classifier_probability(vector)
-        if not result.emergency and result.classifier_score >= _classifier()[2]:
+        classifier = load_classifier("triage")
+        result.classifier_score = classifier.probability(classifier.embed(text) if vector is None else vector)
+        if not result.emergency and result.classifier_score >= classifier.threshold:
             result.emergency = True
             result.by_classifier = True
     return result
@@ -486,7 +470,8 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
     history = (_ZH_HISTORY if zh else _EN_HISTORY).search(sentence)
     if history and not (_ZH_NOW if zh else _EN_NOW).search(sentence):
         return "past event"
-    general = (_ZH_GENERAL if zh else _EN_GENERAL).search(sentence)
+    general = (_ZH_GENERAL if zh else _EN_GENERAL).search(sentence) or (
+        not zh and "?" in whole and _GENERIC_SUBJECT.search(sentence) and not _FIRST_PERSON.search(whole))
     if general and not _personal_now(whole, zh):
         return "general question"
     if _THIRD_PARTY_FICTION.search(whole) and not whole_now:
@@ -507,8 +492,15 @@ def _normal_temperature(sentence: str) -> bool:
     return all((r < 38.0) if r < 50 else (r < 100.4) for r in readings)
 
 
+_GENERIC_SUBJECT = re.compile(r"\b(?:someone|somebody|a person|the person|anyone|people|a baby|an infant|a child|a patient|a casualty|"
+                              r"the casualty|the patient|they)\b", _I)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|me|my|we|our|us)\b", _I)
+
+
 def _personal_now(text: str, zh: bool) -> bool:
     """Someone is in the picture: 'my dad is...', 'I have...', 我现在..."""
+    if not zh and _GENERIC_SUBJECT.search(text) and not _FIRST_PERSON.search(text):
+        return False  # "how do you help a baby who...", "should the person lie down..."
     if zh:
         return bool(_ZH_PERSON_NOW.search(text)) and not re.fullmatch(r"[^我他她孩宝]*(?:有哪些|是什么|什么是)[^我他她]*", text)
     return bool(_EN_PERSON_NOW.search(text))
