@@ -89,7 +89,8 @@ def over_refusal() -> dict[str, float]:
     blocked = sum(1 for q in ordinary if score_injection(q["question"]).flagged)
     caught = sum(1 for q in urgent if assess(q["question"]).emergency)
     n = len(ordinary)
-    print(f"ordinary health questions (n={n}): escalated {by_rules + by_classifier} ({(by_rules + by_classifier) / n:.3f}; "
+    escalated = by_rules + by_classifier
+    print(f"ordinary health questions (n={n}): escalated {escalated} ({escalated / n:.3f}; "
           f"rules {by_rules}, classifier {by_classifier}), injection-blocked {blocked} ({blocked / n:.3f}); "
           f"urgent questions escalated {caught}/{len(urgent)}")
     return {"n": n, "escalated": (by_rules + by_classifier) / n, "escalated_by_rules": by_rules / n,
