@@ -33,6 +33,18 @@ _INSTR = (r"(?:instructions?|instructs?|rules?|prompts?|guidelines?|directions?|
           r"programming|guardrails?|safety (?:rules|guidelines|policies)|policies|system message|orders)")
 _PRIOR = r"(?:(?:all|any|every|the|your|these|those|my)\s+)*(?:(?:previous|prior|above|earlier|preceding|original|initial|old|existing|current|given|safety|system)\s+)*"
 
+_MODS = r"(?:(?:full|entire|exact|original|initial|hidden|secret|internal|complete|first|confidential)\s+)*"
+
+
+def _own(specific: str, generic: str, your: str = r"your|its") -> str:
+    """The model's own prompt or rules as an object: "your rules", "the system prompt", "the hidden rules", "the
+    guidelines you follow" (not "the rules for driving after surgery" or "the instructions on my prescription label")."""
+    return (rf"(?:\b(?:{your})\s+{_MODS}(?:{specific}|{generic})|\b(?:the|this)\s+{_MODS}(?:{specific})|"
+            rf"\b(?:the|this)\s+{_MODS}(?:original|initial|hidden|secret|internal|confidential)\s+(?:{generic})|"
+            rf"\b(?:the|this)\s+{_MODS}(?:{generic})\s+(?:that\s+)?you(?:'ve|'re| have| were| are)?\s+"
+            rf"(?:follow|given|told|use|operate|received|programmed|instructed|trained))")
+
+
 # (family, weight, pattern)
 _EN: list[tuple[str, float, re.Pattern[str]]] = [
     ("override", 0.9, re.compile(rf"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|neglect)\s+{_PRIOR}{_INSTR}", _I)),
@@ -79,13 +91,13 @@ _EN: list[tuple[str, float, re.Pattern[str]]] = [
                                  r"\b(?:synthes|recipe|how to make|make|formula|instructions)", _I)),
     ("roleplay", 0.7, re.compile(r"\b(?:two|2) (?:responses|answers)\b[^.]{0,60}\b(?:one|first)\b[^.]{0,40}\b(?:unfiltered|unrestricted|without)", _I)),
     ("extraction", 0.9, re.compile(r"\b(?:reveal|show|print|output|display|dump|leak|repeat|recite|give me|tell me|write out|share|copy|paste|what (?:is|are|was|were))\b"
-                                   r"[^.?]{0,30}\b(?:your|the|this|its)\s+(?:(?:full|entire|exact|original|initial|hidden|secret|internal|complete)\s+)*"
-                                   r"(?:system\s+prompt|system\s+message|initial prompt|hidden prompt|pre-?prompt|instructions|guidelines|rules|prompt|configuration|context window)", _I)),
+                                   r"[^.?]{0,30}" + _own(r"system\s+prompt|system\s+message|initial prompt|hidden prompt|pre-?prompt|context window",
+                                                         r"instructions|guidelines|rules|prompt|configuration"), _I)),
     ("extraction", 0.9, re.compile(r"\b(?:repeat|print|output|copy|recite)\b[^.]{0,40}\b(?:text|words|everything|content|messages?)\s+(?:above|before|preceding)", _I)),
     ("extraction", 0.85, re.compile(r"\b(?:echo|paste|disclose|quote|translate|spell out|list|summari[sz]e|reproduce|share|show|give|send|tell)\b[^.?]{0,40}"
-                                    r"\b(?:your|the)\s+(?:(?:full|entire|exact|original|initial|hidden|secret|internal|complete|first|confidential)\s+)*"
-                                    r"(?:system instructions|instructions|rules you were given|configuration(?: message)?|config|tool definitions|"
-                                    r"developer message|pre-?prompt|initial (?:message|configuration)|prompt)\b", _I)),
+                                    + _own(r"system instructions|rules you were given|configuration message|tool definitions|developer message|"
+                                           r"pre-?prompt|initial (?:message|configuration)",
+                                           r"instructions|configuration|config|prompt", your=r"your") + r"\b", _I)),
     ("extraction", 0.85, re.compile(r"\b(?:written|said|sent) before my first message|\bfirst (?:line|words?|message|text)\b[^.?]{0,30}\byou (?:received|were given|got)|"
                                     r"\b(?:received|given) (?:at the start|before) (?:of )?(?:this|the) (?:conversation|session|chat)|"
                                     r"\b(?:rules|instructions) you were given\b|\b(?:developer|system) message say|\bas it appears in your prompt\b|"

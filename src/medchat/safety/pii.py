@@ -25,6 +25,7 @@ ENTITY_TYPES = ("PERSON", "PHONE_NUMBER", "CN_MOBILE", "EMAIL_ADDRESS", "MEDICAL
                 "CN_RESIDENT_ID", "ADDRESS", "US_SSN", "UK_NHS", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS")
 SCORE_THRESHOLD = 0.35
 
+_COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "夏侯", "公孙", "长孙", "宇文", "司徒", "端木"}
 _SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
 
 
@@ -62,7 +63,11 @@ def _recognizers(language: str) -> list[Any]:
 
     class ResidentIdRecognizer(PatternRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
-            return id_checksum_ok(pattern_text)
+            return id_checksum_ok(re.sub(r"\s", "", pattern_text))
+
+    class ChineseNameRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            return pattern_text[:2] in _COMPOUND_SURNAMES or pattern_text[0] in _SURNAMES
 
     date = (r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)?\d{2}|(?:19|20)\d{2}[/.\-]\d{1,2}[/.\-]\d{1,2}|"
             r"\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,? (?:19|20)\d{2}|"
@@ -73,26 +78,38 @@ def _recognizers(language: str) -> list[Any]:
         PatternRecognizer(supported_entity="CN_MOBILE", supported_language=language, patterns=[
             Pattern("cn mobile", r"(?<![\d+])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)", 0.75)]),
         ResidentIdRecognizer(supported_entity="CN_RESIDENT_ID", supported_language=language, patterns=[
-            Pattern("cn id", r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])", 0.5)]),
+            Pattern("cn id", r"(?<![0-9A-Za-z])[1-9]\d{5}\s?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?\d{3}[\dXx](?![0-9A-Za-z])", 0.5)]),
         PatternRecognizer(supported_entity="MEDICAL_RECORD_NUMBER", supported_language=language, patterns=[
-            Pattern("mrn", r"(?<=(?:\bMRN|medical record(?: number| no\.?| #)?|hospital (?:number|no\.?|id)|patient (?:id|number|no\.?)|"
+            Pattern("mrn", r"(?<=(?:\bMRN|medical record(?: number| no\.?| #)?|hosp(?:ital)?\.? (?:number|no\.?|id)|patient (?:id|number|no\.?)|"
                            r"record (?:number|no\.?)|chart (?:number|no\.?)|病历号|住院号|门诊号|就诊卡号|病案号|就诊号|医保卡号)"
-                           r"(?:\s*(?:is|was|number|no\.?|#|:|：))*\s*)[A-Z]{0,3}-?\d[\d-]{4,14}(?!\d)", 0.85)]),
+                           r"(?:\s*(?:is|was|number|no\.?|#|:|：|是|为))*\s*)[A-Z]{0,3}-?\d[\d-]{4,14}(?!\d)", 0.85)]),
         PatternRecognizer(supported_entity="DATE_OF_BIRTH", supported_language=language, patterns=[
             Pattern("dob", r"(?<=(?:\bDOB|\bD\.O\.B\.?|date of birth|born(?: on| in)?|birthday(?: is)?|b\.|出生日期|出生于|出生在|生日(?:是)?|生于)"
-                           r"\s*[:：]?\s*)" + date, 0.85)]),
+                           r"\s*[:：]?\s*)" + date, 0.85),
+            Pattern("dob after", date + r"(?=\s*(?:出生|生的|生人|出世))", 0.85)]),
         PatternRecognizer(supported_entity="ADDRESS", supported_language=language, patterns=[
-            Pattern("street address", r"\b\d{1,5}[A-Z]?\s+(?:[A-Z][a-zA-Z'-]+\s+){1,3}" + street + r"\b\.?"
+            Pattern("street address", r"\b\d{1,5}[A-Z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-zA-Z'-]+\s+){1,3}" + street + r"\b\.?"
                     r"(?:,?\s+(?:apt|apartment|unit|suite|flat)\.?\s*#?\w+)?"
                     r"(?:,\s*(?![A-Z]{2}\b)[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)*){0,2}"
                     r"(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?(?:,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})?", 0.7),
             Pattern("cn address", r"(?:[\u4e00-\u9fff]{2,6}(?:省|自治区))?(?:[\u4e00-\u9fff]{2,6}市)?[\u4e00-\u9fff]{1,6}(?:区|县|市)"
-                    r"[\u4e00-\u9fff\d]{1,12}(?:路|街|大道|大街|巷|弄|道|胡同|村)(?:\d+|[一二三四五六七八九十百]+)号"
-                    r"(?:(?:院|小区)?[\u4e00-\u9fff\d-]{0,12}(?:室|楼|栋|单元|号楼|幢))?", 0.7)]),
+                    r"[\u4e00-\u9fff\d]{1,12}(?:路|街|大道|大街|巷|弄|道|胡同|村)\s*(?:\d+|[一二三四五六七八九十百]+)\s*号"
+                    r"(?:\s*(?:院|小区)?[\u4e00-\u9fff\d\s-]{0,12}(?:室|楼|栋|单元|号楼|幢))?", 0.7)]),
+        ChineseNameRecognizer(supported_entity="PERSON", supported_language=language, patterns=[
+            Pattern("cn name cue", r"(?<=(?:我叫|我是|姓名[:：]?|名字(?:是|叫)|患者|病人|叫做|联系人[:：]?|收件人(?:写)?|家属|(?:宝宝|孩子|小孩|女儿|儿子)(?:叫|是))\s*)"
+                    r"[\u4e00-\u9fff]{2,4}?(?=[，,。.！!？?：:；;\s电手号今我想的（(到是就]|$)", 0.6),
+            Pattern("cn name title", r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,3}(?=女士|先生|医生|大夫|护士|老师|阿姨|（)", 0.5),
+            Pattern("cn name start", r"^[\u4e00-\u9fff]{2,3}(?=[（(，,])", 0.5)]),
         PatternRecognizer(supported_entity="PERSON", supported_language=language, patterns=[
-            Pattern("cn name cue", r"(?<=(?:我叫|我是|姓名[:：]?|名字(?:是|叫)|患者|病人|叫做|本人|联系人[:：]?)\s*)"
-                    r"[\u4e00-\u9fff]{2,3}(?=[，,。.！!？?：:；;\s电手号今我想的（(]|$)", 0.6)]),
+            Pattern("titled name", r"(?<=\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Nurse|Sister)\.?\s)[A-Z][a-z]+(?:[- ][A-Z][a-z]+)?", 0.7)],
+            global_regex_flags=re.DOTALL | re.MULTILINE),
     ]
+    if language == "zh":  # Presidio registers these for English only; Chinese messages carry them too
+        from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
+
+        p.append(EmailRecognizer(supported_language="zh", context=[]))
+        p.append(PhoneRecognizer(supported_language="zh", context=[],
+                                 supported_regions=("US", "GB", "HK", "TW", "SG", "AU", "CA", "DE", "FR")))
     return p
 
 
@@ -170,8 +187,17 @@ class PIIDetector:
 _CLINICAL = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:mg|mcg|µg|ml|mmol|mmhg|bpm|units?|iu|%|kg|cm|°)", re.I)
 
 
+_NOT_NAMES = {"afib", "urine", "gleason", "vitamin", "cholesterol", "glucose", "blood", "hba1c", "psa", "tsh", "ldl", "hdl",
+              "bmi", "ecg", "ekg", "mri", "ct", "covid", "ibuprofen", "paracetamol", "tylenol", "advil", "metformin",
+              "insulin", "statin", "warfarin", "aspirin", "epipen", "nhs", "gp", "a&e", "er", "icu", "iv", "bp", "hr"}
+
+
 def _looks_clinical(entity: PIIEntity) -> bool:
-    """Presidio's phone recognizer can read '140/90' or dosages as numbers worth hiding; they are not."""
+    """Presidio's phone recognizer can read '140/90' or dosages as numbers worth hiding, and spaCy can
+    take lab terms for names ("AFib", "Vitamin B12"); they are not personal data."""
+    if entity.type == "PERSON":
+        words = entity.text.lower().split()
+        return any(ch.isdigit() for ch in entity.text) or bool(words and words[0] in _NOT_NAMES) or "/" in entity.text
     if entity.type == "PHONE_NUMBER":
         digits = re.sub(r"\D", "", entity.text)
         return len(digits) < 7 or bool(re.fullmatch(r"\d{2,3}/\d{2,3}", entity.text.strip()))
