@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -60,6 +60,24 @@ class Price(BaseModel):
     output: float = Field(ge=0)
 
 
+class AssistantSettings(BaseModel):
+    """How the guarded assistant behaves (``[assistant]`` in medchat.toml)."""
+
+    language: Literal["auto", "en", "zh"] = "auto"
+    locale: str = Field(default="auto", description="emergency numbers: auto, US, GB, EU, CN, AU, ...")
+    knowledge: str | None = Field(default=None, description="knowledge base name; None = the bundled one")
+    passages: int = Field(default=4, ge=0, le=20, description="sources given to the model per turn")
+    memory_tokens: int = Field(default=1500, ge=0, description="budget for earlier turns")
+    redact: Literal["remote", "always", "never"] = Field(
+        default="remote", description="redact PII before text leaves: for non-local models, always, or never")
+    redact_storage: bool = Field(default=True, description="redact PII before conversations are stored")
+    store: bool = Field(default=True, description="persist conversations in the database")
+    block_injection: bool = Field(default=True, description="decline messages scored as prompt injection")
+    policies: dict[str, Literal["annotate", "append", "replace"]] = Field(
+        default_factory=dict, description="per output finding, e.g. {dosing = 'replace'}")
+    max_tokens: int = Field(default=400, ge=1)
+
+
 class RetrySettings(BaseModel):
     max_attempts: int = Field(default=4, ge=1, description="tries in all, the first included")
     backoff_base_s: float = Field(default=0.5, ge=0)
@@ -76,6 +94,7 @@ class Settings(BaseSettings):
     connect_timeout_s: float = Field(default=10.0, gt=0)
     max_concurrency: int = Field(default=8, ge=1, description="in-flight requests per model")
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    assistant: AssistantSettings = Field(default_factory=AssistantSettings)
     models: dict[str, ModelAlias] = Field(default_factory=dict)
     pricing: dict[str, Price] = Field(default_factory=dict)
     database_url: str | None = Field(

@@ -64,10 +64,11 @@ class KnowledgeBase:
         return list(dict.fromkeys(p.doc_id for p in self.passages))
 
     # -- search ------------------------------------------------------------------------------------
-    def search(self, query: str, *, mode: SearchMode = "hybrid", k: int = 5,
-               language: str | None = "auto") -> list[SearchResult]:
+    def search(self, query: str, *, mode: SearchMode = "hybrid", k: int = 5, language: str | None = "auto",
+               query_vector: np.ndarray | None = None) -> list[SearchResult]:
         """Top ``k`` passages. ``language="auto"`` prefers passages in the query's language when the
-        collection has any (a Chinese question gets Chinese pages); ``None`` searches everything."""
+        collection has any (a Chinese question gets Chinese pages); ``None`` searches everything.
+        ``query_vector`` reuses an embedding the caller already has (the assistant shares it with triage)."""
         if mode not in MODES:
             raise ConfigError(f"unknown search mode {mode!r}", hint="use bm25, dense or hybrid")
         if not query.strip() or not self.passages:
@@ -81,7 +82,7 @@ class KnowledgeBase:
             rankings.append(ranked)
             scores = {i: float(bm25[i]) for i in ranked}
         if mode in ("dense", "hybrid"):
-            dense = self._dense_scores(query)
+            dense = self._dense_scores(query, query_vector)
             ranked = _top(dense, mask, CANDIDATES)
             rankings.append(ranked)
             scores = {i: float(dense[i]) for i in ranked}
@@ -103,10 +104,14 @@ class KnowledgeBase:
             return None
         return mask
 
-    def _dense_scores(self, query: str) -> np.ndarray:
+    def embed_query(self, query: str) -> np.ndarray | None:
+        """The query vector dense search would use (``None`` without an embedder)."""
+        return None if self.embedder is None else self.embedder.embed_queries([query])[0]
+
+    def _dense_scores(self, query: str, query_vector: np.ndarray | None = None) -> np.ndarray:
         if self.vectors is None or self.embedder is None:
             raise ConfigError(f"knowledge base {self.name!r} has no embeddings", hint="use --mode bm25, or re-ingest")
-        return self.vectors @ self.embedder.embed_queries([query])[0]
+        return self.vectors @ (self.embed_query(query) if query_vector is None else query_vector)
 
 
 def _top(scores: np.ndarray, mask: np.ndarray | None, n: int, *, positive_only: bool = False) -> list[int]:
