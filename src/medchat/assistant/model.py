@@ -1,0 +1,76 @@
+"""``assistant/<model>``: the guarded pipeline as a ``ChatModel``, so evaluation and serving can treat a
+raw model and the assistant alike (``medchat ask -m assistant/openai/gpt-4o-mini``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from medchat.assistant.pipeline import Assistant
+from medchat.assistant.reply import AssistantReply
+from medchat.models.base import ChatModel
+from medchat.models.registry import ModelSpec
+from medchat.types import ChatRequest, Chunk, Completion, Message, Timing
+
+
+def create(spec: ModelSpec) -> AssistantModel:
+    from medchat.gateway import get_model
+    from medchat.knowledge import open_knowledge_base
+
+    settings = spec.settings.assistant.model_copy(update={
+        key: spec.take(key) for key in list(spec.options) if key in type(spec.settings.assistant).model_fields})
+    base = get_model(spec.model_id, settings=spec.settings)
+    knowledge = open_knowledge_base(settings.knowledge, spec.settings.data_dir) if settings.passages else None
+    spec.done()
+    return AssistantModel(spec.name, Assistant(base, knowledge=knowledge, settings=settings))
+
+
+class AssistantModel:
+    """Runs one assistant turn per request: the last user message is the turn, earlier ones the memory."""
+
+    def __init__(self, name: str, assistant: Assistant) -> None:
+        self.name = name
+        self.assistant = assistant
+        self.last_reply: AssistantReply | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return bool(getattr(self.assistant.model, "is_local", False))
+
+    @property
+    def base(self) -> ChatModel:
+        return self.assistant.model
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        turns = [m for m in request.messages if m.role != "system"]
+        if not turns or turns[-1].role != "user":
+            turns.append(Message.user(""))
+        start = time.perf_counter()
+        first: float | None = None
+        async for item in self.assistant.respond(turns[:-1], turns[-1].content):
+            if isinstance(item, str):
+                first = first or time.perf_counter()
+                yield Chunk(text=item)
+            else:
+                self.last_reply = item
+                end = time.perf_counter()
+                timing = Timing.measure(start=start, first_token=first, end=end,
+                                        completion_tokens=item.usage.completion_tokens)
+                yield Chunk(final=True, finish_reason="stop", usage=item.usage, timing=timing,
+                            cost_usd=item.cost_usd, model=self.name)
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        from medchat.models.base import collect
+
+        completion = await collect(self.stream(request))
+        return completion.model_copy(update={"timing": completion.timing.model_copy(
+            update={"ttft_s": completion.timing.total_s, "tpot_s": None})})
+
+    async def aclose(self) -> None:
+        await self.assistant.model.aclose()
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr in ("assistant",):
+            raise AttributeError(attr)
+        return getattr(self.assistant.model, attr)

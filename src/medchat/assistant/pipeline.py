@@ -1,0 +1,211 @@
+"""One guarded, grounded chat turn.
+
+    user text ─► language ─► embed once ─► triage · injection (user) ─► PII redaction (what leaves)
+      ─► retrieve (hybrid, same vector) ─► drop injected passages ─► prompt (constitution + sources + memory)
+      ─► [escalation first if emergency] ─► model.stream ─► validators (streaming) ─► sources list
+      ─► AssistantReply (text, citations, SafetyReport, trace) ─► stored, redacted as configured
+
+``Assistant.respond`` is an async generator: it yields text as it may be shown, then the final
+``AssistantReply``. The query embedding is computed once and shared by retrieval, triage and the
+injection classifier, which keeps the pipeline's own cost small next to generation.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from medchat.assistant.memory import fit_history
+from medchat.assistant.reply import AssistantReply, Citation, TraceStep
+from medchat.config import AssistantSettings
+from medchat.knowledge.base import KnowledgeBase, SearchResult
+from medchat.language import detect_language
+from medchat.models.base import ChatModel
+from medchat.safety.escalation import escalation_message
+from medchat.safety.injection import score_injection
+from medchat.safety.prompts import system_prompt
+from medchat.safety.report import Finding, SafetyReport
+from medchat.safety.triage import assess
+from medchat.safety.validators import StreamingValidator
+from medchat.types import ChatRequest, GenerationParams, Message, Timing, Usage
+
+DECLINE_INJECTION = {
+    "en": "I can't follow instructions that try to change how I work or reveal my setup. "
+          "I'm happy to help with a health question.",
+    "zh": "我不能执行试图修改我的工作方式或泄露设定的指令。如果你有健康方面的问题，我很乐意帮忙。",
+}
+SOURCES_HEADING = {"en": "Sources:", "zh": "来源："}
+_CITE = re.compile(r"\[(\d{1,2})\]")
+
+
+class Assistant:
+    def __init__(self, model: ChatModel, *, knowledge: KnowledgeBase | None = None,
+                 settings: AssistantSettings | None = None, store: Any = None,
+                 redactor: Callable[[str, str], tuple[str, int]] | None = None) -> None:
+        """``knowledge=None`` answers without sources; ``store`` is a ``storage.ConversationStore``;
+        ``redactor(text, language) -> (redacted, count)`` defaults to the Presidio-based one, built lazily."""
+        self.model = model
+        self.knowledge = knowledge
+        self.settings = settings or AssistantSettings()
+        self.store = store
+        self._redactor = redactor
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def redact(self, text: str, language: str) -> tuple[str, int]:
+        if self._redactor is None:
+            from medchat.safety.pii import get_detector
+
+            detector = get_detector()
+
+            def presidio(value: str, lang: str) -> tuple[str, int]:
+                result = detector.redact(value, lang)
+                return result.text, result.count
+
+            self._redactor = presidio
+        return self._redactor(text, language)
+
+    @property
+    def _redact_outgoing(self) -> bool:
+        mode = self.settings.redact
+        return mode == "always" or (mode == "remote" and not getattr(self.model, "is_local", False))
+
+    # -- the turn ----------------------------------------------------------------------------------
+    async def respond(self, history: list[Message], text: str, *,
+                      conversation_id: str | None = None) -> AsyncIterator[str | AssistantReply]:
+        trace: list[TraceStep] = []
+        clock = time.perf_counter()
+
+        def step(name: str, detail: str = "") -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            trace.append(TraceStep(name=name, seconds=now - clock, detail=detail))
+            clock = now
+
+        s = self.settings
+        language = detect_language(text) if s.language == "auto" else s.language
+        report = SafetyReport(language=language)
+        step("language", language)
+
+        vector = self.knowledge.embed_query(text) if self.knowledge is not None else None
+        step("embed")
+        triage = assess(text, language, vector=vector)
+        report.emergency = triage.emergency
+        report.emergency_categories = triage.categories
+        if triage.emergency:
+            report.add(Finding(check="triage", kind=",".join(triage.categories) or "classifier", severity="critical",
+                               message=triage.reason, score=triage.classifier_score, action="escalated"))
+        injection = score_injection(text, vector=vector)
+        report.injection_score = injection.score
+        if injection.flagged:
+            report.add(Finding(check="injection", kind=",".join(injection.families), severity="warning",
+                               message=injection.reason, score=injection.score,
+                               action="declined" if s.block_injection and not triage.emergency else "annotated"))
+        step("screen", f"emergency={triage.emergency} injection={injection.score:.2f}")
+
+        outgoing, history_out = text, list(history)
+        if self._redact_outgoing:
+            outgoing, count = self.redact(text, language)
+            report.redactions += count
+            history_out = [Message(role=m.role, content=self.redact(m.content, language)[0]) if m.role == "user" else m
+                           for m in history]
+            if count:
+                report.add(Finding(check="pii", kind="redacted", message=f"{count} item(s) of personal data removed "
+                                   "before the message left for the model", action="redacted"))
+        step("redact", f"{report.redactions} redacted")
+
+        results: list[SearchResult] = []
+        if self.knowledge is not None and s.passages:
+            found = self.knowledge.search(text, k=s.passages, query_vector=vector)
+            for result in found:
+                verdict = score_injection(result.passage.text, source="document", use_classifier=False)
+                if verdict.flagged:
+                    report.add(Finding(check="injection", kind="document", severity="warning",
+                                       message=f"passage {result.passage.id} dropped: {verdict.reason}",
+                                       score=verdict.score, action="dropped"))
+                else:
+                    results.append(result)
+        step("retrieve", f"{len(results)} passages")
+
+        shown: list[str] = []
+
+        def show(piece: str) -> str:
+            shown.append(piece)
+            return piece
+
+        if triage.emergency:
+            yield show(escalation_message(triage.categories, language, s.locale) + "\n\n")
+
+        usage, timing, cost = Usage(), Timing(), None
+        if injection.flagged and s.block_injection and not triage.emergency:
+            yield show(DECLINE_INJECTION[language if language in DECLINE_INJECTION else "en"])
+            results = []  # nothing was answered from them
+            step("generate", "declined without calling the model")
+        else:
+            sources_block = "\n\n".join(f"[{n}] {r.passage.title}: {r.passage.text}" for n, r in enumerate(results, 1))
+            kept, dropped = fit_history(history_out, s.memory_tokens)
+            messages = [Message.system(system_prompt(language, sources=sources_block, emergency=triage.emergency)),
+                        *kept, Message.user(outgoing)]
+            request = ChatRequest(messages=messages, params=GenerationParams(max_tokens=s.max_tokens))
+            validator = StreamingValidator(language, sources=[r.passage.text for r in results], policies=s.policies)
+            step("prompt", f"{len(kept)} earlier messages kept, {dropped} dropped")
+            async for chunk in self.model.stream(request):
+                if chunk.final:
+                    usage = chunk.usage or usage
+                    timing = chunk.timing or timing
+                    cost = chunk.cost_usd
+                elif chunk.text and (piece := validator.feed(chunk.text)):
+                    yield show(piece)
+            if closing := validator.finish():
+                yield show(closing)
+            for finding in validator.findings:
+                report.add(finding)
+            step("generate", f"{usage.completion_tokens} tokens")
+
+        answer = "".join(shown)
+        citations = _citations(answer, results, language)
+        if citations:
+            yield show("\n\n" + SOURCES_HEADING.get(language, "Sources:") + "".join(
+                f"\n[{c.number}] {c.title} — {c.url or c.source}" for c in citations))
+        reply = AssistantReply(text="".join(shown), language=language, model=self.model.name, citations=citations,
+                               safety=report, trace=trace, usage=usage, timing=timing, cost_usd=cost,
+                               emergency=triage.emergency, conversation_id=conversation_id)
+        if self.store is not None and s.store:
+            reply.conversation_id = self._persist(conversation_id, text, reply, language)
+            step("store")
+            reply.trace = trace
+        yield reply
+
+    def _persist(self, conversation_id: str | None, text: str, reply: AssistantReply, language: str) -> str:
+        def clean(value: str) -> str:
+            return self.redact(value, language)[0] if self.settings.redact_storage else value
+
+        if conversation_id is None:
+            conversation_id = self.store.create(title=clean(text[:80]), model=self.model.name, language=language)
+        self.store.add_message(conversation_id, "user", clean(text))
+        safety = reply.safety.model_dump()
+        if self.settings.redact_storage:  # findings quote the message (e.g. the triage reason)
+            for finding in safety["findings"]:
+                finding["message"] = clean(finding["message"])
+        self.store.add_message(conversation_id, "assistant", clean(reply.text), model=reply.model,
+                               usage=reply.usage.model_dump(), timing=reply.timing.model_dump(),
+                               citations=[c.model_dump() for c in reply.citations],
+                               trace=[t.model_dump() for t in reply.trace], safety=safety)
+        return conversation_id
+
+
+def _citations(answer: str, results: list[SearchResult], language: str) -> list[Citation]:
+    """The sources the answer cites by number; if it cites none, every source it was given (per page)."""
+    cited = {int(n) for n in _CITE.findall(answer)}
+    numbered = list(enumerate(results, start=1))
+    chosen = [(n, r) for n, r in numbered if n in cited] or numbered
+    seen: set[str] = set()
+    out = []
+    for n, r in chosen:
+        if r.passage.doc_id in seen and not cited:
+            continue
+        seen.add(r.passage.doc_id)
+        out.append(Citation(number=n, title=r.passage.title, url=r.passage.url, source=r.passage.source,
+                            passage_id=r.passage.id, language=r.passage.language, quote=r.passage.text))
+    return out

@@ -1,0 +1,43 @@
+"""What one assistant turn produces: the answer, its sources, the safety report and a timed trace."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from medchat.safety.report import SafetyReport
+from medchat.types import Timing, Usage
+
+
+class Citation(BaseModel):
+    number: int  # the [n] used in the answer
+    title: str
+    url: str | None = None
+    source: str
+    passage_id: str
+    language: str
+    quote: str  # the passage the model was given
+
+
+class TraceStep(BaseModel):
+    name: str  # "language", "triage", "redact", "retrieve", "generate", ...
+    seconds: float
+    detail: str = ""
+
+
+class AssistantReply(BaseModel):
+    text: str
+    language: str
+    model: str
+    citations: list[Citation] = Field(default_factory=list)
+    safety: SafetyReport = Field(default_factory=SafetyReport)
+    trace: list[TraceStep] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    timing: Timing = Field(default_factory=Timing)
+    cost_usd: float | None = None
+    emergency: bool = False
+    conversation_id: str | None = None
+
+    @property
+    def overhead_s(self) -> float:
+        """Pipeline time spent outside the model call."""
+        return sum(step.seconds for step in self.trace if step.name != "generate")
