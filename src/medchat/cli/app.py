@@ -9,6 +9,7 @@ import typer
 from medchat.__about__ import __version__
 from medchat.cli import kb
 from medchat.cli.ask import ask
+from medchat.cli.chat import chat
 from medchat.cli.models_cmd import models
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ def root(
 
 
 app.command(help="Ask a model one question; the answer streams to the terminal.")(ask)
+app.command(help="Chat with the guarded assistant: safety checks, sources, memory; /help inside.")(chat)
 app.command(help="List providers, your aliases from medchat.toml, and which API keys are set.")(models)
 app.add_typer(kb.app, name="kb")
 

@@ -13,7 +13,7 @@ from medchat.cli.errors import fail, friendly
 
 app = typer.Typer(help="Knowledge bases: the bundled one (medchat) and your own documents.", no_args_is_help=True)
 
-NameOption = Annotated[str | None, typer.Option("--name", "-n", help="Knowledge base [default: medchat, "
+NameOption = Annotated[str | None, typer.Option("--name", "-n", help="Knowledge base \\[default: medchat, "
                                                 "the bundled one; ingest defaults to 'default']")]
 
 
