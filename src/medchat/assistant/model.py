@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from medchat.assistant.pipeline import Assistant
@@ -48,17 +49,18 @@ class AssistantModel:
             turns.append(Message.user(""))
         start = time.perf_counter()
         first: float | None = None
-        async for item in self.assistant.respond(turns[:-1], turns[-1].content):
-            if isinstance(item, str):
-                first = first or time.perf_counter()
-                yield Chunk(text=item)
-            else:
-                self.last_reply = item
-                end = time.perf_counter()
-                timing = Timing.measure(start=start, first_token=first, end=end,
-                                        completion_tokens=item.usage.completion_tokens)
-                yield Chunk(final=True, finish_reason="stop", usage=item.usage, timing=timing,
-                            cost_usd=item.cost_usd, model=self.name)
+        async with aclosing(self.assistant.respond(turns[:-1], turns[-1].content)) as items:
+            async for item in items:
+                if isinstance(item, str):
+                    first = first or time.perf_counter()
+                    yield Chunk(text=item)
+                else:
+                    self.last_reply = item
+                    end = time.perf_counter()
+                    timing = Timing.measure(start=start, first_token=first, end=end,
+                                            completion_tokens=item.usage.completion_tokens)
+                    yield Chunk(final=True, finish_reason="stop", usage=item.usage, timing=timing,
+                                cost_usd=item.cost_usd, model=self.name)
 
     async def complete(self, request: ChatRequest) -> Completion:
         from medchat.models.base import collect
