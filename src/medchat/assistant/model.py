@@ -30,6 +30,8 @@ def create(spec: ModelSpec) -> AssistantModel:
 class AssistantModel:
     """Runs one assistant turn per request: the last user message is the turn, earlier ones the memory."""
 
+    reliable_inside = True  # the base model carries the gateway's retries and limits; do not wrap again
+
     def __init__(self, name: str, assistant: Assistant) -> None:
         self.name = name
         self.assistant = assistant
@@ -49,7 +51,7 @@ class AssistantModel:
             turns.append(Message.user(""))
         start = time.perf_counter()
         first: float | None = None
-        async with aclosing(self.assistant.respond(turns[:-1], turns[-1].content)) as items:
+        async with aclosing(self.assistant.respond(turns[:-1], turns[-1].content, params=request.params)) as items:
             async for item in items:
                 if isinstance(item, str):
                     first = first or time.perf_counter()

@@ -75,8 +75,9 @@ class Assistant:
         return mode == "always" or (mode == "remote" and not getattr(self.model, "is_local", False))
 
     # -- the turn ----------------------------------------------------------------------------------
-    async def respond(self, history: list[Message], text: str, *,
-                      conversation_id: str | None = None) -> AsyncIterator[str | AssistantReply]:
+    async def respond(self, history: list[Message], text: str, *, conversation_id: str | None = None,
+                      params: GenerationParams | None = None) -> AsyncIterator[str | AssistantReply]:
+        """One turn. ``params`` (sampling, seed...) override the settings' ``max_tokens`` for the model call."""
         trace: list[TraceStep] = []
         clock = time.perf_counter()
 
@@ -128,7 +129,10 @@ class Assistant:
 
         results: list[SearchResult] = []
         if self.knowledge is not None and s.passages:
-            found = self.knowledge.search(text, k=s.passages, query_vector=vector)
+            query, query_vector = retrieval_query(history, text), vector
+            if query != text:  # a follow-up: search with the turn it follows (its own embedding)
+                query_vector = self.knowledge.embed_query(query)
+            found = self.knowledge.search(query, k=s.passages, language=language, query_vector=query_vector)
             for result in found:
                 verdict = _screen_passage(result.passage.text)
                 if verdict.flagged:
@@ -158,7 +162,7 @@ class Assistant:
             kept, dropped = fit_history(history_out, s.memory_tokens)
             messages = [Message.system(system_prompt(language, sources=sources_block, emergency=triage.emergency)),
                         *kept, Message.user(outgoing)]
-            request = ChatRequest(messages=messages, params=GenerationParams(max_tokens=s.max_tokens))
+            request = ChatRequest(messages=messages, params=GenerationParams(max_tokens=s.max_tokens).merged(params))
             validator = StreamingValidator(language, sources=[r.passage.text for r in results], policies=s.policies)
             step("prompt", f"{len(kept)} earlier messages kept, {dropped} dropped")
             async with aclosing(self.model.stream(request)) as chunks:  # a caller that leaves stops the model now
@@ -208,6 +212,26 @@ class Assistant:
                                       "overhead_s": reply.overhead_s},  # the store keeps a trace as one object
                                safety=safety)
         return conversation_id
+
+
+_FOLLOW_UP = re.compile(
+    r"\b(it|its|it's|that|this|those|these|they|them|their|he|she|his|her|there|then|what about|how about|"
+    r"and if|instead|also|else)\b|^(and|but|so|or|what if|why)\b"
+    r"|它|这个|那个|这种|那种|这样|那样|他们|她|他|还有|那么|那如果|呢[？?]?$",
+    re.IGNORECASE)
+
+
+def retrieval_query(history: list[Message], text: str) -> str:
+    """What to search the knowledge base with: the message itself, or, for a short follow-up that leans on
+    the previous turn ("what about for children?", "它会传染吗"), the previous user message plus this one."""
+    from medchat.knowledge.tokenize import content_words
+
+    previous = next((m.content for m in reversed(history) if m.role == "user"), None)
+    if previous is None:
+        return text
+    if len(content_words(text)) <= 6 and _FOLLOW_UP.search(text.strip()):
+        return f"{previous}\n{text}"
+    return text
 
 
 @lru_cache(maxsize=4096)

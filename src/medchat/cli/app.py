@@ -7,9 +7,10 @@ import logging
 import typer
 
 from medchat.__about__ import __version__
-from medchat.cli import kb
+from medchat.cli import kb, runs_cmd
 from medchat.cli.ask import ask
 from medchat.cli.chat import chat
+from medchat.cli.eval_cmd import eval_command
 from medchat.cli.models_cmd import models
 
 app = typer.Typer(
@@ -41,6 +42,11 @@ def root(
 app.command(help="Ask a model one question; the answer streams to the terminal.")(ask)
 app.command(help="Chat with the guarded assistant: safety checks, sources, memory; /help inside.")(chat)
 app.command(help="List providers, your aliases from medchat.toml, and which API keys are set.")(models)
+app.command("eval", help="Evaluate models on bundled suites or your data files; stores every result, "
+                         "writes an HTML report. No arguments: the default offline job.")(eval_command)
+app.command("report", help="Write a run's report (HTML, JSON or CSV), or compare two runs: "
+                           "report compare RUN_A RUN_B.")(runs_cmd.report)
+app.add_typer(runs_cmd.app, name="runs")
 app.add_typer(kb.app, name="kb")
 
 

@@ -19,7 +19,13 @@ __all__ = ["ConcurrencyLimit", "ModelWrapper", "Retry", "Timeout", "get_model", 
 
 
 def with_reliability(model: ChatModel, settings: Settings | None = None) -> ChatModel:
-    """Wrap any model in the default timeout, concurrency and retry layers."""
+    """Wrap any model in the default timeout, concurrency and retry layers.
+
+    A model that declares ``reliable_inside = True`` (``assistant/...``: its own base model is already
+    wrapped) is returned as is, so retries do not nest (4 × 4 attempts).
+    """
+    if getattr(model, "reliable_inside", False):
+        return model
     settings = settings or get_settings()
     limit = getattr(model, "max_concurrency", None) or settings.max_concurrency
     retry = settings.retry

@@ -116,3 +116,42 @@ class SafetyReportRow(Base):
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     message: Mapped[MessageRow] = relationship(back_populates="safety")
+
+
+class EvalRunRow(Base):
+    """One evaluation run: what was asked (``config``, enough to resume it) and how far it got."""
+
+    __tablename__ = "eval_runs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    tasks: Mapped[list[Any]] = mapped_column(default=list)
+    models: Mapped[list[Any]] = mapped_column(default=list)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    planned: Mapped[int] = mapped_column(Integer, default=0)
+
+    results: Mapped[list[SampleResultRow]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class SampleResultRow(Base):
+    """One scored answer. The unique key makes a resumed run unable to store a sample twice."""
+
+    __tablename__ = "sample_results"
+    __table_args__ = (UniqueConstraint("run_id", "task", "model", "sample_id", "epoch"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(40), ForeignKey("eval_runs.id", ondelete="CASCADE"), index=True)
+    task: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(200))
+    sample_id: Mapped[str] = mapped_column(String(200))
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    error: Mapped[str | None] = mapped_column(Text)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)  # flat, for queries without parsing the rest
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the whole SampleResult
+
+    run: Mapped[EvalRunRow] = relationship(back_populates="results")

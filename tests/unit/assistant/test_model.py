@@ -8,7 +8,7 @@ import pytest
 
 from medchat.assistant import Assistant, AssistantReply
 from medchat.assistant.model import AssistantModel
-from medchat.config import AssistantSettings
+from medchat.config import AssistantSettings, get_settings
 from medchat.errors import ConfigError
 from medchat.gateway import get_model
 from medchat.models.base import ChatModel
@@ -111,3 +111,20 @@ async def test_get_model_builds_the_assistant_around_a_registered_provider():
 def test_get_model_rejects_an_unknown_assistant_option():
     with pytest.raises(ConfigError, match="memory_tokenz"):
         get_model("assistant/assistant-test-scripted/base", reliable=False, passages=0, memory_tokenz=5)
+
+
+async def test_retries_do_not_nest_around_the_assistant(monkeypatch):
+    from medchat.errors import RateLimitError
+    from medchat.gateway import Retry
+
+    monkeypatch.setenv("MEDCHAT_RETRY__BACKOFF_BASE_S", "0.001")
+    monkeypatch.setenv("MEDCHAT_RETRY__BACKOFF_MAX_S", "0.001")
+    get_settings.cache_clear()
+    model = get_model("assistant/assistant-test-scripted/nest", passages=0, store=False)
+    assert isinstance(model, AssistantModel)  # not wrapped again: its base model already is
+    assert isinstance(model.assistant.model, Retry)
+    base = BUILT[-1]
+    base.steps = [RateLimitError("busy", model=base.name)] * 10
+    with pytest.raises(RateLimitError):
+        await model.complete(ChatRequest.of("What helps a cough?"))
+    assert len(base.calls) == get_settings().retry.max_attempts  # 4, not 4 x 4

@@ -272,3 +272,35 @@ async def test_a_knowledge_base_with_another_embedder_does_not_lend_its_vector_t
 async def test_the_reply_is_a_pydantic_model_that_round_trips(kb):
     _, reply = await turn(assistant(ScriptedModel(ANSWER), kb), SORE_THROAT)
     assert AssistantReply.model_validate_json(reply.model_dump_json()) == reply
+
+
+# -- retrieval follows the conversation ------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Is it contagious?", "What is eczema?\nIs it contagious?"),
+    ("What about for children?", "What is eczema?\nWhat about for children?"),
+    ("它会传染吗？", "What is eczema?\n它会传染吗？"),
+    ("How is high blood pressure treated in older adults?", "How is high blood pressure treated in older adults?"),
+    ("哮喘怎么诊断", "哮喘怎么诊断"),
+])
+def test_short_follow_ups_are_searched_with_the_turn_they_follow(text, expected):
+    from medchat.assistant.pipeline import retrieval_query
+    from medchat.types import Message
+
+    history = [Message.user("What is eczema?"), Message.assistant("Eczema is a skin condition...")]
+    assert retrieval_query(history, text) == expected
+    assert retrieval_query([], text) == text
+
+
+async def test_a_follow_up_question_gets_sources_about_the_earlier_topic(kb):
+    from medchat.types import Message
+
+    history = [Message.user("What is eczema?"), Message.assistant("Eczema makes skin dry and itchy [1].")]
+    _, reply = await turn(assistant(ScriptedModel("It is not contagious [1]."), kb), "Is it contagious?",
+                          history=history)
+    assert reply.citations and "Eczema" in reply.citations[0].title
+
+
+async def test_a_forced_language_chooses_the_sources_language(kb):
+    _, reply = await turn(assistant(ScriptedModel("Rest [1]."), kb, language="en"), SORE_THROAT_ZH)
+    assert reply.language == "en"
+    assert reply.citations and {c.language for c in reply.citations} == {"en"}

@@ -30,7 +30,8 @@ def tables(db_path: Path) -> set[str]:
 def test_migrate_creates_the_schema_and_is_idempotent(database: Database, db_path: Path):
     head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
     assert database.revision() == head
-    assert tables(db_path) == {"alembic_version", "conversations", "messages", "safety_reports"}
+    assert tables(db_path) == {"alembic_version", "conversations", "messages", "safety_reports", "eval_runs",
+                               "sample_results"}
     cid = ConversationStore(database).create(title="kept")
 
     database.migrate()

@@ -1,0 +1,138 @@
+"""Runs tasks against models: async, bounded concurrency per model, every result stored as it completes.
+
+    for each model: `concurrency` workers take (task, sample, epoch) items not yet stored
+        ─► solver (the model is already wrapped in retries/timeouts by the gateway)
+        ─► scorers (concurrently) ─► SampleResult ─► store.add_result (one transaction)
+
+A failed answer becomes a result with ``error`` set (counted, never retried forever); a scorer that
+raises gives ``Score(None)`` with the reason. The cost budget is checked before each new item: once the
+answers so far cost more, no new item starts and the run ends ``over_budget`` (resume it with a larger
+budget). Resuming skips every key already stored, so nothing is lost and nothing is done twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from medchat.errors import MedchatError
+from medchat.evaluation.output import Output
+from medchat.evaluation.results import RunInfo, SampleResult
+from medchat.evaluation.sample import Sample
+from medchat.evaluation.score import NamedScorer, Score
+from medchat.evaluation.solvers import get_solver
+from medchat.evaluation.store import RunStore
+from medchat.evaluation.task import Task
+from medchat.models.base import ChatModel
+
+
+@dataclass
+class WorkItem:
+    task: Task
+    sample: Sample
+    epoch: int
+
+
+@dataclass
+class RunProgress:
+    """Callbacks a front end (rich progress bar, server) hooks into; all optional."""
+
+    on_start: Callable[[str, int], None] = lambda model, total: None
+    on_result: Callable[[SampleResult], None] = lambda result: None
+
+
+@dataclass
+class Runner:
+    store: RunStore
+    concurrency: int = 4
+    epochs: int = 1
+    seed: int | None = None
+    budget_usd: float | None = None
+    progress: RunProgress = field(default_factory=RunProgress)
+    spent_usd: float = field(default=0.0, init=False)
+    over_budget: bool = field(default=False, init=False)
+    _run_id: str = field(default="", init=False)
+
+    def plan(self, tasks: list[Task], models: list[ChatModel], done: set[tuple[str, str, str, int]]
+             ) -> dict[str, list[WorkItem]]:
+        """The items still to do, per model name, in a stable order (task, sample, epoch)."""
+        work: dict[str, list[WorkItem]] = {}
+        for model in models:
+            items = work.setdefault(model.name, [])
+            for task in tasks:
+                for sample in task.dataset:
+                    for epoch in range(self.epochs):
+                        if (task.name, model.name, sample.id, epoch) not in done:
+                            items.append(WorkItem(task, sample, epoch))
+        return work
+
+    async def run(self, run: RunInfo, tasks: list[Task], models: list[ChatModel]) -> RunInfo:
+        """Do everything of ``run`` not yet stored; returns the run's record with its final status."""
+        self._run_id = run.id
+        done = self.store.done_keys(run.id)
+        work = self.plan(tasks, models, done)
+        self.spent_usd = run.cost_usd
+        status = "completed"
+        try:
+            await asyncio.gather(*(self._model_pool(model, work[model.name]) for model in models))
+            if self.over_budget:
+                status = "over_budget"
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            self.store.update_run(run.id, status="interrupted")
+            raise
+        except BaseException:
+            self.store.update_run(run.id, status="failed")
+            raise
+        self.store.update_run(run.id, status=status)
+        return self.store.get_run(run.id)
+
+    async def _model_pool(self, model: ChatModel, items: list[WorkItem]) -> None:
+        self.progress.on_start(model.name, len(items))
+        queue: asyncio.Queue[WorkItem] = asyncio.Queue()
+        for item in items:
+            queue.put_nowait(item)
+
+        async def worker() -> None:
+            while not queue.empty():
+                item = queue.get_nowait()
+                if self.budget_usd is not None and self.spent_usd >= self.budget_usd:
+                    self.over_budget = True
+                    return
+                result = await self._one(model, item)
+                if result.output is not None and result.output.cost_usd:
+                    self.spent_usd += result.output.cost_usd
+                await asyncio.to_thread(self.store.add_result, result)
+                self.progress.on_result(result)
+
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(items)) or 1)))
+
+    async def _one(self, model: ChatModel, item: WorkItem) -> SampleResult:
+        task, sample = item.task, item.sample
+        base = {"run_id": self._run_id, "task": task.name, "model": model.name, "sample_id": sample.id,
+                "epoch": item.epoch, "input": sample.input, "target": sample.target, "tags": sample.tags}
+        params = task.params
+        if self.seed is not None:
+            params = params.model_copy(update={"seed": self.seed + item.epoch})
+        try:
+            output = await get_solver(task.solver)(model, sample, params)
+        except MedchatError as exc:
+            return SampleResult(**base, error=str(exc))
+        except Exception as exc:  # a provider bug must not end the whole run
+            return SampleResult(**base, error=f"{type(exc).__name__}: {exc}")
+        scores = await asyncio.gather(*(_score(scorer, sample, output) for scorer in task.scorers))
+        return SampleResult(**base, output=output,
+                            scores={scorer.name: score for scorer, score in zip(task.scorers, scores, strict=True)})
+
+
+async def _score(scorer: NamedScorer, sample: Sample, output: Output) -> Score:
+    try:
+        return await scorer(sample, output)
+    except Exception as exc:  # one broken scorer must not lose the answer or the other scores
+        return Score(value=None, explanation=f"scorer failed: {type(exc).__name__}: {exc}",
+                     metadata={"error": True})
+
+
+def count_planned(tasks: list[Task], models: list[Any], epochs: int) -> int:
+    return sum(len(t.dataset) for t in tasks) * len(models) * epochs
