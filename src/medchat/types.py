@@ -6,7 +6,7 @@ database, ``--json`` output) without custom encoders.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
@@ -47,6 +47,10 @@ class GenerationParams(BaseModel):
     frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
     presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
     repetition_penalty: float | None = Field(default=None, gt=0.0)
+    # Ask for one JSON object matching this JSON Schema: constrained decoding where the provider has it
+    # (llama.cpp grammar, OpenAI-compatible response_format, Gemini response schema, HF grammar); local
+    # transformers models get no constraint. LLM judges use it so even a tiny local judge returns JSON.
+    json_schema: dict[str, Any] | None = None
 
     def merged(self, other: GenerationParams | None) -> GenerationParams:
         """Values set in ``other`` win over ours (e.g. per-request over per-model defaults)."""

@@ -447,3 +447,12 @@ def test_import_medchat_does_not_import_the_sdk() -> None:
     code = ("import sys, medchat, medchat.models.gemini, medchat.gateway; "
             "assert 'google.genai' not in sys.modules, 'google.genai imported eagerly'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_a_json_schema_asks_gemini_for_json(fake_server: FakeServer, make: Any) -> None:
+    fake_server.queue(wire.reply('{"met": true}'))
+    schema = {"type": "object", "properties": {"met": {"type": "boolean"}}, "required": ["met"]}
+    await make().complete(ask(json_schema=schema))
+    config = fake_server.requests[0].json["generationConfig"]
+    assert config["responseMimeType"] == "application/json"
+    assert config["responseJsonSchema"] == schema

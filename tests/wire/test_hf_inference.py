@@ -512,3 +512,11 @@ def test_importing_the_provider_does_not_import_huggingface_hub() -> None:
     code = ("import sys, medchat, medchat.models.hf_inference; "
             "sys.exit('huggingface_hub' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+async def test_a_json_schema_is_sent_as_response_format(fake_server: FakeServer, make: Factory) -> None:
+    fake_server.queue(ok_reply('{"met": true}'))
+    schema = {"type": "object", "properties": {"met": {"type": "boolean"}}, "required": ["met"]}
+    await make().complete(ChatRequest.of("Is it met?", json_schema=schema))
+    # huggingface_hub rewrites OpenAI's json_schema form into TGI's grammar form on the wire
+    assert fake_server.requests[0].json["response_format"] == {"type": "json_object", "value": schema}

@@ -747,3 +747,11 @@ async def test_concurrency_limit_caps_requests_in_flight(fake_server: FakeServer
     assert sorted(r.text for r in results) == sorted(f"answer {i}" for i in range(n))
     assert gate.max_in_flight == limit
     assert gate.arrived == n
+
+
+async def test_a_json_schema_is_sent_as_response_format(fake_server: FakeServer, make: Factory) -> None:
+    fake_server.queue(ok_reply('{"met": true}'))
+    schema = {"type": "object", "properties": {"met": {"type": "boolean"}}, "required": ["met"]}
+    await make().complete(ChatRequest.of("Is it met?", json_schema=schema))
+    assert fake_server.requests[0].json["response_format"] == {
+        "type": "json_schema", "json_schema": {"name": "response", "schema": schema}}

@@ -163,22 +163,26 @@ def _check_thresholds(results: list[SampleResult], thresholds: dict[str, float])
 
 
 def print_summary(info: RunInfo, results: list[SampleResult]) -> None:
+    """One table per suite: a row per metric, a column per model (models are few, metrics many)."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # piped output: no wrapping of model names
     means = _metric_means(results)
     for task in info.tasks:
-        keys = [(task, model) for model in info.models if (task, model) in means]
-        if not keys:
+        models = [model for model in info.models if (task, model) in means]
+        if not models:
             continue
-        columns = _headline(sorted({name for key in keys for name in means[key]}))
         table = Table(title=task, title_justify="left")
-        table.add_column("model")
-        for name in columns:
-            table.add_column(name, justify="right")
-        for key in keys:
-            table.add_row(key[1], *(f"{means[key][c]:.3f}" if c in means[key] else "–" for c in columns))
+        table.add_column("metric")
+        for model in models:
+            table.add_column(model, justify="right")
+        for name in _headline(sorted({name for model in models for name in means[(task, model)]})):
+            label = name.removeprefix("performance.")
+            table.add_row(label, *(f"{means[(task, m)][name]:.3f}" if name in means[(task, m)] else "–"
+                                   for m in models))
         console.print(table)
     errors = f", {info.errors} errors" if info.errors else ""
     console.print(f"run {info.id}: {info.status}, {info.done}/{info.planned} results{errors}", highlight=False)

@@ -24,13 +24,20 @@ def list_runs(limit: Annotated[int, typer.Option(min=1, help="How many to show."
     if not runs:
         typer.echo("no runs yet: try `medchat eval`")
         return
+    console = Console()
+    if not console.is_terminal:  # piped: one tab-separated line per run, for scripts
+        for info in runs:
+            typer.echo("\t".join([info.id, f"{info.created_at:%Y-%m-%d %H:%M}", info.status,
+                                  f"{info.done}/{info.planned}", str(info.errors), f"{info.cost_usd:.4f}",
+                                  ",".join(info.tasks), ",".join(info.models)]))
+        return
     table = Table()
     for column in ("run", "created", "status", "done", "errors", "cost $", "suites", "models"):
         table.add_column(column, justify="right" if column in ("done", "errors", "cost $") else "left")
     for info in runs:
         table.add_row(info.id, f"{info.created_at:%Y-%m-%d %H:%M}", info.status, f"{info.done}/{info.planned}",
                       str(info.errors), f"{info.cost_usd:.4f}", ", ".join(info.tasks), ", ".join(info.models))
-    Console().print(table)
+    console.print(table)
 
 
 @app.command("show", help="One run: its plan and the mean of every metric per suite and model.")

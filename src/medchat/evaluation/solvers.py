@@ -8,7 +8,6 @@ A model named ``assistant/...`` is always asked through its pipeline, whichever 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
@@ -76,24 +75,33 @@ async def _ask_assistant(model: ChatModel, assistant: Any, messages: list[Messag
     turns = [m for m in messages if m.role != "system"]
     text = turns[-1].content if turns and turns[-1].role == "user" else ""
     history = turns[:-1] if turns and turns[-1].role == "user" else turns
-    start = time.perf_counter()
-    first: float | None = None
     reply = None
     async with aclosing(assistant.respond(history, text, params=params)) as items:
         async for item in items:
-            if isinstance(item, str):
-                first = first or time.perf_counter()
-            else:
+            if not isinstance(item, str):
                 reply = item
     assert reply is not None  # respond always ends with the reply
-    timing = Timing.measure(start=start, first_token=first, end=time.perf_counter(),
-                            completion_tokens=reply.usage.completion_tokens)
+    timing = assistant_timing(reply)
     declined = any(f.check == "injection" and f.action == "declined" for f in reply.safety.findings)
     return Output(text=reply.text, model=model.name, messages=[*messages, Message.assistant(reply.text)],
                   usage=reply.usage, timing=timing, cost_usd=reply.cost_usd, emergency=reply.emergency,
                   declined=declined, citations=[c.model_dump() for c in reply.citations],
                   safety=reply.safety.model_dump(),
                   metadata={"overhead_s": reply.overhead_s, "language": reply.language})
+
+
+def assistant_timing(reply: Any) -> Timing:
+    """The turn's time as the user sees it: the pipeline's own steps plus the model's own timing.
+
+    Both exclude waiting for a shared local engine (the gateway's queue), which would otherwise make a
+    concurrent run's latencies mean nothing. An escalation or a declined injection is shown before (or
+    without) the model call, so its first text comes after the pipeline steps alone.
+    """
+    before = reply.overhead_s
+    model = reply.timing
+    shown_first = reply.emergency or model.total_s == 0.0
+    return Timing(ttft_s=before if shown_first else before + (model.ttft_s or model.total_s),
+                  total_s=before + model.total_s, tpot_s=model.tpot_s, tokens_per_s=model.tokens_per_s)
 
 
 async def direct(model: ChatModel, sample: Sample, params: GenerationParams) -> Output:

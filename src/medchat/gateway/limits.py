@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from typing import Any
 
 from medchat.errors import TimeoutError
 from medchat.gateway.wrapper import ModelWrapper
@@ -67,13 +69,35 @@ class Timeout(ModelWrapper):
                 await aclose()
 
 
+# Shared semaphores per event loop (weakly held: a finished loop's entries go with it).
+_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, asyncio.Semaphore]] = \
+    weakref.WeakKeyDictionary()
+
+
 class ConcurrencyLimit(ModelWrapper):
-    """At most ``limit`` requests in flight; the rest wait their turn (a stream holds its slot)."""
+    """At most ``limit`` requests in flight; the rest wait their turn (a stream holds its slot).
+
+    Models that share one engine in this process (every ``builtin/smollm2`` object uses the same loaded
+    llama.cpp context) declare the same ``concurrency_key``; their wrappers then share one semaphore per
+    event loop, so a request waits here — outside the timeout and outside the model's own timing —
+    rather than on the engine's lock, where the wait would count as time to first token.
+    """
 
     def __init__(self, inner: ChatModel, limit: int) -> None:
         super().__init__(inner)
         self.limit = limit
-        self._semaphore = asyncio.Semaphore(limit)
+        self._own = asyncio.Semaphore(limit)
+
+    @property
+    def _semaphore(self) -> asyncio.Semaphore:
+        key = getattr(self.inner, "concurrency_key", None)
+        if key is None:
+            return self._own
+        loop = asyncio.get_running_loop()
+        shared = _SHARED.setdefault(loop, {})
+        if key not in shared:
+            shared[key] = asyncio.Semaphore(self.limit)
+        return shared[key]
 
     async def complete(self, request: ChatRequest) -> Completion:
         async with self._semaphore:

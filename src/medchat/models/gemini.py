@@ -119,6 +119,8 @@ class GeminiModel(ProviderModel):
             # We never pass tools; this also skips the SDK's function-calling loop and its log lines.
             "automatic_function_calling": types.AutomaticFunctionCallingConfig(disable=True),
         }
+        if p.json_schema is not None:
+            config.update(response_mime_type="application/json", response_json_schema=p.json_schema)
         if p.repetition_penalty is not None:
             log.warning("%s: Gemini has no repetition_penalty parameter; it is not sent "
                         "(presence_penalty and frequency_penalty are the nearest)", self.name)

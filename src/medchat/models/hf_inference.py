@@ -132,6 +132,9 @@ class HFInferenceModel(ProviderModel):
                 args[key] = value
         if p.stop:
             args["stop"] = list(p.stop)
+        if p.json_schema is not None:
+            args["response_format"] = {"type": "json_schema",
+                                       "json_schema": {"name": "response", "schema": p.json_schema}}
         # Not in chat_completion's signature; extra_body merges them into the JSON body (TGI, vLLM and most
         # router providers accept them).
         extra = {key: getattr(p, key) for key in ("top_k", "repetition_penalty") if getattr(p, key) is not None}

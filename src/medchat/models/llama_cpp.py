@@ -108,6 +108,11 @@ class LlamaCppModel(ProviderModel):
         self.options = options
         self._loaded: _Loaded | None = None
 
+    @property
+    def concurrency_key(self) -> tuple[Any, ...]:
+        """Model objects on the same loaded context share one concurrency slot (see ConcurrencyLimit)."""
+        return ("llama.cpp", *self.options.key())
+
     @classmethod
     def from_spec(cls, spec: ModelSpec, path: Path, *, params: GenerationParams | None = None) -> LlamaCppModel:
         options = LoadOptions(
@@ -142,6 +147,8 @@ class LlamaCppModel(ProviderModel):
                 args[theirs] = value
         if p.stop:
             args["stop"] = list(p.stop)
+        if p.json_schema is not None:  # llama-cpp-python turns the schema into a sampling grammar
+            args["response_format"] = {"type": "json_object", "schema": p.json_schema}
         return args
 
     async def _complete(self, request: ChatRequest) -> Completion:

@@ -111,6 +111,9 @@ class OpenAICompatModel(ProviderModel):
             args["max_completion_tokens" if self.official else "max_tokens"] = p.max_tokens
         if p.stop:
             args["stop"] = p.stop
+        if p.json_schema is not None:
+            args["response_format"] = {"type": "json_schema",
+                                       "json_schema": {"name": "response", "schema": p.json_schema}}
         for key in ("top_k", "repetition_penalty"):
             value = getattr(p, key)
             if value is None:

@@ -395,6 +395,11 @@ class TransformersModel(ProviderModel):
         self._runs: set[GenerationRun] = set()
         self._warned: set[str] = set()
 
+    @property
+    def concurrency_key(self) -> tuple[Any, ...]:
+        """Model objects on the same loaded weights share one concurrency slot (see ConcurrencyLimit)."""
+        return ("transformers", self.key)
+
     async def load(self) -> Engine:
         """Load (or fetch from the cache) the model now, e.g. before timing requests."""
         if self._engine is None:

@@ -11,7 +11,7 @@ import pytest
 from medchat.config import Price
 from medchat.errors import RateLimitError
 from medchat.evaluation.output import Output
-from medchat.evaluation.runner import RunProgress, Runner, count_planned
+from medchat.evaluation.runner import Runner, RunProgress, count_planned
 from medchat.evaluation.sample import Dataset, Sample
 from medchat.evaluation.score import NamedScorer, Score
 from medchat.evaluation.store import RunStore

@@ -87,6 +87,23 @@ async def test_concurrency_limit_caps_requests_in_flight():
     assert inner.max_in_flight == 2 and len(inner.calls) == 6
 
 
+async def test_models_on_one_engine_share_one_slot_and_wait_outside_the_timeout():
+    engine = ScriptedModel(*["ok"] * 4)  # one loaded engine used through two model objects
+    engine.gate = asyncio.Event()
+    engine.concurrency_key = ("engine", 1)
+    engine.max_concurrency = 1
+    first, second = with_reliability(engine), with_reliability(engine)
+    other = ScriptedModel("ok")  # no key: its own slot
+    tasks = [asyncio.create_task(m.complete(REQ)) for m in (first, second, first, second)]
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert engine.in_flight == 1  # the other three wait in the shared semaphore, not in the engine
+    assert (await with_reliability(other).complete(REQ)).text.strip() == "ok"
+    engine.gate.set()
+    await asyncio.gather(*tasks)
+    assert engine.max_in_flight == 1 and len(engine.calls) == 4
+
+
 async def test_default_stack_limits_local_models_to_their_own_concurrency():
     inner = ScriptedModel("x")
     inner.max_concurrency = 1

@@ -89,3 +89,15 @@ def test_missing_package_gives_install_hint(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(MissingDependencyError, match=r"medchat\[llama\]"):
         smollm2_path()
+
+
+async def test_a_json_schema_constrains_the_answer_to_valid_json():
+    import json
+
+    # maxLength bounds the string, so the grammar-constrained object always closes within the budget
+    schema = {"type": "object", "properties": {"explanation": {"type": "string", "maxLength": 80},
+                                               "met": {"type": "boolean"}}, "required": ["explanation", "met"]}
+    request = ChatRequest.of("Does 'rest and drink fluids' mention rest? Answer in JSON.", temperature=0,
+                             max_tokens=80, json_schema=schema)
+    answer = json.loads((await get_model("builtin/smollm2").complete(request)).text)
+    assert set(answer) == {"explanation", "met"} and isinstance(answer["met"], bool)
