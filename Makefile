@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUESTION ?= What are the warning signs of dehydration in adults?
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run eval test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/medchat ask "$(QUESTION)"
+
+eval: setup
+	$(BIN)/medchat eval
 
 test: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -1,10 +1,11 @@
 """Evaluation runner throughput against an upstream with a fixed latency.
 
-A local OpenAI-compatible server answers every chat completion after ``--latency`` seconds (a thread per
-request, so it never queues). The runner evaluates ``--items`` samples through the real ``openai`` SDK
-provider (with medchat's gateway: retries, timeout, concurrency limit), scoring each answer and writing
-each result to a SQLite database as in a real run, at several concurrency levels. With latency L and
-concurrency C the ideal is C / L items per second; the design budget is ≥ 0.9 · C / L.
+A local OpenAI-compatible server, in a process of its own, answers every chat completion after
+``--latency`` seconds (a thread per request, so it never queues). The runner evaluates ``--items``
+samples through the real ``openai`` SDK provider (with medchat's gateway: retries, timeout, concurrency
+limit), scoring each answer and writing each result to a SQLite database as in a real run, at several
+concurrency levels. With latency L and concurrency C the ideal is C / L items per second; the design
+budget is ≥ 0.9 · C / L.
 
     python benchmarks/eval_throughput.py [--latency 0.2] [--items 160] [--concurrency 1 2 4 8 16]
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import platform
 import tempfile
@@ -29,6 +31,7 @@ from typing import Any
 def serve(latency: float) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -48,10 +51,19 @@ def serve(latency: float) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(payload)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # the default listen backlog (5) refuses connections at high concurrency
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def serve_forever(latency: float, ports: Any) -> None:
+    server = serve(latency)
+    ports.put(server.server_address[1])
+    threading.Event().wait()
 
 
 async def measure(url: str, items: int, concurrency: int, db_path: Path) -> dict[str, float]:
@@ -96,8 +108,12 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=160)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     args = parser.parse_args()
-    server = serve(args.latency)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+    # The upstream runs in its own process, so its request handling does not share the runner's GIL.
+    context = multiprocessing.get_context("spawn")
+    ports: multiprocessing.Queue[int] = context.Queue()
+    upstream = context.Process(target=serve_forever, args=(args.latency, ports), daemon=True)
+    upstream.start()
+    url = f"http://127.0.0.1:{ports.get(timeout=60)}"
     rows = []
     load_before = os.getloadavg()[0]
     print(f"upstream latency {args.latency * 1000:.0f} ms, {args.items} items per level")
@@ -111,7 +127,7 @@ def main() -> None:
                    "ratio": result["items_per_s"] / ideal}
             rows.append(row)
             print(f"{level:>11} {row['items_per_s']:>8.1f} {ideal:>7.1f} {row['ratio']:>6.2f}")
-    server.shutdown()
+    upstream.terminate()
     out = Path(__file__).with_name("results") / "eval_throughput.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"latency_s": args.latency, "rows": rows, "cpu_count": os.cpu_count(),

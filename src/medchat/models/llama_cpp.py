@@ -36,7 +36,11 @@ class LoadOptions:
                  chat_format: str | None) -> None:
         self.path = path.resolve()
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or os.cpu_count() or 1
+        # Half the logical cores (llama-cpp-python's own default): llama.cpp's threads busy-wait for each
+        # other, so when the process (retrieval, safety checks, eval scorers) or anything else takes a core,
+        # generation with every core collapses (2 cores here: 122 tok/s idle but 50 with one core busy,
+        # and ~1 tok/s inside a busy evaluation run; one thread gives 80 and 77).
+        self.n_threads = n_threads or max((os.cpu_count() or 2) // 2, 1)
         self.n_gpu_layers = n_gpu_layers
         self.chat_format = chat_format
 
