@@ -139,3 +139,30 @@ def test_bad_arguments_give_one_line(setup: tuple[Path, dict[str, str]], args: l
     assert out.returncode in (1, 2)
     assert message in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_reports_of_a_run_and_a_comparison_of_two(setup: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    data, env = setup
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    good.write_text("".join(json.dumps({"id": k, "output": a}) + "\n" for k, (_q, a) in QUESTIONS.items()))
+    bad.write_text("".join(json.dumps({"id": k, "output": "no idea"}) + "\n" for k in QUESTIONS))
+    html = tmp_path / "run.html"
+    out = medchat("eval", str(data), "-m", f"replay/{good}", "--scorer", "exact_match", "-o", str(html), env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"report: {html}" in out.stdout and "<svg" in html.read_text(encoding="utf-8")
+    first = medchat("runs", "list", env=env).stdout.split("\t")[0]
+    assert medchat("eval", str(data), "-m", f"replay/{bad}", "--scorer", "exact_match", "--no-report",
+                   env=env).returncode == 0
+    second = medchat("runs", "list", env=env).stdout.splitlines()[0].split("\t")[0]
+
+    exported = medchat("report", first, "--format", "json", "-o", str(tmp_path / "run.json"), env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert len(json.loads((tmp_path / "run.json").read_text())["samples"]) == 10
+    csv = medchat("report", first, "--format", "csv", "-o", str(tmp_path / "run.csv"), env=env)
+    assert csv.returncode == 0 and (tmp_path / "run.csv").read_text().count("\n") == 11  # header + 10 rows
+
+    compared = medchat("report", "compare", first, second, "-o", str(tmp_path / "cmp.html"), env=env)
+    assert compared.returncode == 0, compared.stderr
+    page = (tmp_path / "cmp.html").read_text(encoding="utf-8")
+    assert "exact_match" in page and "McNemar" in page
+    assert medchat("report", "compare", first, env=env).returncode == 2

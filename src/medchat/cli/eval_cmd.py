@@ -14,6 +14,7 @@ from medchat.cli.errors import fail, friendly, run
 
 if TYPE_CHECKING:
     from medchat.evaluation.results import RunInfo, SampleResult
+    from medchat.evaluation.stats import MetricSummary
 
 
 def _pairs(values: list[str], flag: str) -> dict[str, str]:
@@ -141,18 +142,23 @@ async def _run_with_progress(plan: object, resume: str | None) -> tuple[RunInfo,
     return info, store.results(info.id)
 
 
-def _metric_means(results: list[SampleResult]) -> dict[tuple[str, str], dict[str, float]]:
-    """Mean of every metric per (task, model)."""
-    sums: dict[tuple[str, str], dict[str, list[float]]] = {}
-    for result in results:
-        for name, value in result.metrics().items():
-            sums.setdefault((result.task, result.model), {}).setdefault(name, []).append(value)
-    return {key: {name: sum(v) / len(v) for name, v in metrics.items()} for key, metrics in sums.items()}
+def _summaries(results: list[SampleResult]) -> dict[tuple[str, str], dict[str, MetricSummary]]:
+    """Every metric per (task, model): the mean over samples (epochs averaged first) with its 95 % CI."""
+    from medchat.evaluation.stats import summarize
+
+    out: dict[tuple[str, str], dict[str, MetricSummary]] = {}
+    for summary in summarize(results):
+        if summary.tag is None and summary.mean is not None:
+            out.setdefault((summary.task, summary.model), {})[summary.metric] = summary
+    return out
 
 
 def _check_thresholds(results: list[SampleResult], thresholds: dict[str, float]) -> list[str]:
-    failures = []
-    means = _metric_means(results)
+    failures: list[str] = []
+    if not thresholds:
+        return failures
+    means = {key: {name: float(summary.mean or 0.0) for name, summary in values.items()}
+             for key, values in _summaries(results).items()}
     for metric, minimum in thresholds.items():
         found = [(key, values[metric]) for key, values in means.items() if metric in values]
         if not found:
@@ -170,22 +176,29 @@ def print_summary(info: RunInfo, results: list[SampleResult]) -> None:
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # piped output: no wrapping of model names
-    means = _metric_means(results)
+    summaries = _summaries(results)
     for task in info.tasks:
-        models = [model for model in info.models if (task, model) in means]
+        models = [model for model in info.models if (task, model) in summaries]
         if not models:
             continue
-        table = Table(title=task, title_justify="left")
+        table = Table(title=f"{task} (mean, 95 % CI)", title_justify="left")
         table.add_column("metric")
         for model in models:
             table.add_column(model, justify="right")
-        for name in _headline(sorted({name for model in models for name in means[(task, model)]})):
-            label = name.removeprefix("performance.")
-            table.add_row(label, *(f"{means[(task, m)][name]:.3f}" if name in means[(task, m)] else "–"
-                                   for m in models))
+        for name in _headline(sorted({name for model in models for name in summaries[(task, model)]})):
+            table.add_row(name.removeprefix("performance."),
+                          *(_cell(summaries[(task, m)].get(name)) for m in models))
         console.print(table)
     errors = f", {info.errors} errors" if info.errors else ""
     console.print(f"run {info.id}: {info.status}, {info.done}/{info.planned} results{errors}", highlight=False)
+
+
+def _cell(summary: MetricSummary | None) -> str:
+    if summary is None or summary.mean is None:
+        return "–"
+    if summary.ci_low is None or summary.ci_high is None:
+        return f"{summary.mean:.3f}"
+    return f"{summary.mean:.3f} [{summary.ci_low:.2f}–{summary.ci_high:.2f}]"
 
 
 def _headline(names: list[str]) -> list[str]:

@@ -97,6 +97,9 @@ def report(
         info = store.get_run(runs[0])
         path = output or get_settings().data_dir / "reports" / f"{info.id}.{fmt}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer = {"html": reports.write_report, "json": reports.export_json, "csv": reports.export_csv}[fmt]
-        writer(info, store.results(info.id), path)
+        results = store.results(info.id)
+        if fmt == "csv":
+            reports.export_csv(results, path)
+        else:
+            (reports.write_report if fmt == "html" else reports.export_json)(info, results, path)
     typer.echo(str(path))
