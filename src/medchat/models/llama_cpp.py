@@ -94,6 +94,7 @@ def load(options: LoadOptions) -> _Loaded:
         cls = _counting_llama_class()
         try:
             llama = cls(model_path=str(options.path), n_ctx=options.n_ctx, n_threads=options.n_threads,
+                        n_threads_batch=options.n_threads,  # prompt processing too (its default: every core)
                         n_gpu_layers=options.n_gpu_layers, chat_format=options.chat_format, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelNotFoundError(f"cannot load {options.path} as a GGUF model: {exc}",
