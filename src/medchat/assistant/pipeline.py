@@ -181,7 +181,10 @@ class Assistant:
 
         answer = "".join(shown)
         citations = _citations(answer, results, language)
-        if citations:
+        # A model that lists its own sources (builtin/extractive quotes the knowledge base itself) keeps
+        # its list; a second, differently numbered one would only confuse.
+        own_list = any(heading in answer for heading in SOURCES_HEADING.values())
+        if citations and not own_list:
             yield show("\n\n" + SOURCES_HEADING.get(language, "Sources:") + "".join(
                 f"\n[{c.number}] {c.title} — {c.url or c.source}" for c in citations))
         reply = AssistantReply(text="".join(shown), language=language, model=self.model.name, citations=citations,

@@ -304,3 +304,9 @@ async def test_a_forced_language_chooses_the_sources_language(kb):
     _, reply = await turn(assistant(ScriptedModel("Rest [1]."), kb, language="en"), SORE_THROAT_ZH)
     assert reply.language == "en"
     assert reply.citations and {c.language for c in reply.citations} == {"en"}
+
+
+async def test_a_model_that_lists_its_own_sources_gets_no_second_list(kb):
+    own = "Rest and drink fluids [1].\n\nSources:\n[1] Sore throat — https://www.nhs.uk/conditions/sore-throat/"
+    _, reply = await turn(assistant(ScriptedModel(own), kb), SORE_THROAT)
+    assert reply.text.count("Sources:") == 1
