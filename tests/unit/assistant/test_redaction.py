@@ -97,9 +97,8 @@ async def test_the_real_detector_redacts_what_a_remote_model_receives(detector, 
     assert reply.safety.redactions == 2
 
 
-@pytest.mark.xfail(strict=True, reason="known false positive: the injection classifier scores 'My email is …' "
-                                       "about 0.88 and the turn is declined; remove this mark once it is fixed")
 async def test_giving_an_email_address_is_not_an_injection():
+    # Once a false positive (the old classifier scored "My email is ..." ~0.88 and declined the turn).
     m = model(local=False)
     _, reply = await turn(Assistant(m, redactor=FakeRedactor()), f"My email is {EMAIL}. I have a cold.")
     assert reply.safety.by_check("injection") == [] and len(m.calls) == 1

