@@ -6,10 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from pathlib import Path
 from typing import Any
 
 from medchat.assistant.pipeline import Assistant
 from medchat.assistant.reply import AssistantReply
+from medchat.config import AssistantSettings
 from medchat.models.base import ChatModel
 from medchat.models.registry import ModelSpec
 from medchat.types import ChatRequest, Chunk, Completion, Message, Timing
@@ -17,14 +19,21 @@ from medchat.types import ChatRequest, Chunk, Completion, Message, Timing
 
 def create(spec: ModelSpec) -> AssistantModel:
     from medchat.gateway import get_model
-    from medchat.knowledge import open_knowledge_base
 
     settings = spec.settings.assistant.model_copy(update={
         key: spec.take(key) for key in list(spec.options) if key in type(spec.settings.assistant).model_fields})
     base = get_model(spec.model_id, settings=spec.settings)
-    knowledge = open_knowledge_base(settings.knowledge, spec.settings.data_dir) if settings.passages else None
     spec.done()
-    return AssistantModel(spec.name, Assistant(base, knowledge=knowledge, settings=settings))
+    return around(base, settings, data_dir=spec.settings.data_dir, name=spec.name)
+
+
+def around(base: ChatModel, settings: AssistantSettings, *, data_dir: Path, name: str | None = None
+           ) -> AssistantModel:
+    """``assistant/<base>``: ``base`` behind the pipeline, answering from the configured knowledge base."""
+    from medchat.knowledge import open_knowledge_base
+
+    knowledge = open_knowledge_base(settings.knowledge, data_dir) if settings.passages else None
+    return AssistantModel(name or f"assistant/{base.name}", Assistant(base, knowledge=knowledge, settings=settings))
 
 
 class AssistantModel:

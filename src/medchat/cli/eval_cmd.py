@@ -91,13 +91,16 @@ def eval_command(
         raise typer.BadParameter("a resumed run keeps its own suites and models; drop them or --resume",
                                  param_hint="--resume")
     info, results = run(_run_with_progress(plan, resume))
-    print_summary(info, results)
+    summaries = metric_summaries(results)
+    print_summary(info, summaries)
     if not no_report:
-        path = _write_report(info, results, output)
+        from medchat.evaluation.report import write_report
+
+        path = write_report(info, results, output or report_path(info.id, "html"))
         typer.echo(f"report: {path}")
     if info.status == "over_budget":
         typer.echo(f"stopped at the budget; finish with: medchat eval --resume {info.id}", err=True)
-    failures = _check_thresholds(results, thresholds)
+    failures = _check_thresholds(summaries, thresholds)
     if failures:
         raise fail("below --fail-under: " + "; ".join(failures), code=2)
 
@@ -142,7 +145,17 @@ async def _run_with_progress(plan: object, resume: str | None) -> tuple[RunInfo,
     return info, store.results(info.id)
 
 
-def _summaries(results: list[SampleResult]) -> dict[tuple[str, str], dict[str, MetricSummary]]:
+Summaries = dict[tuple[str, str], dict[str, "MetricSummary"]]
+
+
+def report_path(stem: str, suffix: str) -> Path:
+    """Where a report goes unless ``-o`` says otherwise: ``<data_dir>/reports/<stem>.<suffix>``."""
+    from medchat.config import get_settings
+
+    return get_settings().data_dir / "reports" / f"{stem}.{suffix}"
+
+
+def metric_summaries(results: list[SampleResult]) -> Summaries:
     """Every metric per (task, model): the mean over samples (epochs averaged first) with its 95 % CI."""
     from medchat.evaluation.stats import summarize
 
@@ -153,12 +166,10 @@ def _summaries(results: list[SampleResult]) -> dict[tuple[str, str], dict[str, M
     return out
 
 
-def _check_thresholds(results: list[SampleResult], thresholds: dict[str, float]) -> list[str]:
+def _check_thresholds(summaries: Summaries, thresholds: dict[str, float]) -> list[str]:
     failures: list[str] = []
-    if not thresholds:
-        return failures
     means = {key: {name: float(summary.mean or 0.0) for name, summary in values.items()}
-             for key, values in _summaries(results).items()}
+             for key, values in summaries.items()}
     for metric, minimum in thresholds.items():
         found = [(key, values[metric]) for key, values in means.items() if metric in values]
         if not found:
@@ -168,7 +179,7 @@ def _check_thresholds(results: list[SampleResult], thresholds: dict[str, float])
     return failures
 
 
-def print_summary(info: RunInfo, results: list[SampleResult]) -> None:
+def print_summary(info: RunInfo, summaries: Summaries) -> None:
     """One table per suite: a row per metric, a column per model (models are few, metrics many)."""
     from rich.console import Console
     from rich.table import Table
@@ -176,7 +187,6 @@ def print_summary(info: RunInfo, results: list[SampleResult]) -> None:
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)  # piped output: no wrapping of model names
-    summaries = _summaries(results)
     for task in info.tasks:
         models = [model for model in info.models if (task, model) in summaries]
         if not models:
@@ -205,13 +215,3 @@ def _headline(names: list[str]) -> list[str]:
     """Quality metrics first, then latency and cost; the other performance numbers stay in the report."""
     shown = {"performance.latency_s", "performance.ttft_s", "performance.cost_usd"}
     return [n for n in names if not n.startswith("performance.")] + [n for n in names if n in shown]
-
-
-def _write_report(info: RunInfo, results: list[SampleResult], output: Path | None) -> Path:
-    from medchat.config import get_settings
-    from medchat.evaluation.report import write_report
-
-    path = output or get_settings().data_dir / "reports" / f"{info.id}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_report(info, results, path)
-    return path

@@ -43,7 +43,7 @@ def list_runs(limit: Annotated[int, typer.Option(min=1, help="How many to show."
 @app.command("show", help="One run: its plan and the mean of every metric per suite and model.")
 @friendly
 def show(run_id: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")]) -> None:
-    from medchat.cli.eval_cmd import print_summary
+    from medchat.cli.eval_cmd import metric_summaries, print_summary
     from medchat.evaluation.evaluate import open_run_store
 
     store = open_run_store()
@@ -53,7 +53,7 @@ def show(run_id: Annotated[str, typer.Argument(help="Run id, unique prefix, or '
     for key in ("sources", "models", "solver", "scorers", "judge", "limit", "epochs", "seed", "max_tokens"):
         if plan.get(key) not in (None, [], {}):
             typer.echo(f"  {key}: {plan[key]}")
-    print_summary(info, store.results(info.id))
+    print_summary(info, metric_summaries(store.results(info.id)))
 
 
 @app.command("delete", help="Delete a run and all its results.")
@@ -77,7 +77,7 @@ def report(
                                                 "<data_dir>/reports/<run>.<format>]")] = None,
     fmt: Annotated[Literal["html", "json", "csv"], typer.Option("--format", "-f", help="html, json or csv.")] = "html",
 ) -> None:
-    from medchat.config import get_settings
+    from medchat.cli.eval_cmd import report_path
     from medchat.evaluation import report as reports
     from medchat.evaluation.evaluate import open_run_store
 
@@ -88,15 +88,13 @@ def report(
         if fmt != "html":
             raise typer.BadParameter("a comparison is written as HTML", param_hint="--format")
         a, b = store.get_run(runs[1]), store.get_run(runs[2])
-        path = output or get_settings().data_dir / "reports" / f"compare-{a.id}-{b.id}.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = output or report_path(f"compare-{a.id}-{b.id}", "html")
         reports.write_comparison(a, store.results(a.id), b, store.results(b.id), path)
     else:
         if len(runs) != 1:
             raise typer.BadParameter("give one run (or: compare RUN_A RUN_B)", param_hint="RUNS")
         info = store.get_run(runs[0])
-        path = output or get_settings().data_dir / "reports" / f"{info.id}.{fmt}"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = output or report_path(info.id, fmt)
         results = store.results(info.id)
         if fmt == "csv":
             reports.export_csv(results, path)

@@ -22,7 +22,7 @@ class EvalPlan(BaseModel):
     models: list[str]
     solver: str | None = None  # None: each suite's own (files: direct, or mcq when samples have choices)
     scorers: list[str] | None = None  # None: each suite's own (files: chosen from what the samples carry)
-    judge: str | None = None  # None: the first model under test... see judge_model()
+    judge: str | None = None  # None: evaluate() fills in its DEFAULT_JUDGE before the plan is stored
     limit: int | None = None  # per source; None: all (the default job uses each suite's default_limit)
     limits: dict[str, int] = Field(default_factory=dict)  # per-source limits (the default job)
     epochs: int = Field(default=1, ge=1)

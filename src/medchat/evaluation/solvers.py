@@ -8,6 +8,7 @@ A model named ``assistant/...`` is always asked through its pipeline, whichever 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
@@ -127,23 +128,19 @@ async def cot(model: ChatModel, sample: Sample, params: GenerationParams) -> Out
     return await ask(model, with_options(sample, instruction), params, sample)
 
 
-_ASSISTANTS: dict[int, ChatModel] = {}
+# Keyed by the model object itself (weakly): an id() could be reused by a later model once this one is gone.
+_ASSISTANTS: weakref.WeakKeyDictionary[ChatModel, ChatModel] = weakref.WeakKeyDictionary()
 
 
 def _assistant_for(model: ChatModel) -> ChatModel:
-    """One ``assistant/<model>`` per raw model object, built on first use with the configured knowledge."""
-    if id(model) not in _ASSISTANTS:
-        from medchat.assistant.model import AssistantModel
-        from medchat.assistant.pipeline import Assistant
+    """One ``assistant/<model>`` per raw model object, built on first use with the configured settings."""
+    if model not in _ASSISTANTS:
+        from medchat.assistant.model import around
         from medchat.config import get_settings
-        from medchat.knowledge import open_knowledge_base
 
         settings = get_settings()
-        knowledge = open_knowledge_base(settings.assistant.knowledge, settings.data_dir) \
-            if settings.assistant.passages else None
-        _ASSISTANTS[id(model)] = AssistantModel(f"assistant/{model.name}",
-                                                Assistant(model, knowledge=knowledge, settings=settings.assistant))
-    return _ASSISTANTS[id(model)]
+        _ASSISTANTS[model] = around(model, settings.assistant, data_dir=settings.data_dir)
+    return _ASSISTANTS[model]
 
 
 SOLVERS: dict[str, Solver] = {"direct": direct, "assistant": assistant, "mcq": mcq, "cot": cot}
