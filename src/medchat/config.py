@@ -68,6 +68,8 @@ class AssistantSettings(BaseModel):
     knowledge: str | None = Field(default=None, description="knowledge base name; None = the bundled one")
     passages: int = Field(default=4, ge=0, le=20, description="sources given to the model per turn")
     memory_tokens: int = Field(default=1500, ge=0, description="budget for earlier turns")
+    memory_summary_tokens: int = Field(
+        default=200, ge=0, description="of memory_tokens, at most this for facts stated in dropped turns (0: off)")
     redact: Literal["remote", "always", "never"] = Field(
         default="remote", description="redact PII before text leaves: for non-local models, always, or never")
     redact_storage: bool = Field(default=True, description="redact PII before conversations are stored")

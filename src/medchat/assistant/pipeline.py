@@ -19,7 +19,7 @@ from contextlib import aclosing
 from functools import lru_cache
 from typing import Any
 
-from medchat.assistant.memory import fit_history
+from medchat.assistant.memory import remember
 from medchat.assistant.reply import AssistantReply, Citation, TraceStep
 from medchat.config import AssistantSettings
 from medchat.knowledge.base import KnowledgeBase, SearchResult
@@ -159,12 +159,14 @@ class Assistant:
             step("generate", "declined without calling the model")
         else:
             sources_block = "\n\n".join(f"[{n}] {r.passage.title}: {r.passage.text}" for n, r in enumerate(results, 1))
-            kept, dropped = fit_history(history_out, s.memory_tokens)
+            # history_out, never history: the note of dropped turns quotes text already redacted for the model.
+            memory = remember(history_out, s.memory_tokens, s.memory_summary_tokens, language)
             messages = [Message.system(system_prompt(language, sources=sources_block, emergency=triage.emergency)),
-                        *kept, Message.user(outgoing)]
+                        *memory.prompt(Message.user(outgoing))]
             request = ChatRequest(messages=messages, params=GenerationParams(max_tokens=s.max_tokens).merged(params))
             validator = StreamingValidator(language, sources=[r.passage.text for r in results], policies=s.policies)
-            step("prompt", f"{len(kept)} earlier messages kept, {dropped} dropped")
+            step("prompt", f"{len(memory.kept)} earlier messages kept, {memory.dropped} dropped"
+                           + (f", {memory.facts} facts from them noted" if memory.note else ""))
             async with aclosing(self.model.stream(request)) as chunks:  # a caller that leaves stops the model now
                 async for chunk in chunks:
                     if chunk.final:

