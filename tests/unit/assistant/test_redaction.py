@@ -102,3 +102,16 @@ async def test_giving_an_email_address_is_not_an_injection():
     m = model(local=False)
     _, reply = await turn(Assistant(m, redactor=FakeRedactor()), f"My email is {EMAIL}. I have a cold.")
     assert reply.safety.by_check("injection") == [] and len(m.calls) == 1
+
+
+async def test_each_text_is_redacted_once_however_many_turns_carry_it():
+    m, redactor = ScriptedModel("Warm drinks may help.", "Rest helps too."), FakeRedactor()
+    m.is_local = False
+    assistant = Assistant(m, redactor=redactor)
+    await turn(assistant, QUESTION, HISTORY)
+    first = len(redactor.calls)
+    await turn(assistant, "And for a cough?", [*HISTORY, Message.user(QUESTION), Message.assistant("Warm drinks.")])
+
+    # The second turn redacts only its own new message: the earlier user turns were redacted before.
+    assert len(redactor.calls) == first + 1
+    assert PHONE not in "\n".join(x.content for x in m.calls[-1].messages)
