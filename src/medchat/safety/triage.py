@@ -65,6 +65,10 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"(?:breathless|short of breath|sweat|clammy|nause|vomit)",
             r"(?:breathless|short of breath|sweat\w*|clammy)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:ache|pain|pressure)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:jaw|shoulder blades?)",
         ),
+        _rx(
+            r"(?:pain|pressure|tightness|ache|discomfort|burning) (?:in|across|on|behind) (?:the )?(?:(?:centre|center|middle) of )?(?:my|his|her|their|the) (?:chest|breastbone)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:sweat|clammy|light-?headed|dizzy|faint|nause|breathless|short of breath|grey|gray|arm|jaw)",
+            r"(?:chest|heart) (?:hurt|hurts|hurting|is hurting)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,50}(?:arm|jaw|sweat|clammy|breath|faint)",
+        ),
     ],
     "stroke": [
         _rx(r"(?:face|mouth|smile|lip)\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:droop|drooping|crooked|lopsided|sagging|fallen|numb)",
@@ -89,6 +93,10 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"(?:[^.!?;]|(?<=\d)\.(?=\d)){0,80}(?:short of breath|breath|wheez|swall)",
             r"(?:allerg\w*|ate|eaten|stung|sting)(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}(?:tongue|throat)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:feels? (?:big|thick|tight)|swell|closing)",
         ),
+        _rx(
+            r"(?:ate|eaten|eating|stung|sting|bitten|allerg\w*|injection|jab|after)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:lips?|tongue|face|eyes?|eyelids?) (?:is |are |has |have |went |gone )?(?:huge|massive|ballooned|blown up|swelling up|puffed up)",
+            r"(?:ate|eaten|stung|allerg\w*|peanut|nut|shellfish|prawn|shrimp)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}voice (?:sounds? |is |has gone |went )?(?:hoarse|croaky|weird|strange|funny)",
+        ),
     ],
     "bleeding": [
         _rx(r"bleed\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:won'?t|will not|doesn'?t|does not|can'?t|cannot|isn'?t|not) stop\w*",
@@ -102,6 +110,9 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"swallow\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,15}(?:lots of|loads of|a lot of) blood",
             r"bleed\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,12}(?:heavily|badly|a lot|profusely|everywhere|through|non-?stop|like crazy|like mad)|blood everywhere",
             r"bleed\w* for (?:\d+|forty|thirty|twenty|over|more than)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,12}(?:min|minutes|hours?|hrs?)",
+        ),
+        _rx(
+            r"soak\w* (?:through )?(?:a|one|\d+|two|three|my|the) (?:\w+ )?(?:pads?|towels?|sanitary)|(?:huge|large|big|massive) (?:blood )?clots(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:birth|deliver|postpartum|soak)|(?:birth|delivery|postpartum)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:huge|large|big|massive) (?:blood )?clots",
         ),
     ],
     "breathing": [
@@ -117,6 +128,10 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"can'?t (?:\w+ )?(?:or|and) breathe|stuck in (?:my|his|her|their|the) throat|"
             r"(?:don'?t|do not|dont) think (?:he|she|they)(?:'?s| is| are)? breathing",
         ),
+        _rx(
+            r"can'?t get (?:any )?air (?:in|into)|breathing through a straw|(?:can|could) only (?:say|speak|get out) (?:one|two|a few|\d)(?: or (?:two|three))? words",
+            r"(?:inhaled|breathed in|choked on|swallowed)(?:\s+(?:a|an|the|some|his|her))?\s+(?:peanut|nut|bead|coin|grape|button|marble|sweet|candy|toy)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:cough|wheez|whistl|breath|blue|gasp)",
+        ),
     ],
     "seizure": [
         _rx(r"(?:having|had|is having|in) (?:a )?(?:seizure|fit|convulsion)",
@@ -131,9 +146,12 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"didn'?t wake|hasn'?t woken)",
             r"(?:twitch|jerk)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:eyes? (?:are |is )?roll\w*|unresponsive|blue|one side)|eyes? (?:are )?rolling (?:back|up)",
         ),
+        _rx(
+            r"eyes? (?:are |have |had )?rolled (?:back|up)|(?:on the floor|collapsed|fell down)(?:[^.!?;]){0,20}(?:shaking|jerking|twitching|convuls)",
+        ),
     ],
     "poisoning": [
-        _rx(r"over-?dos\w*|\bod'?d\b|\bod\b on",
+        _rx(r"over-?dos\w*|\bod(?:'d|'ed|ed)\b|\bod\b on",
             r"(?:took|take|taken|swallowed|ate|eaten|had|downed)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:all|whole|entire|full|a lot|lots|too many|handful|bunch|\d{2,})"
             r"(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:pills|tablets|meds|medication|medicine|capsules|bottle|packet|box|sleeping|paracetamol|tylenol|ibuprofen|insulin)",
             r"(?:swallowed|drank|drunk|ate|eaten|ingested|chewed|licked)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:bleach|battery|batteries|button cell|chemical|detergent|pod|"
@@ -157,6 +175,10 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:pills?|tablets?|medicine|meds|pill ?box|capsules?|batter|bleach|detergent|pods?|vitamins|iron)",
             r"poison(?:ed|ing)\b",
         ),
+        _rx(
+            r"(?:rat poison|bleach|antifreeze|weed ?killer|pesticide|drain cleaner|button batter\w*|dishwasher tablet|laundry pod|detergent pod)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:ate|eaten|swallowed|drank|drunk|chewed|licked)",
+            r"insulin(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:twice|double|two doses|extra dose|too much)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:shak|sweat|confus|drowsy|faint|not making sense)",
+        ),
     ],
     "self_harm": [
         _rx(r"(?:want|wanna|plan\w*|thinking of|thought about|ready|decided) (?:to )?(?:die|kill (?:myself|my self)|end (?:it|it all|my life|things)"
@@ -176,12 +198,28 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"(?:nobody|no one|noone) (?:would|will) (?:miss|care)|saving up (?:my )?(?:pills|tablets|meds)|stockpil\w*",
             r"(?:texted|messaged|said|posted|wrote|sent)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:goodbye|farewell)|suicide note|goodbye (?:note|letter)",
         ),
+        _rx(
+            r"(?:disappear\w*|not (?:be )?(?:here|around)|gone|die|dead|end (?:it|things)|kill myself)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:i (?:have|'ve got|'ve made|made) a plan|got a plan)",
+            r"(?:happier|better|easier) (?:for everyone |off )?(?:if i (?:just )?(?:disappear\w*|was gone|wasn'?t here|died)|without me)",
+            r"(?:gave|given|giving) away (?:my|all|most of)(?:[^.!?]){0,80}(?:won'?t need|after (?:this|tonight|today|the weekend|this weekend)|goodbye)|won'?t (?:need|be needing) (?:them|it|this|anything|my \w+) (?:after|anymore|any more)",
+            r"(?:not|won'?t|am not|'m not) (?:going to )?be (?:around|here) (?:much )?(?:longer|anymore|any more)",
+            r"(?:taken|swallowed|took) (?:the|all (?:the|my)|all) (?:tablets|pills|meds)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:waiting|goodbye|sleep|die|nothing matters)|nothing matters(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:taken|swallowed|took)",
+            r"engine (?:is |was |still )?running(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:garage|shut|closed)|(?:garage|shut in the car)(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}engine (?:is |still )?running",
+            r"(?:roof|ledge|bridge|engine running|platform|tracks)(?:[^.!?]){0,60}just (?:wanted|want) to (?:tell|say (?:it )?to|talk to) (?:someone|somebody|anyone)",
+            r"(?:thinking about|think about|want to|keep imagining) (?:driving|crashing|steering) (?:my car |the car )?into (?:a|the) (?:wall|tree|bridge|lorry|truck|barrier)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:nearly|almost|today|tonight|now)",
+            r"(?:quickest|painless|easiest|surest|best) way to go\b(?!\s+(?:to|about|from|for|home|back))",
+        ),
     ],
     "infant_fever": [
         _rx(rf"{_INFANT_AGE}(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,80}}{_FEVER}", rf"{_FEVER}(?:[^.!?;]|(?<=\d)\.(?=\d)){{0,80}}{_INFANT_AGE}",
             r"(?:rash|spots)(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:doesn'?t|does not|won'?t|didn'?t) (?:fade|go away|disappear)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}(?:glass|press)",
             r"(?:baby|infant)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:fever|temperature|hot)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:floppy|limp|unresponsive|won'?t wake|"
             r"not waking|rash that doesn'?t fade|not feeding)",
+        ),
+        _rx(
+            r"(?:temp|temperature|fever|feverish|burning up)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:floppy|limp|high[- ]pitched cry|won'?t wake|unresponsive|non-?blanching|mottled)",
+            r"(?:rash|spots|dots|blotches)[^.!?]{0,80}(?:stay|still there|still see|don'?t fade|doesn'?t fade|didn'?t fade|won'?t fade|not fad)\w*[^.!?]{0,40}glass"
+            r"|glass[^.!?]{0,40}(?:stay|still there|still see|don'?t fade|doesn'?t fade|didn'?t fade|won'?t fade|not fad)",
         ),
     ],
     "pregnancy": [
@@ -196,6 +234,12 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"pregnan\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,100}shoulder[- ]tip",
             r"pregnan\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:sharp|stabbing|severe)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}pain(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:dizzy|faint|light-?headed|bleed)",
             r"waters? (?:broke|have broken|breaking)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:green|brown|blood|\b(?:2\d|3[0-6]) weeks)",
+        ),
+        _rx(
+            r"\b(?:2\d|3[0-6]) weeks(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}waters? (?:broke|have broken|breaking|have gone|went|are leaking)|waters? (?:broke|have broken|have gone|went)(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}\b(?:2\d|3[0-6]) weeks",
+            r"(?:painful|regular|strong) contractions(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}\b(?:2\d|3[0-6]) weeks|\b(?:2\d|3[0-6]) weeks(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:painful|regular|strong) contractions|contractions every \d+ min(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}\b(?:2\d|3[0-6]) weeks|\b(?:2\d|3[0-6]) weeks(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}contractions every \d+ min",
+            r"(?:feel|see|saw|felt|something)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}\bcord\b",
+            r"\b(?:2[4-9]|3\d|4[0-2]) weeks(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:movements? (?:have |has )?(?:slowed|stopped|reduced|decreased)|nothing at all|no kicks|only (?:felt|had) (?:one|two|\d) kicks?)|(?:movements? (?:have |has )?(?:slowed|stopped|reduced)|nothing at all|no kicks)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}\b(?:2[4-9]|3\d|4[0-2]) weeks",
         ),
     ],
     "unconscious": [
@@ -229,6 +273,10 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"(?:心梗|心肌梗死|心脏病)(?:犯了|发作了|又犯)",
             r"(?:捂着|按着|抓着)(?:胸口|心口)",
         ),
+        _rx(
+            r"(?:胸口|胸部|胸前|心口)[^。！？；]{0,12}烧[^。！？；]{0,20}(?:冒汗|出汗|冷汗|头晕|喘|左臂|胳膊|下巴)",
+            r"(?:心慌|心悸|胸闷)[^。！？]{0,20}(?:脸色发灰|面色(?:发)?灰|脸发灰|冷汗直冒|坐不住|喘不)",
+        ),
     ],
     "stroke": [
         _rx(r"(?:口角|嘴角|嘴巴|嘴)[^。！？；]{0,6}(?:歪|斜|下垂|流口水)|(?:脸|面部)[^。！？；]{0,6}(?:歪|斜|下垂|麻木|一边)",
@@ -239,12 +287,19 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"(?:最剧烈|从未有过|炸裂|爆炸)[^。！？；]{0,8}头痛|头痛[^。！？；]{0,8}(?:像要炸开|炸裂|剧烈得)",
             r"(?:是不是|好像|可能|怀疑|正在)[^。！？；]{0,6}(?:中风|脑卒中|脑梗|脑出血)|中风了|脑梗了",
         ),
+        _rx(
+            r"头[^。！？]{0,12}(?:劈开|炸开|裂开)|头[^。！？]{0,20}(?:从来没|从没|从未|这辈子没)(?:有)?这么(?:疼|痛)过",
+        ),
     ],
     "anaphylaxis": [
         _rx(r"(?:喉咙|嗓子|喉头|舌头|嘴唇|脸|面部)[^。！？；]{0,8}(?:肿|水肿|发紧|收紧|堵)",
             r"过敏性休克|严重过敏反应|(?:过敏|吃了|蜇|蛰|叮)[^。！？；]{0,20}(?:喘不|呼吸困难|喉咙|嗓子发紧|晕倒|头晕)",
             r"(?:用了|打了|注射了)[^。！？；]{0,6}(?:肾上腺素|注射笔)",
             r"(?:吃了|过敏|蜇|蛰|叮)[^。！？]{0,20}(?:嘴|眼睛|脸|眼皮|舌头|喉咙)[^。！？]{0,8}肿[^。！？]{0,20}(?:喘|呼吸|喉咙|嗓子)",
+        ),
+        _rx(
+            r"(?:打完针|打了针|打针后|输液|注射后|注射完)[^。！？]{0,20}(?:喘不|喘气费劲|呼吸困难|喉咙发紧|嗓子发紧|晕倒|浑身痒)",
+            r"(?:吃了|过敏|蜇|蛰|叮)[^。！？]{0,20}(?:嗓子眼|喉咙|嗓子)[^。！？]{0,6}(?:掐住|堵住|卡住|发紧)",
         ),
     ],
     "bleeding": [
@@ -254,6 +309,10 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"血[^。！？；]{0,6}(?:喷|涌|往外冒|往外流)|血[^。！？]{0,20}止不住|一直(?:在)?(?:冒|流|出|淌)血|(?:毛巾|纱布|衣服|床单)[^。！？；]{0,6}(?:湿透|浸透|都是血)",
             r"(?:黑便|柏油(?:样|一样|似的))[^。！？；]{0,20}(?:头晕|晕|乏力|脸色苍白)",
             r"(?:浸透|湿透)[^。！？；]{0,10}(?:纱布|毛巾|衣服)",
+        ),
+        _rx(
+            r"到处都是血|满地(?:都是)?血|一地的?血|血流得(?:很多|好多|厉害)|血哗哗|哗哗地?(?:流|出)血|咳出[^。！？；]{0,10}血",
+            r"血[^。！？]{0,10}(?:压不住|按不住|止不住)|出血越来越多|(?:湿透|浸透)[^。！？；]{0,6}(?:卫生巾|护垫)|便血[^。！？；]{0,10}(?:很多|量多|量很多|不止)|(?:大|好多)血块",
         ),
     ],
     "breathing": [
@@ -266,10 +325,16 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"(?:没有|停止|没)了?呼吸(?!困难|急促|不畅|问题|道)",
             r"(?:吸入剂|喷雾|气雾剂|喷了)[^。！？；]{0,15}(?:没用|不管用|没效果|也不缓解|无效)",
         ),
+        _rx(
+            r"喘气费劲|呼吸费劲|憋得躺不下|躺不下[^。！？；]{0,6}憋|血氧[^。！？；]{0,6}(?:[5-8]\d|八十|七十|六十)",
+        ),
     ],
     "seizure": [
         _rx(r"抽搐|抽风|抽筋[^。！？；]{0,10}(?:翻白眼|口吐白沫|叫不醒|分钟|没停|停不下来|不停)|癫痫(?:发作|犯了)|羊角风|口吐白沫|惊厥",
             r"抽起来|眼睛(?:往上)?翻|翻白眼|一抽一抽|(?:全身|手脚|四肢)[^。！？；]{0,4}(?:抽|抖个不停|僵直|僵硬)"),
+        _rx(
+            r"一次接一次|一阵接一阵地?抽|接连(?:发作|抽)|(?:中间|之间)[^。！？；]{0,4}(?:一直)?(?:没醒|不醒)",
+        ),
     ],
     "poisoning": [
         _rx(r"(?:吃了|吞了|喝了|服了|误服|误食|吞下)[^。！？；]{0,10}(?:一整瓶|整瓶|一整盒|整盒|一大把|好多|很多|一把|几十|一整板|整板)[^。！？；]{0,8}(?:药|片|安眠|胶囊)",
@@ -281,7 +346,11 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"(?:安眠药|止痛药|降压药)[^。！？；]{0,8}(?:吃了一整|全吃了|吃了很多|吃光)",
             r"(?:吃了|吞了|服了)[^。！？；]{0,6}(?:一大把|一把|好多|很多|整瓶|一整瓶)?[^。！？；]{0,4}(?:布洛芬|对乙酰氨基酚|扑热息痛|安眠药|降压药|"
             r"胰岛素|阿司匹林|退烧药|感冒药|抗抑郁药)[^。！？；]{0,12}(?:\d{2,}|[二三四五六七八九]十|几十|一整|整)",
-            r"(?:孩子|小孩|宝宝|儿子|女儿)[^。！？；]{0,12}(?:吃了|吞了|误食|误服|喝了)[^。！？；]{0,12}(?:药|片|电池|洗衣|消毒|农药)",
+            r"(?:孩子|小孩|宝宝|儿子|女儿)[^。！？；]{0,12}(?:吃了|吞了|误食|误服|喝了)[^。！？；]{0,12}(?:(?<!退烧)(?<!感冒)(?<!止咳)药|片|电池|洗衣|消毒|农药)",
+        ),
+        _rx(
+            r"(?:喝了|吃了|吞了|误服|误食|舔了)[^。！？；]{0,8}(?:松香水|汽油|煤油|洗衣凝珠|降糖药|安眠药|降压药)",
+            r"当(?:成)?糖(?:豆|果)?[^。！？；]{0,4}吃|野(?:生)?蘑菇[^。！？]{0,30}(?:吐|泻|胡话|昏|抽|糊涂)",
         ),
     ],
     "self_harm": [
@@ -289,11 +358,23 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"跳下去|(?:从|往)[^。！？；]{0,8}跳下|(?:划|割|烫|打|伤)自己|用刀划|拿刀划|割腕|伤害自己|自残|自伤|了结自己|一死了之|跳楼|去死(?!吧你)|死了算了|不想再醒来|一了百了|遗书|遗言|结束这一切|"
             r"(?:站在|坐在|爬上|在)(?:楼顶|天台|桥上|窗台|江边|河边|楼顶上)|(?:睡过去|永远)不(?:要)?醒|我死了[^。！？；]{0,10}(?:轻松|解脱|更好)|"
             r"再见了[^。！？；]{0,6}世界|告别这个世界|没有我[^。！？；]{0,8}(?:更好|轻松)"),
+        _rx(
+            r"怎么死|怎样死|(?:攒|存)(?:够|了很久|了好久|了很多)?的?[^。！？；]{0,4}(?:安眠药|药)|(?:安眠药|药)[^。！？；]{0,4}(?:攒够|攒了|存够)",
+            r"让(?:他们|家人|别人|大家)(?:好)?找到我|找到我的(?:尸体|时候)",
+            r"(?:刀|药|绳子?|炭)[^。！？]{0,15}(?:撑不下去|不想活|解脱)|(?:撑不下去|不想活)[^。！？]{0,15}(?:刀|药|绳|炭)",
+            r"(?:车库|车里)[^。！？；]{0,15}(?:发动机|引擎)[^。！？；]{0,4}(?:开着|没关|发动着)",
+            r"(?:东西|宠物|猫|狗)[^。！？；]{0,6}(?:都)?送人[^。！？]{0,20}(?:道别|告别|解脱)|(?:道别|告别)[^。！？]{0,20}(?:解脱|送人|找到我)",
+            r"(?:决定了|想好了)[^。！？]{0,10}今晚(?:就)?(?:走|动手|结束)",
+        ),
     ],
     "infant_fever": [
         _rx(rf"{_ZH_INFANT_AGE}[^。！？；]{{0,25}}{_ZH_FEVER}", rf"{_ZH_FEVER}[^。！？；]{{0,25}}{_ZH_INFANT_AGE}",
             r"新生儿[^。！？；]{0,12}(?:发烧|发热|体温)",
             r"(?:宝宝|婴儿)[^。！？；]{0,15}(?:发烧|发热)[^。！？；]{0,15}(?:精神差|软绵绵|叫不醒|不吃奶|蔫)",
+        ),
+        _rx(
+            r"(?:疹|点|斑)[^。！？]{0,15}(?:按|压)[^。！？；]{0,8}不(?:褪|退)色|不(?:褪|退)色的?[^。！？；]{0,6}(?:疹|点|斑)",
+            r"(?:高烧|发烧|发热)[^。！？]{0,25}(?:软软的|软绵绵|叫(?:他|她)?也?不(?:太)?(?:理|应)|哭声(?:小小的|很弱|微弱)|皮肤(?:花花|发花|花斑))",
         ),
     ],
     "pregnancy": [
@@ -305,10 +386,17 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"(?:怀孕|孕|妊娠)[^。！？]{0,20}(?:抽搐|剧烈头痛|视物模糊|眼前发黑)",
             r"(?:怀孕|孕|妊娠)[^。！？]{0,40}(?:头痛|头疼)[^。！？]{0,20}(?:模糊|看不清|眼花|肿)|(?:怀孕|孕|妊娠)[^。！？]{0,40}(?:看东西模糊|视力模糊|眼花|看不清)",
         ),
+        _rx(
+            r"(?:怀孕|孕|妊娠|预产期)[^。！？]{0,20}(?:腹|肚子)[^。！？；]{0,6}(?:剧痛|剧烈|绞痛|疼得厉害|一直疼)|(?:怀孕|孕|妊娠|预产期)[^。！？]{0,20}(?:出血|流血)(?:很多|好多|不止)",
+            r"(?:孕|怀孕)(?:2\d|3[0-6]|二十[一二三四五六七八九]?|三十[一二三四五六]?)周[^。！？；]{0,10}(?:破水|羊水破)",
+        ),
     ],
     "unconscious": [
         _rx(r"(?:叫|喊|拍)[^。！？；]{0,4}(?:不应|都不醒)|不哭也不动|倒地不动|不动了|摸不到脉搏|没有脉搏|没脉搏|没(?:有)?心跳|昏迷|叫不醒|不省人事|失去意识|没有意识|没反应|没有反应|晕倒了?[^。！？；]{0,8}(?:醒不过来|没醒|叫不醒)|倒地不起",
             r"(?:撞|摔|磕|着地)[^。！？]{0,30}(?:呕吐|吐了|还吐|意识不清|迷糊|糊涂|颠三倒四|嗜睡|叫不醒|抽搐|昏)",
+        ),
+        _rx(
+            r"(?:高烧|发烧|发热)[^。！？]{0,15}(?:人糊涂|说胡话|意识不清)|皮肤(?:花花|发花|花斑)",
         ),
     ],
 }
@@ -324,7 +412,7 @@ _EN_NEGATED_SYMPTOM = re.compile(r"\b(?:no|not|without|never|isn'?t|hasn'?t)\s+(
 _ZH_NEGATED_SYMPTOM = re.compile(r"(?:没有|没|无|不)(?:出血|流血|见红|痛|疼|发烧|发热|高烧)")
 _ZH_NEGATION = re.compile(r"(?:没有|没|无|不是|并非|未|不)[^。！？；，,]{0,6}$")
 _EN_HISTORY = re.compile(
-    r"\b(?:in (?:19|20)\d\d|(?:\d+|a few|several|many|two|three|ten) (?:years?|months?|decades?) ago|last (?:year|month|summer|"
+    r"\b(?:in (?:19|20)\d\d|(?:\d+|a few|several|many|two|three|ten) (?:years?|months?|decades?) (?:ago|back)|last (?:year|month|summer|"
     r"winter|spring)|years ago|in the past|history of|previously|used to|was diagnosed|back in|as a (?:child|kid|teen)|"
     r"when (?:i|he|she|they|my \w+|our \w+) (?:was|were) (?:a |young|little|\d+|born|\w+ (?:weeks?|months?|years?) old)|"
     r"recovered|survivor|survived|passed away|died (?:of|from|after)|(?:he|she|they)(?:'s| is| are) (?:\d+|\w+ years? old) now|was admitted)\b", _I)
@@ -334,6 +422,10 @@ _ZH_HISTORY = re.compile(r"\d+年前|年前|去年|前年|以前|曾经|(?<!睡|
 _EN_NOW = re.compile(r"\b(?:right now|just now|at the moment|currently|tonight|this (?:morning|evening|afternoon)|"
                      r"(?:is|am|are) having|happening again|again (?:now|today|tonight)|now (?:my|his|her|i|he|she|it|they)\b|"
                      r"(?:\d+|few|ten|twenty) minutes ago)\b", _I)
+_FICTION = re.compile(r"\b(?:story|novel|character|fiction|movie|film|video game|scene|screenplay|script|hypothetical(?:ly)?)\b|"
+                      r"小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如", _I)
+_THIRD_PERSON_HAVING = re.compile(r"(?:is|are) having", _I)
+_EN_NOW_REAL = re.compile(r"\b(?:i'?m|i am|we'?re|we are|my \w+(?: \w+)? is|my \w+'s) having\b", _I)
 _ZH_NOW = re.compile(r"正在|刚刚|刚才|此刻|今晚|现在又|又(?:开始|出现|发作|犯)|现在(?:正|还在|开始)|分钟前")
 _EN_PERSON_NOW = re.compile(
     r"\b(?:i'?m|i am|i have|i'?ve|i feel|i can'?t|i took|i think|my|me|we|he|she|they|his|her|our|someone here|"
@@ -343,15 +435,15 @@ _ZH_PERSON_NOW = re.compile(r"我(?!们一般)|咱|孩子|宝宝|婴儿|小孩|�
 _EN_GENERAL = re.compile(
     r"^\s*(?:(?:at|in|on|for|by|from) )?(?:what|how|which|why|when|is|are|can|could|should|does|do|tell me|explain|list)\b[^.!?]{0,120}"
     r"\b(?:signs?|symptoms?|causes?|mean|differen\w*|treat\w*|prevent\w*|risks?|normal|recogni[sz]e|tell if|know if|spot|"
-    r"happens?|do (?:if|when)|first aid|help someone|use an?|work|look like|warning|smell|detect|check|tests?|dangerous|safe|"
+    r"happens?|do (?:if|when)|first aid|back blows|cpr|recovery position|heimlich|abdominal thrusts|help someone|use an?|work|look like|warning|smell|detect|check|tests?|dangerous|safe|"
     r"dose|counts?|much|many|long|common|overdose|possible|harmful|see a doctor)\b", _I)
 _ZH_GENERAL = re.compile(r"有哪些|是什么|什么是|怎么判断|如何判断|怎么识别|如何识别|怎么预防|如何预防|怎么急救|如何急救|有什么(?:症状|表现|征兆|区别)|"
                          r"的(?:症状|表现|征兆)|常见(?:原因|症状)|区别|应该怎么处理|怎么处理|如何处理|怎么压迫|急救方法|有人[^。！？]{0,12}(?:时|的时候)|哪些|一般|"
-                         r"怎么帮|如何帮|正常(?:体温|值|范围)")
+                         r"怎么帮|如何帮|正常(?:体温|值|范围)|多少度算|算不算|遇到有人|碰到有人|如果有人")
 _EN_MILD = re.compile(r"\b(?:mild|mildly|slight|slightly|a bit|a little|minor|small|tiny|occasional)\b", _I)
 _ZH_MILD = re.compile(r"轻微|有点|有一点|稍微|一点点|偶尔|小伤口|小口子")
 _MILD_MATTERS = {"cardiac", "bleeding", "breathing"}
-_STRONG = re.compile(r"severe|crushing|worst|blue|grey|gray|swell|spurt|won'?t stop|剧烈|严重|厉害|剧痛|发紫|发青|肿|止不住|喷", _I)
+_STRONG = re.compile(r"severe|crushing|worst|blue|grey|gray|swell|spurt|won'?t stop|剧烈|严重|厉害|剧痛|发紫|发青|肿|止不住|喷|压榨|压迫|撕裂|石头", _I)
 # Negation words inside a match, once the phrases that are red flags themselves are taken out.
 _EN_ALLOWED_NEGATIONS = re.compile(
     r"can'?t|cannot|won'?t|will not|unable|(?:doesn'?t|does not|don'?t|didn'?t) (?:stop|help|work|wake|fade)|"
@@ -367,26 +459,28 @@ _ZH_ALLOWED_NEGATIONS = re.compile(
     r"叫不醒|醒不过来|不醒|不动|不清|止不住|不住|不了|说不出|喘不|上不来|透不过|不能|不缓解|不吃|不止|没停|没用|不管用|没反应|没有反应|"
     r"不省人事|没感觉到|感觉不到|没有感觉到|不想|看不|抬不|动不|停不|不听使唤|不下来|不停|没了|没有了|不怎么动|没呼吸|没有呼吸|"
     r"摸不到|没脉搏|没有脉搏|没心跳|没有心跳|不利索|听不懂|不出来|没力|没有意识|不到三个月|不到3个月|未满|不活|活不|没意思|没意义|"
-    r"受不了|不见|不出话|不上气|不过气|没办法|不小心|控制不住|忍不住|停不下来|不知道|不确定|直不起|没有我|不应|不哭|进不去|不上来")
+    r"受不了|不见|不出话|不上气|不过气|没办法|不小心|控制不住|忍不住|停不下来|不知道|不确定|直不起|没有我|不应|不哭|进不去|不上来|没几天|没多久|不久|不褪色|不退色")
 _ZH_NEGATION_WORD = re.compile(r"没有|没|无|不|未")
 _EN_FIGURATIVE = re.compile(
     r"killing me|dying (?:to|for|of laughter|laughing)|to die for|(?:gave|give|giving) (?:me|him|her) a heart attack|"
     r"heart attack (?:lol|haha)|almost had a heart attack|nearly had a heart attack|heart ?broken|broke my heart|"
     r"kill (?:for|me now lol)|i could die|drop dead gorgeous|\blol\b|\blmao\b|\bhaha\b|laugh\w*|so funny|"
-    r"(?:nearly|almost) (?:had|died of) a (?:stroke|heart attack)", _I)
+    r"(?:nearly|almost) (?:had|died of) a (?:stroke|heart attack)|"
+    r"\b(?:phone|laptop|computer|printer|wifi|internet|router|app|car)\b[^.!?]{0,20}\b(?:having|had|has) a (?:fit|wobbly|tantrum|meltdown)|"
+    r"\b(?:threw|throw|throwing|throws) a (?:fit|wobbly|tantrum|hissy)|(?:suspense|stress|tension|deadline|humidity|heat)\b[^.!?]{0,30}\b(?:choking|suffocating|killing) me", _I)
 # An injury that happened by accident, not on purpose ("cut myself shaving", 做饭不小心烫到自己).
 _EN_ACCIDENT = re.compile(r"\b(?:shaving|accident(?:al(?:ly)?)?|by mistake|cooking|chopping|on the (?:kettle|oven|stove|iron|pan|hob|grill|door)|"
                           r"with (?:the|a) hammer|while (?:cooking|shaving|gardening|working|cutting))\b", _I)
 _ZH_ACCIDENT = re.compile(r"不小心|切菜|做饭|刮胡子|烫到|磕到")
-_ZH_FIGURATIVE = re.compile(r"笑死|累死|热死|冷死|气死|烦死|饿死|困死|忙死|吓死|想死你|美死|馋死|哈哈|(?:要|快|气得)吐血|钱包|原地去世")
+_ZH_FIGURATIVE = re.compile(r"(?:网|网速|网络|电脑|手机|系统|软件|打印机)[^。！？]{0,4}抽风|上头|天气[^。！？]{0,8}(?:闷|热)得|笑死|累死|热死|冷死|气死|烦死|饿死|困死|忙死|吓死|想死你|美死|馋死|哈哈|(?:要|快|气得)吐血|钱包|原地去世")
 _THIRD_PARTY_FICTION = re.compile(
-    r"\b(?:story|novel|character|fiction|movie|film|video game|scene|hypothetical(?:ly)?|course|training|exam|quiz|"
+    r"\b(?:story|novel|character|fiction|movie|film|video game|scene|screenplay|script|hypothetical(?:ly)?|course|training|exam|quiz|"
     r"homework|lesson|class|textbook|"
     r"i'?m (?:a|an) (?:nurse|doctor|paramedic|student|teacher|emt|counsell?or|therapist|pharmacist|carer)|"
     r"as a (?:nurse|doctor|paramedic|counsell?or|therapist)|if (?:i|you|someone|we) (?:ever|were to)|in case|"
     r"what should (?:i|we|you) do if (?:someone|a person|somebody)|volunteer|crisis line|helpline|social worker|"
-    r"first aider|lifeguard|instructor|trainer|caregiver training)\b|"
-    r"小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如|如果以后|万一以后|如果将来|培训|考题|考试|课程|作业|志愿者|"
+    r"first aider|lifeguard|instructor|trainer|caregiver training|want to (?:know|learn)|(?:to|so i can) be prepared)\b|"
+    r"急救课|课上|老师问|短剧|演一场|拍戏|表演|演员|小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如|如果以后|万一以后|如果将来|培训|考题|考试|课程|作业|志愿者|"
     r"我是[^，。！？]{0,6}(?:护士|医生|医学生|心理咨询师|咨询师|社工|老师|学生|药师|急救员)", _I)
 
 
@@ -462,7 +556,11 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
     mixed = [("zh", _ZH), ("en", _EN)] if language == "zh" else [("en", _EN), ("zh", _ZH)]
     sentences_by_lang = {lang: _sentences(text, lang) for lang, _ in mixed}
     matches: list[TriageMatch] = []
-    whole_now = bool(_EN_NOW.search(text) or _ZH_NOW.search(text))
+    # A character in a story "is having a heart attack" too: in fiction only a first-person "is having" (or another
+    # marker of now) outweighs the frame; a teacher whose student "is having a seizure" is not telling a story.
+    whole_now = bool(_ZH_NOW.search(text) or _EN_NOW_REAL.search(text) or not _FICTION.search(text)
+                     or any(not _THIRD_PERSON_HAVING.fullmatch(m.group(0)) for m in _EN_NOW.finditer(text)))
+    whole_now = whole_now and bool(_EN_NOW.search(text) or _ZH_NOW.search(text))
     for lang, table in mixed:
         for offset, sentence in sentences_by_lang[lang]:
             for category, patterns in table.items():

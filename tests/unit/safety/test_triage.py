@@ -295,3 +295,40 @@ def test_a_red_flag_the_rules_dropped_needs_a_surer_classifier(monkeypatch):
     negated = assess("I don't have any swelling in my throat, just a rash", vector=vector)
     assert negated.matches and negated.emergency is False
     assert assess("feels like someone is standing on my ribcage", vector=vector).by_classifier is True
+
+
+# Written in this project's own words for the kinds of message the training data showed the rules missing.
+@pytest.mark.parametrize(("text", "category"), [
+    ("she's got a fever and a rash of tiny purple dots that stay when I press a glass on them", "infant_fever"),
+    ("孩子发烧，身上起了紫红色的点，拿杯子压着也不褪色", "infant_fever"),
+    ("宝宝满月没几天，烧到38度5，不太吃奶", "infant_fever"),
+    ("grandad having a fit, been going for ages, his lips are going blue", "seizure"),
+    ("I'm a teacher and a student is having a seizure in my class, what do I do", "seizure"),
+    ("I've given away my things and I won't need them after this weekend", "self_harm"),
+    ("sitting in the garage with the engine running, just wanted to tell someone", "self_harm"),
+    ("每天都在想怎么死比较不痛苦", "self_harm"),
+    ("32 weeks and my waters have gone", "pregnancy"),
+    ("孕30周破水了", "pregnancy"),
+    ("pain in the middle of my chest for half an hour and I'm sweating and dizzy", "cardiac"),
+    ("胸口压榨样疼了半个小时了，人有点发虚", "cardiac"),
+    ("my son can only say one or two words between breaths", "breathing"),
+    ("到处都是血，按不住", "bleeding"),
+])
+def test_red_flags_found_missing_in_training_data(text, category):
+    result = assess(text, use_classifier=False)
+    assert result.emergency and category in result.categories, result.reason
+
+
+@pytest.mark.parametrize("text", [
+    "In my novel, the character is having a heart attack on a train. How would a bystander help?",
+    "writing a screenplay where the hero is having a stroke, what would it look like",
+    "my phone has been having a fit all day, is screen time bad before bed?",
+    "kid isn't struggling to breathe at all, just a runny nose and the odd cough",  # "odd" is not "OD'd"
+    "三岁孩子发烧39度，吃了退烧药降下来了，精神还行",
+    "这部剧太上头了，中毒了",
+    "新生儿多少度算发烧？",
+    "dad was in ICU after an overdose two years back, how can I support his recovery now?",
+])
+def test_lookalikes_found_in_training_data_are_not_emergencies(text):
+    result = assess(text, use_classifier=False)
+    assert not result.emergency, result.reason
