@@ -217,21 +217,19 @@ class Assistant:
         def clean(value: str) -> str:
             return self.redact(value, language)[0] if self.settings.redact_storage else value
 
-        if conversation_id is None:
-            # Redact, then cut: cutting first could leave half a phone number the detector no longer recognises.
-            conversation_id = self.store.create(title=clean(text)[:80], model=self.model.name, language=language)
-        self.store.add_message(conversation_id, "user", clean(text))
         safety = reply.safety.model_dump()
         if self.settings.redact_storage:  # findings quote the message (e.g. the triage reason)
             for finding in safety["findings"]:
                 finding["message"] = clean(finding["message"])
-        self.store.add_message(conversation_id, "assistant", clean(reply.text), model=reply.model,
-                               usage=reply.usage.model_dump(), timing=reply.timing.model_dump(),
-                               citations=[c.model_dump() for c in reply.citations],
-                               trace={"steps": [t.model_dump() for t in reply.trace],
-                                      "overhead_s": reply.overhead_s},  # the store keeps a trace as one object
-                               safety=safety)
-        return conversation_id
+        question = clean(text)
+        # Redact, then cut: cutting first could leave half a phone number the detector no longer recognises.
+        return self.store.add_exchange(conversation_id, question, clean(reply.text), title=question[:80],
+                                       model=reply.model, language=language, usage=reply.usage.model_dump(),
+                                       timing=reply.timing.model_dump(),
+                                       citations=[c.model_dump() for c in reply.citations],
+                                       trace={"steps": [t.model_dump() for t in reply.trace],
+                                              "overhead_s": reply.overhead_s},  # one object in the store
+                                       safety=safety)
 
 
 _REDACTED_CACHE = 1024  # texts; a long conversation's user turns and the last replies

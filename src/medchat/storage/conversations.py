@@ -118,23 +118,54 @@ class ConversationStore:
         ``emergency_categories`` (or ``categories``), ``injection_score`` and ``redactions`` (a count
         or a list) are also kept in their own columns for querying.
         """
-        if role not in get_args(Role):
-            raise ValueError(f"role must be one of {get_args(Role)}, not {role!r}")
-        now = self._now()
+        _check_role(role)
         with self.database.transaction() as session:
-            conversation = session.get(ConversationRow, conversation_id)
-            if conversation is None:
-                raise _not_found(conversation_id)
-            last = session.scalar(select(func.max(MessageRow.seq)).where(MessageRow.conversation_id == conversation_id))
-            message = MessageRow(conversation_id=conversation_id, seq=0 if last is None else last + 1, role=role,
-                                 content=self._clean(content), created_at=now, model=model, usage=_json(usage),
-                                 timing=_json(timing), citations=_json(citations) or [], trace=_json(trace))
-            if safety is not None:
-                message.safety = _safety_row(_json(safety))
-            session.add(message)
-            conversation.updated_at = now
-            session.flush()
-            return message.id
+            conversation = self._conversation(session, conversation_id)
+            return self._append(session, conversation, role, content, model=model, usage=usage, timing=timing,
+                                citations=citations, trace=trace, safety=safety)
+
+    def add_exchange(self, conversation_id: str | None, question: str, answer: str, *, title: str | None = None,
+                     model: str | None = None, language: str | None = None, usage: Json | None = None,
+                     timing: Json | None = None, citations: builtins.list[Any] | None = None,
+                     trace: Json | None = None, safety: Json | None = None) -> str:
+        """A user message and the assistant's answer in one transaction (half the cost of two
+        ``add_message`` calls), starting a conversation titled ``title`` when ``conversation_id`` is None;
+        returns the conversation id. The metadata belongs to the answer, as with ``add_message``."""
+        with self.database.transaction() as session:
+            if conversation_id is None:
+                now = self._now()
+                conversation = ConversationRow(id=uuid.uuid4().hex, created_at=now, updated_at=now,
+                                               title=None if title is None else self._clean(title), model=model,
+                                               language=language, meta={})
+                session.add(conversation)
+            else:
+                conversation = self._conversation(session, conversation_id)
+            self._append(session, conversation, "user", question)
+            self._append(session, conversation, "assistant", answer, model=model, usage=usage, timing=timing,
+                         citations=citations, trace=trace, safety=safety)
+            return conversation.id
+
+    def _conversation(self, session: Any, conversation_id: str) -> ConversationRow:
+        conversation = session.get(ConversationRow, conversation_id)
+        if conversation is None:
+            raise _not_found(conversation_id)
+        return conversation
+
+    def _append(self, session: Any, conversation: ConversationRow, role: Role, content: str, *,
+                model: str | None = None, usage: Json | None = None, timing: Json | None = None,
+                citations: builtins.list[Any] | None = None, trace: Json | None = None,
+                safety: Json | None = None) -> int:
+        now = self._now()
+        last = session.scalar(select(func.max(MessageRow.seq)).where(MessageRow.conversation_id == conversation.id))
+        message = MessageRow(conversation_id=conversation.id, seq=0 if last is None else last + 1, role=role,
+                             content=self._clean(content), created_at=now, model=model, usage=_json(usage),
+                             timing=_json(timing), citations=_json(citations) or [], trace=_json(trace))
+        if safety is not None:
+            message.safety = _safety_row(_json(safety))
+        session.add(message)
+        conversation.updated_at = now
+        session.flush()
+        return message.id
 
     def get(self, conversation_id: str) -> StoredConversation:
         """The conversation with its messages in order; ``NotFoundError`` for an unknown id."""
@@ -187,6 +218,11 @@ class ConversationStore:
                                    .where(MessageRow.conversation_id == conversation_id)
                                    .order_by(MessageRow.seq))
             return [Message(role=role, content=content) for role, content in rows]
+
+
+def _check_role(role: str) -> None:
+    if role not in get_args(Role):
+        raise ValueError(f"role must be one of {get_args(Role)}, not {role!r}")
 
 
 def _safety_row(report: Any) -> SafetyReportRow:

@@ -202,3 +202,26 @@ def test_threads_appending_to_one_conversation_get_distinct_seqs(database: Datab
     assert [m.seq for m in messages] == list(range(80))
     assert sorted(m.id for m in messages) == sorted(ids)
     assert store.list()[0].message_count == 80
+
+
+def test_an_exchange_starts_a_conversation_and_appends_to_it(store: ConversationStore):
+    cid = store.add_exchange(None, "What helps a cough?", "Honey and rest.", title="What helps a cough?",
+                             model="builtin/extractive", language="en", usage=Usage(prompt_tokens=5),
+                             safety={"emergency": False, "redactions": 0, "findings": []})
+    assert store.add_exchange(cid, "And at night?", "Prop yourself up.", title="ignored") == cid
+
+    conversation = store.get(cid)
+    assert (conversation.title, conversation.model, conversation.language) == (
+        "What helps a cough?", "builtin/extractive", "en")
+    assert [(m.seq, m.role, m.content) for m in conversation.messages] == [
+        (0, "user", "What helps a cough?"), (1, "assistant", "Honey and rest."),
+        (2, "user", "And at night?"), (3, "assistant", "Prop yourself up.")]
+    question, answer = conversation.messages[:2]
+    assert question.usage is None and question.safety is None  # the metadata belongs to the answer
+    assert answer.usage["prompt_tokens"] == 5 and answer.safety["emergency"] is False
+
+
+def test_an_exchange_for_an_unknown_conversation_writes_nothing(store: ConversationStore, db_path: Path):
+    with pytest.raises(NotFoundError):
+        store.add_exchange("0" * 32, "hello", "hi")
+    assert raw(db_path, "SELECT COUNT(*) FROM messages") == [(0,)]
