@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
-HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2"), "injection": ("injection_holdout",)}
+HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4"),
+            "injection": ("injection_holdout",)}
 
 
 def load(name: str) -> list[dict]:
@@ -78,7 +79,8 @@ def binary(rows: list[tuple[bool, bool]]) -> dict[str, float]:
 
 def show(title: str, by_split: dict[str, list[tuple[bool, bool]]]) -> dict[str, dict[str, float]]:
     out = {}
-    for split in [s for s in ("dev", "test", "all", "validation", "holdout", "holdout2") if by_split.get(s)]:
+    order = ("dev", "test", "all", "validation", "holdout", "holdout2", "holdout3", "holdout4")
+    for split in [s for s in order if by_split.get(s)]:
         rows = by_split[split]
         m = binary(rows)
         out[split] = m

@@ -53,3 +53,27 @@ def test_injection_extra_data_has_benign_lookalikes_and_documents():
     assert {("benign", "benign_lookalike"), ("benign", "benign_document"), ("injection", "hidden_in_document")} <= kinds
     assert {i["source"] for i in items} == {"user", "document"}
     assert any("@" in i["text"] for i in items if i["label"] == "benign")  # people giving their own e-mail
+
+
+TRIAGE_FIELDS = {"id", "text", "language", "label", "category", "kind"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("triage_train_*.jsonl")))
+def test_every_triage_training_file_is_dev_only_bilingual_and_unique(name):
+    items = rows(name)
+    assert items and all(TRIAGE_FIELDS | {"split"} == set(i) for i in items)
+    assert {i["split"] for i in items} == {"dev"}  # what the training script reads
+    assert {i["label"] for i in items} <= {"emergency", "non_emergency"}
+    assert {i["language"] for i in items} == {"en", "zh"}
+    assert len({i["id"] for i in items}) == len(items) and len({i["text"] for i in items}) == len(items)
+
+
+@pytest.mark.parametrize("name", ["triage_validation.jsonl", "triage_holdout3.jsonl", "triage_holdout4.jsonl"])
+def test_measurement_sets_are_well_formed_and_never_trained_on(name):
+    items = rows(name)
+    assert all(set(i) >= TRIAGE_FIELDS and "split" not in i for i in items)  # no split: the trainer skips them
+    assert {i["label"] for i in items} == {"emergency", "non_emergency"}
+    assert all((i["kind"] == "positive") == (i["label"] == "emergency") for i in items)
+    assert len({i["id"] for i in items}) == len(items)
+    trained = {i["text"] for p in DATA.glob("triage_train_*.jsonl") for i in rows(p.name)}
+    assert len({i["text"] for i in items} & trained) <= 2  # independent writers; safety_eval leaves out the few

@@ -332,3 +332,40 @@ def test_red_flags_found_missing_in_training_data(text, category):
 def test_lookalikes_found_in_training_data_are_not_emergencies(text):
     result = assess(text, use_classifier=False)
     assert not result.emergency, result.reason
+
+
+@pytest.mark.parametrize("text", [
+    "for my fantasy novel: the queen collapses at the feast and stops breathing, what would the healer do?",
+    "D&D tonight: the rogue got poisoned by a trap, any realistic-sounding symptoms I can describe?",
+    "dreamt my grandad had a heart attack in the supermarket, woke up in a sweat. do dreams mean anything?",
+    "剧本里女主正在过敏性休克，男主的台词怎么写比较自然",
+    "做了个梦，梦见自己中风了，半边脸动不了",
+    "can you get anaphylaxis the first time you eat a food?",
+    "if someone is choking do you do back blows first? the US and UK advice differ",
+    "异物卡喉的时候到底能不能拍背？",
+    "家里怎么防止小孩误食药物？宝宝快会走路了",
+    "my uncle collapsed at church two weeks ago, they fitted a pacemaker and he's home now",
+    "女儿半岁时高热惊厥过，现在上幼儿园了，要跟老师说吗",
+    "笑到抽搐，我家猫卡在纸箱里出不来了",
+    "the season finale had me convulsing on the floor laughing",
+])
+def test_frames_that_make_an_emergency_not_current(text):
+    result = assess(text, use_classifier=False)
+    assert not result.emergency, result.reason
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("we were rehearsing and the lead actually collapsed, he isn't responding, not part of the play", "unconscious"),
+    ("in the middle of our D&D session my mate suddenly started slurring, his face has dropped on one side", "stroke"),
+    ("I'm a nurse but this is my own dad, he's collapsed and he's not breathing", "breathing"),
+    ("not a drill - my toddler is having a fit and it has gone on for over 5 minutes", "seizure"),
+    ("我是护士，但这是我自己爸爸，他倒在地上没有呼吸了", "breathing"),
+    ("拍视频的时候道具刀真的划到手腕了，血一直往外喷，按不住", "bleeding"),
+    ("she's epileptic and has had three fits in a row without waking up in between", "seizure"),
+    ("我老婆有癫痫史，这次抽完一直没醒，接着又抽了一次", "seizure"),
+    ("I tried years ago and I've just taken a load of my tablets again tonight", "poisoning"),
+    ("朋友喝多了从楼梯上滚下来，醒了以后一直重复问同样的话", "unconscious"),
+])
+def test_real_emergencies_inside_those_frames(text, category):
+    result = assess(text, use_classifier=False)
+    assert result.emergency and category in result.categories, result.reason
