@@ -99,10 +99,10 @@ def step_seconds(reply: Any) -> dict[str, float]:
 async def run_config(name: str, model: Any, knowledge: Any, turns: int, max_tokens: int,
                      store: Any = None, **settings: Any) -> dict[str, Any]:
     from medchat.assistant import Assistant
-    from medchat.assistant.pipeline import _screen_passage
+    from medchat.assistant.passage_screen import screen_passage
     from medchat.config import AssistantSettings
 
-    _screen_passage.cache_clear()  # each configuration meets the pages fresh, as a new process would
+    screen_passage.cache_clear()  # each configuration starts as a new process would (bundled pages ship screened)
     assistant = Assistant(model, knowledge=knowledge, store=store,
                           settings=AssistantSettings(max_tokens=max_tokens, store=store is not None, **settings))
     start = time.perf_counter()

@@ -17,10 +17,10 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
-from functools import lru_cache
 from typing import Any
 
 from medchat.assistant.memory import remember
+from medchat.assistant.passage_screen import screen_passage
 from medchat.assistant.reply import AssistantReply, Citation, TraceStep
 from medchat.config import AssistantSettings
 from medchat.knowledge.base import KnowledgeBase, SearchResult
@@ -28,7 +28,7 @@ from medchat.language import detect_language
 from medchat.models.base import ChatModel
 from medchat.safety.classifier import load_classifier
 from medchat.safety.escalation import escalation_message
-from medchat.safety.injection import InjectionResult, score_injection
+from medchat.safety.injection import score_injection
 from medchat.safety.prompts import system_prompt
 from medchat.safety.report import Finding, SafetyReport
 from medchat.safety.triage import assess
@@ -149,7 +149,7 @@ class Assistant:
                 query_vector = self.knowledge.embed_query(query)
             found = self.knowledge.search(query, k=s.passages, language=language, query_vector=query_vector)
             for result in found:
-                verdict = _screen_passage(result.passage.text)
+                verdict = screen_passage(result.passage.text)
                 if verdict.flagged:
                     report.add(Finding(check="injection", kind="document", severity="warning",
                                        message=f"passage {result.passage.id} dropped: {verdict.reason}",
@@ -253,12 +253,6 @@ def retrieval_query(history: list[Message], text: str) -> str:
         return f"{previous}\n{text}"
     return text
 
-
-@lru_cache(maxsize=4096)
-def _screen_passage(text: str) -> InjectionResult:
-    """The injection verdict on a retrieved passage: rules only, so a pure function of the text, and
-    cached, since the same pages come back turn after turn (the rules cost ~1.5 ms a passage)."""
-    return score_injection(text, source="document", use_classifier=False)
 
 
 def _citations(answer: str, results: list[SearchResult], language: str) -> list[Citation]:
