@@ -436,14 +436,17 @@ _EN_NOW = re.compile(r"\b(?:right now|just now|at the moment|currently|tonight|t
                      r"(?:\d+|few|ten|twenty) minutes ago|now \d+ weeks)\b", _I)
 # Fiction, performance, games and dreams: the emergency is made up, whatever the tense ("my character collapses",
 # 女主正在过敏性休克), unless the message says it turned real.
-_FICTION = re.compile(
-    r"\b(?:story|stories|novel|character|fiction|fanfic|fan fiction|movie|film|video game|scene|screenplay|script|"
-    r"hypothetical(?:ly)?|comic|manga|d&d|dnd|tabletop|campaign|npc|larp|cosplay\w*|escape room|game design|"
-    r"(?:survival|board|card|role-?playing) game|radio play|(?:the|a|school|stage) play|song|lyrics?|album|poem|"
-    r"dream\w*|tv show|the show|soap|sitcom|drama (?:club|class|lesson)|in drama|acting out|rehears\w*|actor|actress|"
-    r"screenwriter|coursework|creative writing|plot|villain|protagonist|narrator|chapter|my book|zombie|prop)\b|"
-    r"小说|剧本|角色|电影|电视剧|剧里|剧情|动画|漫画|游戏里|假设|假如|梦见|梦里|做梦|做了个梦|编剧|舞台剧|话剧|短视频|短剧|"
-    r"台词|拍戏|演一场|道具|剧本杀|反派|女主|男主", _I)
+_NARRATIVE_WORDS = (  # stories, shows, songs and dreams: made up, the people in them included
+    r"story|stories|novel|character|fiction|fanfic|fan fiction|movie|film|screenplay|script|comic|manga|song|lyrics?|"
+    r"album|poem|dream\w*|tv show|the show|soap|sitcom|plot|villain|protagonist|narrator|chapter|my book",
+    r"小说|剧本|剧情|电视剧|电影|剧里|动画|漫画|编剧|台词|反派|女主|男主|梦见|梦里|做梦|做了个梦")
+_ACTIVITY_WORDS = (  # games, rehearsals and exercises: made-up emergencies among real people
+    r"video game|scene|hypothetical(?:ly)?|d&d|dnd|tabletop|campaign|npc|larp|cosplay\w*|escape room|game design|"
+    r"(?:survival|board|card|role-?playing) game|radio play|(?:the|a|school|stage) play|drama (?:club|class|lesson)|"
+    r"in drama|acting out|rehears\w*|actor|actress|screenwriter|coursework|creative writing|zombie|prop",
+    r"角色|游戏里|假设|假如|舞台剧|话剧|短视频|短剧|拍戏|演一场|道具|剧本杀")
+_FICTION = re.compile(rf"\b(?:{_NARRATIVE_WORDS[0]}|{_ACTIVITY_WORDS[0]})\b|{_NARRATIVE_WORDS[1]}|{_ACTIVITY_WORDS[1]}", _I)
+_NARRATIVE = re.compile(rf"\b(?:{_NARRATIVE_WORDS[0]})\b|{_NARRATIVE_WORDS[1]}", _I)
 # ...unless it says it is real: "this is not part of the scene", "it's turned real", 这是我自己爸爸.
 _REAL = re.compile(
     r"\b(?:actually (?:collapsed|happening|happened|inhaled|choked|swallowed|stopped|fell|fainted|passed out|took|has)|"
@@ -456,10 +459,6 @@ _REAL = re.compile(
 # suddenly started slurring"), not against a story, a show or a dream, which have people in them too.
 _REAL_PERSON = re.compile(r"\bmy (?:mate|friend|flatmate|housemate|roommate|colleague|dad|mum|mom|husband|wife|partner|son|"
                           r"daughter|kid|baby|brother|sister|grandad|grandma|gran|nan|boyfriend|girlfriend)\b", _I)
-_NARRATIVE = re.compile(
-    r"\b(?:story|stories|novel|fiction|fanfic|screenplay|script|comic|manga|song|lyrics?|album|poem|dream\w*|tv show|"
-    r"the show|soap|sitcom|plot|villain|protagonist|narrator|chapter|my book|character|movie|film)\b|"
-    r"梦|小说|剧本|剧情|电视剧|电影|剧里|动画|漫画|编剧|台词|反派|女主|男主", _I)
 _EN_NOW_REAL = re.compile(r"\b(?:i'?m|i am|we'?re|we are|my \w+(?: \w+)? is|my \w+'s) having\b", _I)
 _ZH_NOW = re.compile(r"正在|刚刚|刚才|此刻|今晚|这次|现在又|又(?:开始|出现|发作|犯)|现在(?=[^。！？]{0,4}(?:突然|剧|一直|开始|正|又|还在|叫不醒|没(?:有)?(?:呼吸|反应|意识)))|分钟前")
 _EN_PERSON_NOW = re.compile(
@@ -600,22 +599,20 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
     mixed = [("zh", _ZH), ("en", _EN)] if language == "zh" else [("en", _EN), ("zh", _ZH)]
     sentences_by_lang = {lang: _sentences(text, lang) for lang, _ in mixed}
     matches: list[TriageMatch] = []
-    # A teacher whose student "is having a seizure" is not asking a textbook question: a marker of now outweighs a
-    # professional or training frame (a fiction frame needs more: see ``_REAL``).
-    whole_now = bool(_EN_NOW.search(text) or _ZH_NOW.search(text))
+    framed = _framed(text)
     for lang, table in mixed:
         for offset, sentence in sentences_by_lang[lang]:
             for category, patterns in table.items():
                 for pattern in patterns:
                     for m in pattern.finditer(sentence):
                         match = TriageMatch(category, offset + m.start(), offset + m.end(), m.group(0))
-                        match.dropped = _why_not(lang, category, sentence, m.start(), m.end(), text, whole_now)
+                        match.dropped = _why_not(lang, category, sentence, m.start(), m.end(), text, framed)
                         matches.append(match)
     kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
     return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language)
 
 
-def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whole: str, whole_now: bool) -> str | None:
+def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whole: str, framed: bool) -> str | None:
     before = sentence[:start]
     zh = lang == "zh"
     if (_ZH_FIGURATIVE if zh else _EN_FIGURATIVE).search(sentence):
@@ -644,14 +641,25 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         not zh and "?" in whole and _GENERIC_SUBJECT.search(sentence) and not _FIRST_PERSON.search(whole))
     if general and not _personal_now(whole, zh):
         return "general question"
-    if _FICTION.search(whole) and not (_REAL.search(whole) or _EN_NOW_REAL.search(whole)
-                                       or (_REAL_PERSON.search(whole) and not _NARRATIVE.search(whole))):
-        return "fiction or professional question"
-    if _THIRD_PARTY_FICTION.search(whole) and not (whole_now or _REAL.search(whole)):
+    if framed:
         return "fiction or professional question"
     if category in _MILD_MATTERS and (_ZH_MILD if zh else _EN_MILD).search(sentence) and not _STRONG.search(sentence):
         return "mild"
     return None
+
+
+def _framed(text: str) -> bool:
+    """The message sets its emergency in a story, game, rehearsal, lesson or profession, not in the writer's life.
+
+    A fiction frame holds unless the message says it turned real (or someone real is in a game or rehearsal);
+    a professional or training frame holds unless something is happening now (a teacher whose student "is
+    having a seizure" is not asking a textbook question)."""
+    real = bool(_REAL.search(text))
+    if _FICTION.search(text) and not (real or _EN_NOW_REAL.search(text)
+                                      or (_REAL_PERSON.search(text) and not _NARRATIVE.search(text))):
+        return True
+    now = bool(_EN_NOW.search(text) or _ZH_NOW.search(text))
+    return bool(_THIRD_PARTY_FICTION.search(text)) and not (now or real)
 
 
 _TEMPERATURE = re.compile(r"(?<![\d.])(3[4-9](?:\.\d)?|4[0-2](?:\.\d)?|9[5-9](?:\.\d)?|10[0-6](?:\.\d)?)(?![\d.])")
