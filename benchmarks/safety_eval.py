@@ -14,7 +14,7 @@ escalate or the injection check would block.
 
     python benchmarks/safety_eval.py [--check triage,injection,pii] [--splits dev,test] [--errors] [--holdout]
 
-Blind holdouts (``triage_holdout.jsonl``, ``triage_holdout2.jsonl``, ``injection_holdout.jsonl``) are read only
+Blind holdouts (``triage_holdout.jsonl`` … ``triage_holdout5.jsonl``, ``injection_holdout.jsonl``) are read only
 with ``--holdout``: whoever tunes the checks runs without it, so the holdouts stay unseen until the final
 measurement; a holdout message that also occurs, word for word, in the training data is left out of its
 score (a few generic questions were written alike by different people). ``triage_validation.jsonl`` (written
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
-HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4"),
+HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",)}
 
 
@@ -79,7 +79,7 @@ def binary(rows: list[tuple[bool, bool]]) -> dict[str, float]:
 
 def show(title: str, by_split: dict[str, list[tuple[bool, bool]]]) -> dict[str, dict[str, float]]:
     out = {}
-    order = ("dev", "test", "all", "validation", "holdout", "holdout2", "holdout3", "holdout4")
+    order = ("dev", "test", "all", "validation", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
     for split in [s for s in order if by_split.get(s)]:
         rows = by_split[split]
         m = binary(rows)

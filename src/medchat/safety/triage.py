@@ -68,6 +68,7 @@ _EN: dict[str, list[re.Pattern[str]]] = {
         _rx(
             r"(?:pain|pressure|tightness|ache|discomfort|burning) (?:in|across|on|behind) (?:the )?(?:(?:centre|center|middle) of )?(?:my|his|her|their|the) (?:chest|breastbone)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:sweat|clammy|light-?headed|dizzy|faint|nause|breathless|short of breath|grey|gray|arm|jaw)",
             r"(?:chest|heart) (?:hurt|hurts|hurting|is hurting)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,50}(?:arm|jaw|sweat|clammy|breath|faint)",
+            r"(?:sweat\w*|clammy|grey|gray|pale)[^.!?]{0,60}(?:jaw|left arm)[^.!?]{0,30}(?:ache|aching|pain|hurt)",
         ),
     ],
     "stroke": [
@@ -255,6 +256,7 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"knocked (?:out|unconscious)",
             r"(?:fell|fallen|fall|hit|banged|knocked)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:drowsy|vomit\w*|throw\w* up|confus\w*|won'?t wake|passed out|"
             r"not making sense)",
+            r"isn'?t waking|is not waking|(?:shaken|shook) (?:him|her|them)[^.!?]{0,30}(?:shout|yell)",
         ),
     ],
 }
@@ -281,6 +283,7 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"(?:胸口|胸部|胸前|心口)[^。！？；]{0,12}烧[^。！？；]{0,20}(?:冒汗|出汗|冷汗|头晕|喘|左臂|胳膊|下巴)",
             r"(?:心慌|心悸|胸闷)[^。！？]{0,20}(?:脸色发灰|面色(?:发)?灰|脸发灰|冷汗直冒|坐不住|喘不)",
             r"(?:胸痛|胸口痛|胸口疼|胸口闷)[^。！？]{0,20}(?:脸色(?:煞白|苍白|发灰|发白)|冷汗)",
+            r"(?:大汗|冷汗|出汗|脸发灰|脸色发灰)[^。！？]{0,20}(?:左胳膊|左臂|下巴|下颌)[^。！？]{0,6}(?:酸|痛|疼|麻)",
         ),
     ],
     "stroke": [
@@ -424,6 +427,9 @@ _ZH_NEGATION = re.compile(r"(?:没有|没|无|不是|并非|未|不)[^。！？�
 _EN_HISTORY = re.compile(
     r"\b(?:in (?:19|20)\d\d|(?:\d+|a few|several|many|two|three|ten) (?:years?|months?|decades?) (?:ago|back)|(?:\d+|a few|two|three) weeks ago|"
     r"last (?:term|christmas|easter|semester|spring|autumn|fall)|in (?:first|second|third|final) year|years? since|"
+    r"as a (?:teenager|teen|student)|(?:she|he|they|i)(?:'s| is| are|'m| am) (?:fine|ok|okay|doing (?:great|well|fine)) now|"
+    r"all fine in the end|kept (?:her|him|them|me) in|freshers|at (?:easter|christmas)|"
+    r"in (?:her|his|their|my) (?:\d0s|thirties|forties|fifties|sixties|seventies|eighties)|"
     r"in (?:january|february|march|april|may|june|july|august|september|october|november|december)\b(?! \d)|was in hospital|were in hospital|last (?:year|month|summer|"
     r"winter|spring)|years ago|in the past|history of|previously|used to|was diagnosed|back in|as a (?:child|kid|teen)|"
     r"when (?:i|he|she|they|my \w+|our \w+) (?:was|were) (?:a |young|little|\d+|born|\w+ (?:weeks?|months?|years?) old)|"
@@ -432,7 +438,7 @@ _ZH_HISTORY = re.compile(r"(?:高中|初中|大学|上学|读书|小学)(?:时|�
                          r"住过院|有过|当时|那时候|那年|岁的时候|岁时|满月的时候|未遂|生[^。！？，]{0,4}的时候|上一胎|头胎|第一胎")
 # Markers that the danger is back or happening now, which outweigh a history marker in the same sentence.
 _EN_NOW = re.compile(r"\b(?:right now|just now|at the moment|currently|tonight|this (?:morning|evening|afternoon)|"
-                     r"(?:is|am|are) having|happening again|again (?:now|today|tonight)|now (?:my|his|her|i|he|she|it|they)\b|"
+                     r"(?:is|am|are) having|happening again|again (?:now|today|tonight)|now (?:my|his|her|i|he|she|it|they)\b(?!(?:'s| is| are|'re|'m| am) (?:\d|fine|ok|okay|doing|well|better|recovered|grown|an? adult))|"
                      r"(?:\d+|few|ten|twenty) minutes ago|now \d+ weeks)\b", _I)
 # Fiction, performance, games and dreams: the emergency is made up, whatever the tense ("my character collapses",
 # 女主正在过敏性休克), unless the message says it turned real.
@@ -460,7 +466,7 @@ _REAL = re.compile(
 _REAL_PERSON = re.compile(r"\bmy (?:mate|friend|flatmate|housemate|roommate|colleague|dad|mum|mom|husband|wife|partner|son|"
                           r"daughter|kid|baby|brother|sister|grandad|grandma|gran|nan|boyfriend|girlfriend)\b", _I)
 _EN_NOW_REAL = re.compile(r"\b(?:i'?m|i am|we'?re|we are|my \w+(?: \w+)? is|my \w+'s) having\b", _I)
-_ZH_NOW = re.compile(r"正在|刚刚|刚才|此刻|今晚|这次|现在又|又(?:开始|出现|发作|犯)|现在(?=[^。！？]{0,4}(?:突然|剧|一直|开始|正|又|还在|叫不醒|没(?:有)?(?:呼吸|反应|意识)))|分钟前")
+_ZH_NOW = re.compile(r"正在|刚刚|刚才|此刻|今晚|这次(?=[^。！？]{0,6}(?:已经|又|真的|突然))|现在又|又(?:开始|出现|发作|犯)|现在(?=[^。！？]{0,4}(?:突然|剧|一直|开始|正在|又|还在|叫不醒|没(?:有)?(?:呼吸|反应|意识)))|分钟前")
 _EN_PERSON_NOW = re.compile(
     r"\b(?:i'?m|i am|i have|i'?ve|i feel|i can'?t|i took|i think|my|me|we|he|she|they|his|her|our|someone here|"
     r"(?:he|she|it)'?s|is having|keeps?|right now)\b", _I)
@@ -469,7 +475,7 @@ _ZH_PERSON_NOW = re.compile(r"我(?!们一般)|咱|孩子|宝宝|婴儿|小孩|�
 _EN_GENERAL = re.compile(
     r"^\s*(?:(?:at|in|on|for|by|from) )?(?:what'?s|whats|what|how|which|why|when|is|are|can|could|should|does|do|tell me|explain|list)\b[^.!?]{0,120}"
     r"\b(?:signs?|symptoms?|causes?|mean|differen\w*|treat\w*|prevent\w*|risks?|normal|recogni[sz]e|tell if|know if|spot|"
-    r"happens?|do (?:if|when)|first aid|back blows|cpr|recovery position|heimlich|abdominal thrusts|help someone|use an?|work|look like|warning|smell|detect|check|tests?|dangerous|safe|"
+    r"happens?|do (?:if|when)|supposed to|stop|first aid|back blows|cpr|recovery position|heimlich|abdominal thrusts|help someone|use an?|work|look like|warning|smell|detect|check|tests?|dangerous|safe|"
     r"dose|counts?|much|many|long|common|overdose|possible|harmful|see a doctor)\b", _I)
 _EN_GENERIC_YOU = re.compile(r"^\s*(?:can|could|do|does|should|will|would|is it|are)\s+(?:you|people|someone|anyone|kids|children|"
                              r"babies|adults)\b[^.!?]*\?", _I)
@@ -477,9 +483,17 @@ _ZH_GENERAL = re.compile(r"的时候[^。！？]{0,12}(?:要|应该|该|能不�
                          r"的(?:症状|表现|征兆)|常见(?:原因|症状)|区别|应该怎么处理|怎么处理|如何处理|怎么压迫|急救方法|有人[^。！？]{0,12}(?:时|的时候)|哪些|一般|"
                          r"怎么帮|如何帮|正常(?:体温|值|范围)|多少度算|算不算|遇到有人|碰到有人|如果有人")
 _EN_MILD = re.compile(r"\b(?:mild|mildly|slight|slightly|a bit|a little|minor|small|tiny|occasional)\b", _I)
-_ZH_MILD = re.compile(r"轻微|有点|有一点|稍微|一点点|偶尔|小伤口|小口子")
-_MILD_MATTERS = {"cardiac", "bleeding", "breathing"}
+_ZH_MILD = re.compile(r"轻微|有点|有一点|稍微|一点点|偶尔|小伤口|小口子|创可贴|纸划|划了一下")
+_MILD_MATTERS = {"cardiac", "bleeding", "breathing", "anaphylaxis"}
+# Laughter makes "can't breathe", a "seizure" or "collapsing" a figure of speech, and "kill myself" a joke (the
+# crisis line is cheap to show), but not a number of pills or a crushing chest: "haha I took 30 paracetamol".
+_EN_LAUGHTER = re.compile(r"\blol\b|\blmao\b|\bhaha\b|laugh(?:ing|ed)? so (?:hard|much)|(?:dying|died|crying) laughing|"
+                          r"can'?t stop laughing|so funny|collapsed laughing|😂|🤣", _I)
+_ZH_LAUGHTER = re.compile(r"哈哈|笑到|笑得|笑死|😂|🤣")
+_LAUGHTER_MATTERS = {"breathing", "seizure", "unconscious", "self_harm"}
 _STRONG = re.compile(r"severe|crushing|worst|blue|grey|gray|swell|spurt|won'?t stop|剧烈|严重|厉害|剧痛|发紫|发青|肿|止不住|喷|压榨|压迫|撕裂|石头", _I)
+# For an allergy, mild swelling is mild unless the airway or the circulation is in it.
+_STRONG_ALLERGY = re.compile(r"throat|tongue|breath|wheez|tight|faint|dizz|severe|喉|嗓子|舌|呼吸|喘|晕|严重", _I)
 # Negation words inside a match, once the phrases that are red flags themselves are taken out.
 _EN_ALLOWED_NEGATIONS = re.compile(
     r"can'?t|cannot|won'?t|will not|unable|(?:doesn'?t|does not|don'?t|didn'?t) (?:stop|help|work|wake|fade)|"
@@ -500,10 +514,11 @@ _ZH_NEGATION_WORD = re.compile(r"没有|没|无|不|未")
 _EN_FIGURATIVE = re.compile(
     r"killing me|dying (?:to|for|of laughter|laughing)|to die for|(?:gave|give|giving) (?:me|him|her) a heart attack|"
     r"heart attack (?:lol|haha)|almost had a heart attack|nearly had a heart attack|heart ?broken|broke my heart|"
-    r"kill (?:for|me now lol)|i could die|drop dead gorgeous|\blol\b|\blmao\b|\bhaha\b|laugh(?:ing|ed)? so (?:hard|much)|(?:dying|died|crying) laughing|can'?t stop laughing|so funny|"
+    r"kill (?:for|me now lol)|i could die|drop dead gorgeous|had me (?:having|in|on)\b|"
+    r"\boverdosed on (?!\w*(?:pill|tablet|med|drug|heroin|fentanyl|opioid|paracetamol|insulin|sleeping|vitamin|iron))|"
     r"(?:nearly|almost) (?:had|died of) a (?:stroke|heart attack)|"
     r"\b(?:phone|laptop|computer|printer|wifi|internet|router|app|car)\b[^.!?]{0,20}\b(?:having|had|has) a (?:fit|wobbly|tantrum|meltdown)|"
-    r"\b(?:threw|throw|throwing|throws) a (?:fit|wobbly|tantrum|hissy)|😂|🤣|"
+    r"\b(?:threw|throw|throwing|throws) a (?:fit|wobbly|tantrum|hissy)|"
     r"\bbrain (?:had|has|is having|just had) a (?:seizure|stroke|meltdown)|\bod'?d on (?!\w*(?:pill|tablet|med|drug|heroin|fentanyl|opioid|"
     r"paracetamol|insulin|sleeping))|choking the (?:whole )?(?:laptop|computer|network|system|traffic|wifi)|"
     r"(?:went|go|going) unconscious on the (?:sofa|couch|bed)|food coma|plot twist|cliffhanger|(?:season )?finale|on the floor laughing|"
@@ -512,16 +527,18 @@ _EN_FIGURATIVE = re.compile(
 _EN_ACCIDENT = re.compile(r"\b(?:shaving|accident(?:al(?:ly)?)?|by mistake|cooking|chopping|on the (?:kettle|oven|stove|iron|pan|hob|grill|door)|"
                           r"with (?:the|a) hammer|while (?:cooking|shaving|gardening|working|cutting))\b", _I)
 _ZH_ACCIDENT = re.compile(r"不小心|切菜|做饭|刮胡子|烫到|磕到")
-_ZH_FIGURATIVE = re.compile(r"原地|笑到|笑得|😂|🤣|(?:跟|像)[^。！？]{0,10}似的|感觉脑子|再[^。！？]{0,10}就要|(?:网|网速|网络|电脑|手机|系统|软件|打印机)[^。！？]{0,4}抽风|上头|天气[^。！？]{0,8}(?:闷|热)得|笑死|累死|热死|冷死|气死|烦死|饿死|困死|忙死|吓死|想死你|美死|馋死|哈哈|(?:要|快|气得)吐血|钱包|原地去世")
+_ZH_FIGURATIVE = re.compile(r"原地|让我窒息|到(?:抽风|抽搐|窒息)|把我(?:整)?(?:抽搐|抽风|窒息)|(?<!不是)开玩笑的(?=[)）]|[，。！？,.!?]|$)|(?:跟|像)[^。！？]{0,10}似的|感觉脑子|再[^。！？]{0,10}就要|(?:网|网速|网络|电脑|手机|系统|软件|打印机)[^。！？]{0,4}抽风|上头|天气[^。！？]{0,8}(?:闷|热)得|累死|热死|冷死|气死|烦死|饿死|困死|忙死|吓死|想死你|美死|馋死|(?:要|快|气得)吐血|钱包|原地去世")
 _THIRD_PARTY_FICTION = re.compile(
     r"\b(?:story|novel|character|fiction|movie|film|video game|scene|screenplay|script|hypothetical(?:ly)?|course|training|exam|quiz|"
     r"homework|lesson|class|textbook|"
-    r"i'?m (?:a|an) (?:nurse|doctor|paramedic|student|teacher|emt|counsell?or|therapist|pharmacist|carer)|"
+    r"i'?m (?:a|an) (?:\w+ ){0,3}(?:nurse|doctor|paramedic|student|teacher|emt|counsell?or|therapist|pharmacist|carer)|"
     r"as a (?:nurse|doctor|paramedic|counsell?or|therapist)|if (?:i|you|someone|we) (?:ever|were to)|in case|"
     r"what should (?:i|we|you) do if (?:someone|a person|somebody)|volunteer|crisis line|helpline|social worker|"
     r"first aider|lifeguard|instructor|trainer|caregiver training|want to (?:know|learn)|(?:to|so i can) be prepared|"
     r"nclex|osce|revision|practice question|policy|i work (?:in|at|as)|nothing'?s happened|nothing has happened|"
-    r"just (?:wondering|curious|heard)|out of curiosity|in general)\b|多久[^。！？]{0,8}才|怎么防止|如何防止|怎么预防|如何预防|"
+    r"just (?:wondering|curious|heard)|out of curiosity|in general|prepping|preparing for|getting ready for|be ready|"
+    r"putting together|resources for|youth group|covered (?:it|this) in|lecture|module|pharmacology|studying for|"
+    r"claim form|insurance|application|declare|footballer|celebrity|singer|on the news|in the news|news story)\b|多久[^。！？]{0,8}才|怎么防止|如何防止|怎么预防|如何预防|"
     r"提前了解|做(?:做)?功课|求科普|科普一下|学习一下|想先学习|宣传单|网上说法|以防万一|"
     r"急救课|课上|老师问|短剧|演一场|拍戏|表演|演员|小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如|如果以后|万一以后|如果将来|培训|考题|考试|课程|作业|志愿者|"
     r"我是[^，。！？]{0,6}(?:护士|医生|医学生|心理咨询师|咨询师|社工|老师|学生|药师|急救员)", _I)
@@ -558,7 +575,7 @@ class TriageResult:
 
 
 _EN_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|however|although|though)\s+", _I)
-_ZH_SPLIT = re.compile(r"(?<=[。！？；!?;])|\n+|但是|不过|可是")
+_ZH_SPLIT = re.compile(r"(?<=[。！？；!?;])|\n+|但是|不过|可是|但(?=这次|现在|今天|今晚|刚才|这回)")
 
 
 def _sentences(text: str, language: str) -> list[tuple[int, str]]:
@@ -617,6 +634,10 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
     zh = lang == "zh"
     if (_ZH_FIGURATIVE if zh else _EN_FIGURATIVE).search(sentence):
         return "figure of speech"
+    if category in _LAUGHTER_MATTERS and (_ZH_LAUGHTER if zh else _EN_LAUGHTER).search(sentence):
+        return "figure of speech"
+    if category == "breathing" and re.search(r"bruis|淤青|乌青", sentence, _I):
+        return "mild"  # a bruise "going purple" is not a person turning blue
     # Negation right before the red flag; patterns that contain their own negation ("can't breathe") are fine.
     allowed = _ZH_ALLOWED_NEGATIONS if zh else _EN_ALLOWED_NEGATIONS
     if (_ZH_NEGATION if zh else _EN_NEGATION).search(allowed.sub(" ", before[-50:])):
@@ -643,7 +664,8 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "general question"
     if framed:
         return "fiction or professional question"
-    if category in _MILD_MATTERS and (_ZH_MILD if zh else _EN_MILD).search(sentence) and not _STRONG.search(sentence):
+    strong = _STRONG_ALLERGY if category == "anaphylaxis" else _STRONG
+    if category in _MILD_MATTERS and (_ZH_MILD if zh else _EN_MILD).search(sentence) and not strong.search(sentence):
         return "mild"
     return None
 

@@ -68,7 +68,8 @@ def test_every_triage_training_file_is_dev_only_bilingual_and_unique(name):
     assert len({i["id"] for i in items}) == len(items) and len({i["text"] for i in items}) == len(items)
 
 
-@pytest.mark.parametrize("name", ["triage_validation.jsonl", "triage_holdout3.jsonl", "triage_holdout4.jsonl"])
+@pytest.mark.parametrize("name", ["triage_validation.jsonl", "triage_holdout3.jsonl", "triage_holdout4.jsonl",
+                                  "triage_holdout5.jsonl"])
 def test_measurement_sets_are_well_formed_and_never_trained_on(name):
     items = rows(name)
     assert all(set(i) >= TRIAGE_FIELDS and "split" not in i for i in items)  # no split: the trainer skips them

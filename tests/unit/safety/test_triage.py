@@ -369,3 +369,33 @@ def test_frames_that_make_an_emergency_not_current(text):
 def test_real_emergencies_inside_those_frames(text, category):
     result = assess(text, use_classifier=False)
     assert result.emergency and category in result.categories, result.reason
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("haha so I took like 30 paracetamol an hour ago, feel fine tho", "poisoning"),  # laughter excuses no overdose
+    ("哈哈我刚吃了一整瓶安眠药，感觉还行", "poisoning"),
+    ("lol my chest has been crushing for 30 mins and I'm sweating loads", "cardiac"),
+    ("no chest pain but he's grey, sweaty and says his jaw and left arm ache, started 20 min ago", "cardiac"),
+    ("friend at the party isnt waking up, we've shaken him and shouted", "unconscious"),
+    ("以前也想过不活了，但这次我已经把药都吃下去了", "poisoning"),
+    ("开玩笑的时候他突然倒地抽搐，叫不醒", "seizure"),
+])
+def test_jokes_and_history_do_not_hide_what_is_happening_now(text, category):
+    result = assess(text, use_classifier=False)
+    assert result.emergency and category in result.categories, result.reason
+
+
+@pytest.mark.parametrize("text", [
+    "I literally can't breathe I'm laughing so hard at this",
+    "nan nearly collapsed laughing at grandad's dance",
+    "bruise on my shin from the coffee table, going purple-green now",
+    "lip is a bit swollen where I bit it eating, no allergy just clumsy",
+    "insurance application is asking about my 2019 overdose, do I have to declare it?",
+    "saw on the news that the singer had a stroke on stage, is that common at his age?",
+    "my brother self harmed a lot as a teenager, now he's 25 and doing great",
+    "甲方改了十八版方案，我想跳楼（开玩笑的，方案还得做）",
+    "被纸划了一下，流了好多血，贴上创可贴了",
+])
+def test_laughter_bruises_forms_and_news_are_not_emergencies(text):
+    result = assess(text, use_classifier=False)
+    assert not result.emergency, result.reason
