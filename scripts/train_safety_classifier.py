@@ -127,12 +127,11 @@ def out_of_fold(vectors: np.ndarray, texts: list[str], y: np.ndarray, strata: np
     return p
 
 
-def recall_cut(p: np.ndarray, caught: np.ndarray, recall: float, boots: int = 1000) -> float:
-    """Highest threshold at which "caught by the rules OR p >= t" keeps ``recall`` of these positives.
+def recall_cut(p: np.ndarray, recall: float, boots: int = 1000) -> float:
+    """Highest threshold at which "p >= t" keeps ``recall`` of these positives.
 
-    It is a low quantile of the scores the rules leave to the classifier, so a handful of messages decide
-    it; the median over bootstrap resamples keeps one odd message from moving it much."""
-    effective = np.where(caught, np.inf, p)
+    It is a low quantile of their scores, so a handful of messages decide it; the median over bootstrap
+    resamples keeps one odd message from moving it much."""
 
     def cut(sample: np.ndarray) -> float:
         ordered = np.sort(sample)
@@ -140,7 +139,7 @@ def recall_cut(p: np.ndarray, caught: np.ndarray, recall: float, boots: int = 10
         return float(min(ordered[min(allowed_misses, len(ordered) - 1)], 1.0))
 
     rng = np.random.default_rng(0)
-    return float(np.median([cut(rng.choice(effective, len(effective))) for _ in range(boots)]))
+    return float(np.median([cut(rng.choice(p, len(p))) for _ in range(boots)]))
 
 
 def fpr_cut(p: np.ndarray, flagged: np.ndarray, fpr: float, boots: int = 1000) -> float:
@@ -166,12 +165,12 @@ def choose_thresholds(check: str, p: np.ndarray, y: np.ndarray, zh: np.ndarray, 
     for language in LANGUAGES:
         m = zh if language == "zh" else ~zh
         if check == "triage":
-            thresholds[language] = recall_cut(p[m & y], np.zeros(int((m & y).sum()), dtype=bool), classifier_recall)
+            thresholds[language] = recall_cut(p[m & y], classifier_recall)
         else:  # never below 0.5: the injection score is the probability, and 0.5 is where callers flag
             thresholds[language] = max(0.5, fpr_cut(p[m & ~y], rules[m & ~y], fpr))
     cut = np.where(zh, thresholds["zh"], thresholds["en"])
     if check == "triage":
-        thresholds["dropped"] = max(recall_cut(p[y], np.zeros(int(y.sum()), dtype=bool), dropped_recall),
+        thresholds["dropped"] = max(recall_cut(p[y], dropped_recall),
                                     max(thresholds[lang] for lang in LANGUAGES))
         cut = np.where(dropped, np.maximum(cut, thresholds["dropped"]), cut)
     from sklearn.metrics import roc_auc_score

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
+from functools import lru_cache
 from typing import Any
 
 from medchat.assistant.memory import remember
@@ -55,21 +55,14 @@ class Assistant:
         self.settings = settings or AssistantSettings()
         self.store = store
         self._redactor = redactor
-        self._redacted: OrderedDict[tuple[str, str], tuple[str, int]] = OrderedDict()
+        # Remembered per text: every turn redacts the conversation's earlier user turns again, and storage
+        # redacts the message the model got.
+        self._redacted = lru_cache(maxsize=1024)(self._redact_now)
 
     # -- helpers -----------------------------------------------------------------------------------
     def redact(self, text: str, language: str) -> tuple[str, int]:
-        """``text`` with personal data replaced, and how many items; remembered per text, since every turn
-        redacts the conversation's earlier user turns again and storage redacts the message the model got."""
-        key = (text, language)
-        if key in self._redacted:
-            self._redacted.move_to_end(key)
-            return self._redacted[key]
-        result = self._redact_now(text, language)
-        self._redacted[key] = result
-        if len(self._redacted) > _REDACTED_CACHE:
-            self._redacted.popitem(last=False)
-        return result
+        """``text`` with personal data replaced, and how many items (each text is redacted once)."""
+        return self._redacted(text, language)
 
     def _redact_now(self, text: str, language: str) -> tuple[str, int]:
         if self._redactor is None:
@@ -232,8 +225,6 @@ class Assistant:
                                        safety=safety)
 
 
-_REDACTED_CACHE = 1024  # texts; a long conversation's user turns and the last replies
-
 _FOLLOW_UP = re.compile(
     r"\b(it|its|it's|that|this|those|these|they|them|their|he|she|his|her|there|then|what about|how about|"
     r"and if|instead|also|else)\b|^(and|but|so|or|what if|why)\b"
@@ -252,7 +243,6 @@ def retrieval_query(history: list[Message], text: str) -> str:
     if len(content_words(text)) <= 6 and _FOLLOW_UP.search(text.strip()):
         return f"{previous}\n{text}"
     return text
-
 
 
 def _citations(answer: str, results: list[SearchResult], language: str) -> list[Citation]:

@@ -101,10 +101,7 @@ class ConversationStore:
     def create(self, title: str | None = None, model: str | None = None, language: str | None = None,
                meta: Json | None = None) -> str:
         """A new, empty conversation; returns its id (a uuid4 hex string)."""
-        now = self._now()
-        row = ConversationRow(id=uuid.uuid4().hex, created_at=now, updated_at=now,
-                              title=None if title is None else self._clean(title), model=model,
-                              language=language, meta=_json(meta) or {})
+        row = self._new_conversation(title, model, language, meta)
         with self.database.transaction() as session:
             session.add(row)
         return row.id
@@ -133,10 +130,7 @@ class ConversationStore:
         returns the conversation id. The metadata belongs to the answer, as with ``add_message``."""
         with self.database.transaction() as session:
             if conversation_id is None:
-                now = self._now()
-                conversation = ConversationRow(id=uuid.uuid4().hex, created_at=now, updated_at=now,
-                                               title=None if title is None else self._clean(title), model=model,
-                                               language=language, meta={})
+                conversation = self._new_conversation(title, model, language)
                 session.add(conversation)
             else:
                 conversation = self._conversation(session, conversation_id)
@@ -144,6 +138,13 @@ class ConversationStore:
             self._append(session, conversation, "assistant", answer, model=model, usage=usage, timing=timing,
                          citations=citations, trace=trace, safety=safety)
             return conversation.id
+
+    def _new_conversation(self, title: str | None, model: str | None, language: str | None,
+                          meta: Json | None = None) -> ConversationRow:
+        now = self._now()
+        return ConversationRow(id=uuid.uuid4().hex, created_at=now, updated_at=now,
+                               title=None if title is None else self._clean(title), model=model,
+                               language=language, meta=_json(meta) or {})
 
     def _conversation(self, session: Any, conversation_id: str) -> ConversationRow:
         conversation = session.get(ConversationRow, conversation_id)
