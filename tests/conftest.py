@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from medchat.config import get_settings
+from medchat.models.conventions import BASE_URL_ENVS
 from tests.wire.fake_server import FakeServer
 
 # Variables the SDKs read on their own (google-genai can be switched to Vertex AI or another API version).
@@ -20,10 +22,9 @@ KEY_VARS = ("OPENAI_API_KEY", "OPENROUTER_API_KEY", "GEMINI_API_KEY", "GOOGLE_AP
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     home = tmp_path_factory.mktemp("home")
-    for var in (*KEY_VARS, *SDK_VARS):
+    for var in (*KEY_VARS, *SDK_VARS, *(env for envs in BASE_URL_ENVS.values() for env in envs)):
         monkeypatch.delenv(var, raising=False)
-    for var in ("MEDCHAT_CONFIG", "MEDCHAT_DEFAULT_MODEL", "MEDCHAT_TIMEOUT_S", "MEDCHAT_DATA_DIR",
-                "MEDCHAT_DATABASE_URL"):
+    for var in [name for name in os.environ if name.upper().startswith("MEDCHAT_")]:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))

@@ -152,10 +152,15 @@ def config_path() -> Path | None:
 def load_settings(**overrides: Any) -> Settings:
     """Read settings afresh; a bad file or variable becomes one ``ConfigError`` line."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        loc = [str(p) for p in first["loc"]]
+        where = ".".join(loc) or "settings"
+        env = _env_source(loc)
+        if env is not None:
+            raise ConfigError(f"invalid setting {where!r} in the environment variable {env}: {first['msg']}",
+                              hint=f"fix or unset {env}") from None
         source = config_path() or "the MEDCHAT_* environment"
         raise ConfigError(f"invalid setting {where!r} in {source}: {first['msg']}",
                           hint="fix or remove that entry") from None
@@ -164,6 +169,58 @@ def load_settings(**overrides: Any) -> Settings:
             raise
         raise ConfigError(f"cannot read settings from {config_path()}: {exc}",
                           hint="fix the TOML syntax") from None
+    _warn_unknown_env()
+    return settings
+
+
+ENV_PREFIX = "MEDCHAT_"
+#: ``MEDCHAT_*`` variables read outside ``Settings``.
+OTHER_ENV = frozenset({"MEDCHAT_CONFIG"})
+_warned: set[str] = set()
+
+
+def _env_source(loc: list[str]) -> str | None:
+    """The ``MEDCHAT_*`` variable that set the value at ``loc``, if one did (nested, or a JSON parent)."""
+    present = {name.upper(): name for name in os.environ if name.upper().startswith(ENV_PREFIX)}
+    for depth in range(len(loc), 0, -1):
+        name = ENV_PREFIX + "__".join(loc[:depth]).upper()
+        if name in present:
+            return present[name]
+    return None
+
+
+def known_env_names() -> tuple[set[str], tuple[str, ...]]:
+    """Every ``MEDCHAT_*`` variable medchat reads, and the prefixes under which any key is taken (dicts)."""
+    names, open_prefixes = set(OTHER_ENV), []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for field, info in model.model_fields.items():
+            name = f"{prefix}{field.upper()}"
+            names.add(name)
+            annotation = info.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, name + "__")
+            elif getattr(annotation, "__origin__", None) is dict:
+                open_prefixes.append(name + "__")
+
+    walk(Settings, ENV_PREFIX)
+    return names, tuple(open_prefixes)
+
+
+def _warn_unknown_env() -> None:
+    """A misspelt ``MEDCHAT_*`` variable would be ignored silently: say so, with the closest known name."""
+    import difflib
+    import logging
+
+    known, open_prefixes = known_env_names()
+    for name in os.environ:
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known or upper.startswith(open_prefixes) or name in _warned:
+            continue
+        _warned.add(name)
+        close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else " (see the settings in medchat.toml's documentation)"
+        logging.getLogger("medchat.config").warning("%s is not a medchat setting and is ignored%s", name, hint)
 
 
 @lru_cache(maxsize=1)

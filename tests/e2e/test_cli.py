@@ -125,3 +125,44 @@ def test_ask_no_stream_makes_one_non_streaming_call(fake_server):
     assert data["text"] == "Rest and fluids."
     assert data["timing"]["ttft_s"] == data["timing"]["total_s"]
     assert "stream" not in fake_server.requests[0].json
+
+
+def test_openai_base_url_variable_sends_openai_models_to_that_server(fake_server):
+    """OPENAI_BASE_URL, as the official SDK reads it: `openai/x` goes to the named server, not api.openai.com."""
+    fake_server.queue(Reply(json={
+        "id": "1", "object": "chat.completion", "created": 1, "model": "x",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Sip water slowly."},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9},
+    }))
+    out = medchat("ask", "How do I rehydrate?", "-m", "openai/x", "--no-stream", "--json",
+                  env={"OPENAI_BASE_URL": f"{fake_server.url}/v1"})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["text"] == "Sip water slowly."
+    assert fake_server.requests[0].path == "/v1/chat/completions"
+    assert fake_server.requests[0].json["model"] == "x"
+
+
+def test_models_shows_a_base_url_taken_from_the_environment():
+    out = medchat("models", "--json", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OLLAMA_HOST": "0.0.0.0:11500"})
+    assert out.returncode == 0, out.stderr
+    by_name = {p["provider"]: p for p in json.loads(out.stdout)["providers"]}
+    assert by_name["openai"]["base_url_env"] == {"url": "http://127.0.0.1:9/v1", "variable": "OPENAI_BASE_URL"}
+    assert by_name["ollama"]["base_url_env"]["url"] == "http://127.0.0.1:11500/v1"
+    assert by_name["gemini"]["base_url_env"] is None
+
+
+def test_misspelt_medchat_variable_is_named_with_the_closest_setting():
+    out = medchat("models", "--json", env={"MEDCHAT_RETRY__MAX_ATTEMPT": "2"})
+    assert out.returncode == 0, out.stderr
+    assert "MEDCHAT_RETRY__MAX_ATTEMPT is not a medchat setting" in out.stderr
+    assert "did you mean MEDCHAT_RETRY__MAX_ATTEMPTS?" in out.stderr
+
+
+def test_bad_medchat_variable_is_named_as_the_source_of_the_error(tmp_path):
+    Path(tmp_path, "medchat.toml").write_text('default_model = "builtin/smollm2"\n')
+    out = medchat("models", env={"MEDCHAT_RETRY__MAX_ATTEMPTS": "0", "MEDCHAT_CONFIG": str(tmp_path / "medchat.toml")})
+    assert out.returncode == 1
+    assert "environment variable MEDCHAT_RETRY__MAX_ATTEMPTS" in out.stderr
+    assert "medchat.toml" not in out.stderr
+    assert "Traceback" not in out.stderr

@@ -81,6 +81,24 @@ def test_ingest_with_nothing_usable_fails(tmp_path):
     out = medchat("kb", "ingest", str(tmp_path / "empty.txt"), str(tmp_path / "missing.md"), "--name", "x")
     assert out.returncode == 1
     assert "0 added" in out.stderr and "2 skipped" in out.stderr and "no such file or folder" in out.stderr
+    assert "was not created" in out.stderr
+    listed = json.loads(medchat("kb", "list", "--json").stdout)
+    assert [kb["name"] for kb in listed] == ["medchat"]  # no empty "x" left behind
+
+
+def test_ingest_of_a_missing_path_leaves_no_default_knowledge_base(tmp_path):
+    out = medchat("kb", "ingest", str(tmp_path / "nonexistent"))
+    assert out.returncode == 1 and "no such file or folder" in out.stderr and "Traceback" not in out.stderr
+    assert [kb["name"] for kb in json.loads(medchat("kb", "list", "--json").stdout)] == ["medchat"]
+    out = medchat("kb", "search", "asthma", "--name", "default")
+    assert out.returncode == 1 and "no knowledge base named 'default'" in out.stderr
+
+
+def test_an_empty_search_is_rejected_like_an_empty_question():
+    for query in ("", "   "):
+        out = medchat("kb", "search", query)
+        assert out.returncode == 2
+        assert "the query is empty" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_a_bad_mode_is_a_usage_error():

@@ -86,3 +86,33 @@ def test_unknown_key_and_bad_syntax_are_config_errors():
 
 def test_get_settings_is_cached():
     assert get_settings() is get_settings()
+
+
+def test_bad_environment_value_names_the_variable_not_the_file(monkeypatch):
+    write(Path("medchat.toml"), "timeout_s = 30\n")
+    monkeypatch.setenv("MEDCHAT_RETRY__MAX_ATTEMPTS", "0")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    msg = str(info.value)
+    assert "MEDCHAT_RETRY__MAX_ATTEMPTS" in msg and "retry.max_attempts" in msg
+    assert "medchat.toml" not in msg and "\n" not in msg
+
+
+def test_unknown_medchat_variable_is_warned_with_the_closest_name(monkeypatch, caplog):
+    monkeypatch.setenv("MEDCHAT_TIMEOUT", "5")
+    monkeypatch.setenv("MEDCHAT_MODELS__FAST__MODEL", "openai/gpt-4o-mini")  # dict settings take any key
+    monkeypatch.setenv("MEDCHAT_ASSISTANT__POLICIES__DOSING", "replace")
+    with caplog.at_level("WARNING", logger="medchat.config"):
+        settings = load_settings()
+    assert settings.models["fast"].model == "openai/gpt-4o-mini"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert warnings == ["MEDCHAT_TIMEOUT is not a medchat setting and is ignored; did you mean MEDCHAT_TIMEOUT_S?"]
+
+
+def test_every_setting_has_a_known_variable_name():
+    from medchat.config import known_env_names
+
+    names, open_prefixes = known_env_names()
+    assert {"MEDCHAT_CONFIG", "MEDCHAT_DATABASE_URL", "MEDCHAT_RETRY__MAX_ATTEMPTS",
+            "MEDCHAT_ASSISTANT__LOCALE"} <= names
+    assert "MEDCHAT_MODELS__" in open_prefixes and "MEDCHAT_ASSISTANT__POLICIES__" in open_prefixes

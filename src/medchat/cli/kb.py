@@ -57,6 +57,9 @@ def ingest(
         f"unchanged, {len(report.removed)} removed, {len(report.failed)} skipped · {report.passages_total} passages "
         f"({report.passages_embedded} embedded) · {time.perf_counter() - start:.1f}s", highlight=False,
         soft_wrap=True)
+    if not store.exists:
+        raise fail(f"nothing could be ingested, so the knowledge base {name!r} was not created; "
+                   "give files or folders with Markdown, text, HTML or PDF documents")
     if report.failed and not (report.added or report.updated or report.unchanged):
         raise typer.Exit(1)
 
@@ -74,11 +77,13 @@ def search(
     from medchat.config import get_settings
     from medchat.knowledge import open_knowledge_base
 
+    if not query.strip():
+        raise typer.BadParameter("the query is empty", param_hint="QUERY")
     if mode not in ("bm25", "dense", "hybrid"):
         raise typer.BadParameter("use bm25, dense or hybrid", param_hint="--mode")
     kb = open_knowledge_base(name, get_settings().data_dir)
     start = time.perf_counter()
-    results = kb.search(query, mode=mode, k=k, language=None if lang == "all" else lang)  # type: ignore[arg-type]
+    results = kb.search(query.strip(), mode=mode, k=k, language=None if lang == "all" else lang)  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
     if json_output:
         typer.echo(json.dumps({"query": query, "knowledge_base": kb.name, "mode": mode, "seconds": seconds,

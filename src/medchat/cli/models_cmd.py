@@ -17,12 +17,14 @@ def models(
 ) -> None:
     from medchat.config import config_path, get_settings
     from medchat.models.builtin import BUILTIN
+    from medchat.models.conventions import base_url_from_env
     from medchat.models.registry import providers
 
     settings = get_settings()
     rows = []
     for info in providers():
         keys = {env: bool(os.environ.get(env)) for env in info.key_envs}
+        from_env = base_url_from_env(info.prefix)
         rows.append({
             "provider": info.prefix,
             "description": info.description,
@@ -30,6 +32,7 @@ def models(
             "ready": info.local or not keys or any(keys.values()),
             "local": info.local,
             "example": info.example,
+            "base_url_env": {"url": from_env[0], "variable": from_env[1]} if from_env else None,
         })
     aliases = {name: {"model": a.model, **a.options} for name, a in settings.models.items()}
     builtin = {f"builtin/{name}": desc for name, (desc, _) in BUILTIN.items()}
@@ -39,6 +42,7 @@ def models(
         return
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -52,7 +56,10 @@ def models(
             key = "[green]not needed[/]"
         else:
             key = " / ".join(f"[green]{k} ✓[/]" if ok else f"[dim]{k} ✗[/]" for k, ok in r["keys"].items())
-        table.add_row(r["provider"], r["example"], key, r["description"])
+        what = r["description"]
+        if r["base_url_env"]:
+            what += f" [cyan]→ {escape(r['base_url_env']['url'])} ({r['base_url_env']['variable']})[/]"
+        table.add_row(r["provider"], r["example"], key, what)
     console.print(table)
     console.print("Builtin: " + ", ".join(f"[bold]{k}[/] ({v})" for k, v in builtin.items()))
     if aliases:

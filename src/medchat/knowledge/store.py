@@ -161,6 +161,9 @@ class StoredKnowledgeBase:
             if doc_id in known and doc_id not in new_docs:
                 new_docs[doc_id] = document
 
+        if not self.exists and not new_docs:
+            return report  # nothing readable: leave no empty knowledge base behind
+
         passages: list[Passage] = []
         for document in new_docs.values():
             passages.extend(chunk_document(document, max_tokens=manifest["max_tokens"],

@@ -16,6 +16,7 @@ from typing import Any
 from medchat.config import Price, Settings, get_settings
 from medchat.errors import AuthenticationError, ConfigError, UnknownProviderError
 from medchat.models.base import ChatModel, reject_unknown_options
+from medchat.models.conventions import base_url_from_env, hf_saved_token
 from medchat.types import GenerationParams
 
 
@@ -53,6 +54,8 @@ class ModelSpec:
         for env in env_names:
             if value := os.environ.get(env):
                 return value
+        if self.provider.hf_token and (saved := hf_saved_token()):
+            return saved  # saved by `hf auth login` under HF_HOME, as huggingface_hub finds it
         if required:
             wanted = " or ".join(env_names) or "an API key"
             raise AuthenticationError(f"no API key: {wanted} is not set",
@@ -73,6 +76,7 @@ class ProviderInfo:
     local: bool = False
     example: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)
+    hf_token: bool = False  # also the token huggingface_hub saved (HF_HOME/token)
 
     def factory(self) -> Factory:
         if callable(self.target):
@@ -97,7 +101,7 @@ for _info in (
                  defaults={"base_url": "https://openrouter.ai/api/v1"}),
     ProviderInfo("hf-router", _OPENAI, "Hugging Face inference router (OpenAI-compatible)",
                  ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"), example="hf-router/meta-llama/Llama-3.1-8B-Instruct",
-                 defaults={"base_url": "https://router.huggingface.co/v1"}),
+                 defaults={"base_url": "https://router.huggingface.co/v1"}, hf_token=True),
     ProviderInfo("vllm", _OPENAI, "a vLLM server (OpenAI-compatible)", ("VLLM_API_KEY",),
                  example="vllm/Qwen/Qwen2.5-7B-Instruct", defaults={"base_url": "http://localhost:8000/v1"}),
     ProviderInfo("ollama", _OPENAI, "an Ollama server (OpenAI-compatible)", (),
@@ -107,7 +111,8 @@ for _info in (
     ProviderInfo("gemini", "medchat.models.gemini:create", "Google Gemini API (google-genai)",
                  ("GEMINI_API_KEY", "GOOGLE_API_KEY"), example="gemini/gemini-2.5-flash"),
     ProviderInfo("hf", "medchat.models.hf_inference:create", "Hugging Face Inference (huggingface_hub)",
-                 ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"), example="hf/meta-llama/Llama-3.1-8B-Instruct"),
+                 ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"), example="hf/meta-llama/Llama-3.1-8B-Instruct",
+                 hf_token=True),
     ProviderInfo("gguf", "medchat.models.llama_cpp:create_gguf", "a local GGUF file through llama.cpp",
                  local=True, example="gguf/./models/qwen2.5-1.5b-instruct-q4_k_m.gguf"),
     ProviderInfo("builtin", "medchat.models.builtin:create", "models bundled with medchat, offline",
@@ -183,7 +188,10 @@ def resolve(spec: str, settings: Settings | None = None, **options: Any) -> Mode
         raise UnknownProviderError(f"unknown provider {prefix!r} in {spec!r}", hint=f"known providers: {known}")
     if "params" in options:
         params = params.merged(GenerationParams.model_validate(options.pop("params")))
-    return ModelSpec(name=spec, model_id=model_id, provider=info, options={**info.defaults, **options},
+    defaults = dict(info.defaults)
+    if "base_url" not in options and (from_env := base_url_from_env(prefix)) is not None:
+        defaults["base_url"] = from_env[0]  # the SDK's own variable (OPENAI_BASE_URL ...); an alias's wins
+    return ModelSpec(name=spec, model_id=model_id, provider=info, options={**defaults, **options},
                      params=params, settings=settings)
 
 

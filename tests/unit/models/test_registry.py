@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +104,51 @@ def test_pricing_lookup_order():
     assert price_for("openai/gpt-4o", settings).output == 10.0  # list price
     assert price_for("openrouter/openai/gpt-4o-mini", load_settings()).input == 0.15  # vendor-qualified id
     assert price_for("openai/my-finetune", settings) is None  # unknown, never guessed
+
+
+@pytest.mark.parametrize(("prefix", "env", "value", "expected"), [
+    ("openai", "OPENAI_BASE_URL", "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1"),
+    ("openai", "OPENAI_API_BASE", "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1"),
+    ("openrouter", "OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1", "http://127.0.0.1:9/api/v1"),
+    ("openrouter", "OPENROUTER_API_BASE", "http://127.0.0.1:9/api/v1", "http://127.0.0.1:9/api/v1"),
+    ("gemini", "GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:9", "http://127.0.0.1:9"),
+    ("ollama", "OLLAMA_HOST", "0.0.0.0", "http://127.0.0.1:11434/v1"),
+    ("ollama", "OLLAMA_HOST", "gpu-box:11500", "http://gpu-box:11500/v1"),
+    ("ollama", "OLLAMA_HOST", "https://ollama.example.org", "https://ollama.example.org:443/v1"),
+])
+def test_base_url_follows_the_sdk_variable(monkeypatch, prefix, env, value, expected):
+    monkeypatch.setenv(env, value)
+    assert resolve(f"{prefix}/some-model").options["base_url"] == expected
+
+
+def test_openai_base_url_wins_over_the_legacy_name(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_BASE", "http://127.0.0.1:8/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert resolve("openai/x").options["base_url"] == "http://127.0.0.1:9/v1"
+
+
+def test_an_alias_base_url_wins_over_the_environment(monkeypatch):
+    Path("medchat.toml").write_text('[models.box]\nmodel = "openai/x"\nbase_url = "http://127.0.0.1:7/v1"\n')
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert resolve("box").options["base_url"] == "http://127.0.0.1:7/v1"
+    assert resolve("openai/x", base_url="http://127.0.0.1:6/v1").options["base_url"] == "http://127.0.0.1:6/v1"
+
+
+def test_openai_base_url_on_loopback_needs_no_key_and_is_local(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    model = create_model("openai/x")
+    assert model.base_url == "http://127.0.0.1:9/v1" and model.is_local and not model.official
+
+
+def test_hf_token_saved_under_hf_home_is_found(tmp_path):
+    """As huggingface_hub does: no HF_TOKEN, but `hf auth login` saved one under HF_HOME (read at import,
+    so a fresh process)."""
+    home = tmp_path / "hf-home"
+    home.mkdir()
+    (home / "token").write_text("hf_saved_token_123\n")
+    code = ("from medchat.models.registry import resolve; print(resolve('hf-router/m').api_key(), "
+            "resolve('hf/m').api_key(), resolve('openai/m').api_key(required=False))")
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN_PATH", "HF_TOKEN")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**env, "HF_HOME": str(home)})
+    assert out.stdout.split() == ["hf_saved_token_123", "hf_saved_token_123", "None"]
