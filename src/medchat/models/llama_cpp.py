@@ -9,6 +9,7 @@ generation runs on it at a time (llama.cpp contexts are not thread-safe).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -99,8 +100,24 @@ def load(options: LoadOptions) -> _Loaded:
         except (ValueError, RuntimeError) as exc:
             raise ModelNotFoundError(f"cannot load {options.path} as a GGUF model: {exc}",
                                      hint="is it a complete .gguf file for a llama.cpp-supported model?") from None
+        if not _CACHE:
+            atexit.register(_close_all)
         _CACHE[key] = _Loaded(llama)
         return _CACHE[key]
+
+
+def _close_all() -> None:
+    """Free the cached models while the interpreter is whole: left to ``Llama.__del__`` at shutdown, freeing
+    runs after llama_cpp's own module globals are gone and prints a ``TypeError`` traceback."""
+    with _CACHE_LOCK:
+        loaded = list(_CACHE.values())
+        _CACHE.clear()
+    for item in loaded:
+        if item.lock.acquire(blocking=False):  # never in the middle of a generation on a worker thread
+            try:
+                item.llama.close()
+            finally:
+                item.lock.release()
 
 
 class LlamaCppModel(ProviderModel):
