@@ -96,6 +96,14 @@ class StreamInterruptedError(ProviderError):
     retryable = True
 
 
+class IncompleteResponseError(ProviderError):
+    """A whole (non-streamed) answer that arrived cut or unreadable: a body shorter than announced, an
+    incomplete chunked read, JSON that does not parse. Nothing usable came back, so, like a 5xx, trying
+    again can help."""
+
+    retryable = True
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header: a number of seconds or an HTTP date."""
     if not value:

@@ -105,12 +105,21 @@ class Timing(BaseModel):
     - ``total_s``: request start to the last byte;
     - ``tpot_s``: time per output token after the first, ``(total − ttft) / (completion_tokens − 1)``;
     - ``tokens_per_s``: output throughput, ``completion_tokens / total_s``.
+
+    Those four describe the attempt that answered. The gateway's ``Retry`` adds what the caller lived through:
+
+    - ``e2e_s``: end to end, from the first attempt's start to this answer's last byte — failed attempts,
+      timeouts and the backoff between them included; waiting for a slot on a busy local engine and loading
+      weights left out, as for ``total_s`` (``None`` when no ``Retry`` measured the call);
+    - ``attempts``: the tries it took, the answering one included.
     """
 
     ttft_s: float | None = None
     total_s: float = 0.0
     tpot_s: float | None = None
     tokens_per_s: float | None = None
+    e2e_s: float | None = None
+    attempts: int = Field(default=1, ge=1)
 
     @classmethod
     def measure(cls, *, start: float, first_token: float | None, end: float, completion_tokens: int,

@@ -81,6 +81,8 @@ def test_a_run_killed_with_sigkill_resumes_with_every_sample_scored_exactly_once
     assert process.returncode == -signal.SIGKILL
     before = stored(db)
     assert len(before) == 4
+    listed = medchat("runs", "list", env=env)  # piped: tab-separated, status third
+    assert listed.stdout.split("\t")[2] == "interrupted", listed.stdout  # its process is gone, not "running"
 
     fake_server.handler = lambda request: Reply(json=completion_body(answer_for(request)))
     fake_server.release.set()  # let the hung handlers of the dead run finish
@@ -166,3 +168,19 @@ def test_reports_of_a_run_and_a_comparison_of_two(setup: tuple[Path, dict[str, s
     page = (tmp_path / "cmp.html").read_text(encoding="utf-8")
     assert "exact_match" in page and "McNemar" in page
     assert medchat("report", "compare", first, env=env).returncode == 2
+
+def test_an_invalid_record_is_skipped_with_a_warning_or_fails_under_strict(tmp_path: Path,
+                                                                            setup: tuple[Path, dict[str, str]]) -> None:
+    _data, env = setup
+    logged = tmp_path / "logged.jsonl"
+    record = {"input": "What is a fever?", "target": ["a high temperature"], "output": "A high temperature."}
+    logged.write_text(json.dumps({"id": "x", **record}) + "\n" + json.dumps({"id": "y", "target": ["t"]}) + "\n"
+                      + json.dumps({"id": "z", **record}) + "\n", encoding="utf-8")
+    out = medchat("eval", str(logged), "-m", "replay/samples", "--scorer", "f1", "--no-report", env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"warning: {logged}: 2 loaded, 1 skipped (line 2: missing field 'input')\n" in out.stderr
+    assert "2/2 results" in out.stdout
+    out = medchat("eval", str(logged), "-m", "replay/samples", "--scorer", "f1", "--no-report", "--strict", env=env)
+    assert out.returncode == 1
+    assert f"{logged} line 2: missing field 'input'" in out.stderr
+    assert "Traceback" not in out.stderr

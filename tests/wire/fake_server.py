@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ class Reply:
     cut_after: int | None = None  # stream: drop the connection after this many items
     hang: bool = False  # do not answer until released
     hang_after: int | None = None  # stream: send this many items, then go silent until released
+    cut_body_at: int | None = None  # whole body: announce its full length, send this many bytes, drop the connection
+    reset: bool = False  # answer nothing: reset the connection (TCP RST) as soon as the request is read
 
 
 def sse(*payloads: Any, done: bool = True) -> list[bytes]:
@@ -63,6 +66,7 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -84,6 +88,8 @@ class FakeServer:
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
         class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # the default backlog (5) drops connections when many clients arrive at once
+
             def handle_error(self, request: Any, client_address: Any) -> None:
                 import sys
 
@@ -122,6 +128,9 @@ class FakeServer:
             self.release.wait()
             self._drop(h)
             return
+        if reply.reset:
+            self._reset(h)
+            return
         h.send_response(reply.status)
         for k, v in reply.headers.items():
             h.send_header(k, v)
@@ -130,6 +139,10 @@ class FakeServer:
             h.send_header("Content-Type", reply.content_type)
             h.send_header("Content-Length", str(len(payload)))
             h.end_headers()
+            if reply.cut_body_at is not None:
+                h.wfile.write(payload[:reply.cut_body_at])
+                self._drop(h)
+                return
             h.wfile.write(payload)
             h.wfile.flush()
             return
@@ -152,6 +165,16 @@ class FakeServer:
             return
         h.wfile.write(b"0\r\n\r\n")
         h.wfile.flush()
+
+    @staticmethod
+    def _reset(h: BaseHTTPRequestHandler) -> None:
+        """Abort the connection: with a zero linger time, closing sends a TCP RST instead of a FIN."""
+        h.close_connection = True
+        try:
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.connection.close()
+        except OSError:
+            pass
 
     @staticmethod
     def _drop(h: BaseHTTPRequestHandler) -> None:

@@ -18,6 +18,7 @@ from medchat.errors import (
     ConfigError,
     ModelNotFoundError,
     ModelUnavailableError,
+    ProviderError,
     RateLimitError,
     StreamInterruptedError,
     TimeoutError,
@@ -456,3 +457,16 @@ async def test_a_json_schema_asks_gemini_for_json(fake_server: FakeServer, make:
     config = fake_server.requests[0].json["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     assert config["responseJsonSchema"] == schema
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_an_answer_that_does_not_parse_is_retryable(fake_server: FakeServer, make: Any, streaming: bool) -> None:
+    garbled = b'{"candidates": [{"content": {"role": "model", "parts": [{"text": "lo'  # cut mid-document
+    if streaming:
+        fake_server.queue(Reply(stream=[b"data: " + garbled + b"\n\n"], content_type="text/event-stream"))
+    else:
+        fake_server.queue(Reply(body=garbled))
+    model = make()
+    with pytest.raises(ProviderError) as info:
+        await (gather(model, ask()) if streaming else model.complete(ask()))
+    assert info.value.retryable, info.value

@@ -23,6 +23,7 @@ from medchat.errors import (
     ConfigError,
     ModelNotFoundError,
     ModelUnavailableError,
+    ProviderError,
     RateLimitError,
     StreamInterruptedError,
     TimeoutError,
@@ -520,3 +521,17 @@ async def test_a_json_schema_is_sent_as_response_format(fake_server: FakeServer,
     await make().complete(ChatRequest.of("Is it met?", json_schema=schema))
     # huggingface_hub rewrites OpenAI's json_schema form into TGI's grammar form on the wire
     assert fake_server.requests[0].json["response_format"] == {"type": "json_object", "value": schema}
+
+
+async def test_an_answer_cut_mid_json_is_retried_by_the_gateway(fake_server: FakeServer, make: Factory) -> None:
+    import json
+
+    payload = json.dumps(completion_body("lost")).encode()
+    fake_server.queue(Reply(body=payload[:len(payload) // 2]))
+    with pytest.raises(ProviderError) as info:
+        await make().complete(ChatRequest.of("Hi"))
+    assert info.value.retryable, info.value
+
+    fake_server.queue(Reply(body=payload[:len(payload) // 2]), ok_reply("recovered"))
+    result = await make(reliable=True).complete(ChatRequest.of("Hi"))
+    assert result.text == "recovered" and result.timing.attempts == 2

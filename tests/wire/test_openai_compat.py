@@ -755,3 +755,76 @@ async def test_a_json_schema_is_sent_as_response_format(fake_server: FakeServer,
     await make().complete(ChatRequest.of("Is it met?", json_schema=schema))
     assert fake_server.requests[0].json["response_format"] == {
         "type": "json_schema", "json_schema": {"name": "response", "schema": schema}}
+
+
+# -- answers cut or unreadable (every failure before a complete response is retried like a 5xx) -------------
+def broken_answer(fault: str) -> Reply:
+    """A 200 answer spoiled on the way, as a flaky upstream or proxy spoils it."""
+    import json
+
+    payload = json.dumps(completion_body("lost")).encode()
+    half = len(payload) // 2
+    return {
+        "cut_body": Reply(body=payload, cut_body_at=half),  # fewer bytes than Content-Length announced
+        "invalid_json": Reply(body=payload[:half]),  # a complete response whose JSON stops half-way
+        "reset": Reply(reset=True),  # TCP RST instead of an answer
+        "chunked_cut": Reply(stream=[payload[:half], payload[half:]], cut_after=1),  # incomplete chunked read
+    }[fault]
+
+
+@pytest.mark.parametrize("fault", ["cut_body", "invalid_json", "reset", "chunked_cut"])
+async def test_a_cut_or_unreadable_answer_is_retryable_and_retried(fake_server: FakeServer, make: Factory,
+                                                                   fault: str) -> None:
+    fake_server.queue(broken_answer(fault))
+    with pytest.raises(ProviderError) as info:
+        await make().complete(ChatRequest.of("Hi"))
+    assert info.value.retryable, info.value
+    assert "\n" not in str(info.value)
+
+    fake_server.queue(broken_answer(fault), ok_reply("recovered"))
+    result = await make(reliable=True, settings=fast_retry()).complete(ChatRequest.of("Hi"))
+    assert result.text == "recovered"
+    assert result.timing.attempts == 2
+    assert len(fake_server.requests) == 3
+
+
+async def test_an_unreadable_event_before_any_text_is_retried(fake_server: FakeServer, make: Factory) -> None:
+    fake_server.queue(Reply(stream=[b'data: {"id": "chatcmpl-test", "choi\n\n'], content_type="text/event-stream"),
+                      stream_reply("second", " try"))
+    chunks = await chunks_of(make(reliable=True, settings=fast_retry()), ChatRequest.of("Hi"))
+    assert "".join(c.text for c in chunks) == "second try"
+    assert chunks[-1].timing is not None and chunks[-1].timing.attempts == 2
+
+
+# -- a whole answer that is not a chat completion: the base_url points elsewhere, and no retry mends that -----
+WRONG_ANSWERS = {
+    "html_page": (Reply(body=b"<!doctype html><html><body>Open WebUI</body></html>", content_type="text/html"),
+                  "an HTML page: '<!doctype html>"),
+    "plain_text": (Reply(body=b"It works!", content_type="text/plain"), "text that is not JSON: 'It works!'"),
+    "other_json": (Reply(json={"detail": "Not Found"}),
+                   'JSON that is not a chat completion: \'{"detail":"Not Found"}\''),
+    "json_list": (Reply(json=[{"id": "gpt-x"}]), "JSON that is not a chat completion"),
+}
+
+
+@pytest.mark.parametrize("wrong", list(WRONG_ANSWERS))
+async def test_an_answer_that_is_not_a_chat_completion_fails_at_once_naming_the_url(
+        fake_server: FakeServer, make: Factory, wrong: str) -> None:
+    reply, said = WRONG_ANSWERS[wrong]
+    fake_server.queue(reply, ok_reply("never asked"))
+    with pytest.raises(ProviderError) as info:
+        await make(reliable=True, settings=fast_retry()).complete(ChatRequest.of("Hi"))
+    assert not info.value.retryable
+    assert len(fake_server.requests) == 1  # not retried
+    message = str(info.value)
+    assert "\n" not in message and said in message
+    assert f"{fake_server.url}/v1/chat/completions answered with" in message and "ends in /v1" in message
+
+
+async def test_a_stream_answered_with_an_html_page_fails_at_once(fake_server: FakeServer, make: Factory) -> None:
+    fake_server.queue(Reply(stream=[b"<!doctype html>", b"<html><body>Open WebUI</body></html>"],
+                            content_type="text/html; charset=utf-8"), stream_reply("never asked"))
+    with pytest.raises(ProviderError) as info:
+        await chunks_of(make(reliable=True, settings=fast_retry()), ChatRequest.of("Hi"))
+    assert not info.value.retryable and len(fake_server.requests) == 1
+    assert "answered with an HTML page: '<!doctype html><html>" in str(info.value)

@@ -68,8 +68,7 @@ class AssistantModel:
                 else:
                     self.last_reply = item
                     end = time.perf_counter()
-                    timing = Timing.measure(start=start, first_token=first, end=end,
-                                            completion_tokens=item.usage.completion_tokens)
+                    timing = turn_timing(item, start=start, first_token=first, end=end)
                     yield Chunk(final=True, finish_reason="stop", usage=item.usage, timing=timing,
                                 cost_usd=item.cost_usd, model=self.name)
 
@@ -87,3 +86,14 @@ class AssistantModel:
         if attr in ("assistant",):
             raise AttributeError(attr)
         return getattr(self.assistant.model, attr)
+
+
+def turn_timing(reply: AssistantReply, *, start: float, first_token: float | None, end: float) -> Timing:
+    """The whole turn's timing: latency measured around the pipeline, as the caller saw it; the model's retry
+    numbers carried over, ``e2e_s`` being the pipeline's own time plus the model's end-to-end time (the same
+    composition as the latency: pipeline steps + model call)."""
+    timing = Timing.measure(start=start, first_token=first_token, end=end,
+                            completion_tokens=reply.usage.completion_tokens)
+    model = reply.timing
+    e2e = None if model.e2e_s is None else reply.overhead_s + model.e2e_s
+    return timing.model_copy(update={"attempts": model.attempts, "e2e_s": e2e})

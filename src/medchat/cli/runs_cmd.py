@@ -12,7 +12,9 @@ from medchat.cli.errors import friendly
 app = typer.Typer(help="Stored evaluation runs.", no_args_is_help=True)
 
 
-@app.command("list", help="The newest runs first: id, status, progress, suites and models.")
+@app.command("list", help="The newest runs first: id, status, progress, suites and models. A run whose "
+                          "process died shows as interrupted; one with samples never asked (after "
+                          "--retry-errors) as incomplete.")
 @friendly
 def list_runs(limit: Annotated[int, typer.Option(min=1, help="How many to show.")] = 20) -> None:
     from rich.console import Console
@@ -43,7 +45,7 @@ def list_runs(limit: Annotated[int, typer.Option(min=1, help="How many to show."
 @app.command("show", help="One run: its plan and the mean of every metric per suite and model.")
 @friendly
 def show(run_id: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")]) -> None:
-    from medchat.cli.eval_cmd import metric_summaries, print_summary
+    from medchat.cli.eval_cmd import error_advice, metric_summaries, next_step, print_summary
     from medchat.evaluation.evaluate import open_run_store
 
     store = open_run_store()
@@ -53,7 +55,12 @@ def show(run_id: Annotated[str, typer.Argument(help="Run id, unique prefix, or '
     for key in ("sources", "models", "solver", "scorers", "judge", "limit", "epochs", "seed", "max_tokens"):
         if plan.get(key) not in (None, [], {}):
             typer.echo(f"  {key}: {plan[key]}")
-    print_summary(info, metric_summaries(store.results(info.id)))
+    results = store.results(info.id)
+    print_summary(info, metric_summaries(results))
+    if step := next_step(info):
+        typer.echo(step)
+    if info.errors and info.status != "running":
+        typer.echo(f"{info.errors} samples ended in an error; {error_advice(results, info.id)}")
 
 
 @app.command("delete", help="Delete a run and all its results.")

@@ -7,25 +7,33 @@
 A failed answer becomes a result with ``error`` set (counted, never retried forever); a scorer that
 raises gives ``Score(None)`` with the reason. The cost budget is checked before each new item: once the
 answers so far cost more, no new item starts and the run ends ``over_budget`` (resume it with a larger
-budget). Resuming skips every key already stored, so nothing is lost and nothing is done twice.
+budget). Resuming skips every key already answered and asks the errored ones again (their new result
+replaces the error), so nothing is lost and nothing is stored twice; ``only=`` limits a run to some keys
+(``--retry-errors``: the errored ones), and a run that leaves samples of its plan never asked ends
+``incomplete``. While it works, the runner renews the run's heartbeat, so a run whose process died reads
+as interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from medchat.errors import MedchatError
 from medchat.evaluation.output import Output
-from medchat.evaluation.results import RunInfo, SampleResult
+from medchat.evaluation.results import RunInfo, RunStatus, SampleResult
 from medchat.evaluation.sample import Sample
 from medchat.evaluation.score import NamedScorer, Score
 from medchat.evaluation.solvers import get_solver
-from medchat.evaluation.store import RunStore
+from medchat.evaluation.store import HEARTBEAT_S, ResultKey, RunStore
 from medchat.evaluation.task import Task
 from medchat.models.base import ChatModel
+
+log = logging.getLogger("medchat.evaluation")
 
 
 @dataclass
@@ -41,6 +49,7 @@ class RunProgress:
 
     on_start: Callable[[str, int], None] = lambda model, total: None
     on_result: Callable[[SampleResult], None] = lambda result: None
+    on_notice: Callable[[str], None] = lambda message: None  # a warning before the run: skipped records, loader notes
 
 
 @dataclass
@@ -51,6 +60,8 @@ class Runner:
     seed: int | None = None
     budget_usd: float | None = None
     progress: RunProgress = field(default_factory=RunProgress)
+    heartbeat_s: float = HEARTBEAT_S
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep  # between heartbeats (tests pass their own)
     spent_usd: float = field(default=0.0, init=False)
     over_budget: bool = field(default=False, init=False)
     _run_id: str = field(default="", init=False)
@@ -68,25 +79,48 @@ class Runner:
                             items.append(WorkItem(task, sample, epoch))
         return work
 
-    async def run(self, run: RunInfo, tasks: list[Task], models: list[ChatModel]) -> RunInfo:
-        """Do everything of ``run`` not yet stored; returns the run's record with its final status."""
+    async def run(self, run: RunInfo, tasks: list[Task], models: list[ChatModel], *,
+                  only: set[ResultKey] | None = None) -> RunInfo:
+        """Do everything of ``run`` not yet answered (errors included), or of that only the keys in ``only``;
+        returns the run's record with its final status."""
         self._run_id = run.id
         done = self.store.done_keys(run.id)
         work = self.plan(tasks, models, done)
+        if only is not None:
+            work = {name: [i for i in items if _key(i, name) in only] for name, items in work.items()}
         self.spent_usd = run.cost_usd
-        status = "completed"
+        status: RunStatus = "completed"
+        heartbeat = asyncio.create_task(self._heartbeat(run.id))
         try:
             await asyncio.gather(*(self._model_pool(model, work[model.name]) for model in models))
             if self.over_budget:
                 status = "over_budget"
+            elif only is not None and self._missing(run.id, tasks, models):
+                status = "incomplete"  # done what it was asked, but never-asked samples remain: ``--resume``
         except (KeyboardInterrupt, asyncio.CancelledError):
             self.store.update_run(run.id, status="interrupted")
             raise
         except BaseException:
             self.store.update_run(run.id, status="failed")
             raise
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
         self.store.update_run(run.id, status=status)
         return self.store.get_run(run.id)
+
+    def _missing(self, run_id: str, tasks: list[Task], models: list[ChatModel]) -> bool:
+        stored = self.store.done_keys(run_id) | self.store.error_keys(run_id)
+        return any(self.plan(tasks, models, stored).values())
+
+    async def _heartbeat(self, run_id: str) -> None:
+        while True:
+            await self.sleep(self.heartbeat_s)
+            try:
+                await asyncio.to_thread(self.store.heartbeat, run_id)
+            except Exception as exc:  # a busy database must not end the run; the next beat may get through
+                log.warning("run %s: heartbeat not stored: %s", run_id, exc)
 
     async def _model_pool(self, model: ChatModel, items: list[WorkItem]) -> None:
         self.progress.on_start(model.name, len(items))
@@ -118,12 +152,16 @@ class Runner:
         try:
             output = await get_solver(task.solver)(model, sample, params)
         except MedchatError as exc:
-            return SampleResult(**base, error=str(exc))
+            return SampleResult(**base, error=str(exc), error_retryable=exc.retryable)
         except Exception as exc:  # a provider bug must not end the whole run
-            return SampleResult(**base, error=f"{type(exc).__name__}: {exc}")
+            return SampleResult(**base, error=" ".join(f"{type(exc).__name__}: {exc}".split()), error_retryable=False)
         scores = await asyncio.gather(*(_score(scorer, sample, output) for scorer in task.scorers))
         return SampleResult(**base, output=output,
                             scores={scorer.name: score for scorer, score in zip(task.scorers, scores, strict=True)})
+
+
+def _key(item: WorkItem, model: str) -> ResultKey:
+    return (item.task.name, model, item.sample.id, item.epoch)
 
 
 async def _score(scorer: NamedScorer, sample: Sample, output: Output) -> Score:

@@ -85,6 +85,8 @@ class Dataset(BaseModel):
     samples: list[Sample]
     source: str | None = None  # the file or bundled suite it came from
     description: str = ""
+    skipped: list[str] = Field(default_factory=list)  # invalid records the loader left out: "line 455: ..."
+    notes: list[str] = Field(default_factory=list)  # what the loader decided that the user should know
 
     @field_validator("samples")
     @classmethod
@@ -123,3 +125,37 @@ class Dataset(BaseModel):
             picked = set(random.Random(seed).sample(range(len(self.samples)), limit))
             chosen = [s for i, s in enumerate(self.samples) if i in picked]
         return self.model_copy(update={"samples": chosen})
+
+
+class LoadSummary(BaseModel):
+    """What loading a dataset left out or decided, in lines the user sees before a run and the run keeps for
+    its report and ``medchat runs show``: records loaded, records skipped as invalid (with the first reasons)
+    and the loader's notes (``cop read as counting from 0 ...``)."""
+
+    source: str
+    loaded: int
+    skipped: int = 0
+    reasons: list[str] = Field(default_factory=list)  # the first skipped records': "line 455: ..."
+    notes: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, dataset: Dataset, *, shown: int = 3) -> LoadSummary | None:
+        """The summary of a dataset as loaded (before any limit); ``None`` when there is nothing to say."""
+        if not dataset.skipped and not dataset.notes:
+            return None
+        return cls(source=dataset.source or dataset.name, loaded=len(dataset), skipped=len(dataset.skipped),
+                   reasons=dataset.skipped[:shown], notes=list(dataset.notes))
+
+    def skipped_line(self) -> str | None:
+        """``medqa_test.jsonl: 1,272 loaded, 1 skipped (line 455: ...)``; ``None`` when nothing was skipped."""
+        if not self.skipped:
+            return None
+        reasons = "; ".join(self.reasons)
+        if (more := self.skipped - len(self.reasons)) > 0:
+            reasons += f"; {more:,} more"
+        return f"{self.source}: {self.loaded:,} loaded, {self.skipped:,} skipped ({reasons})"
+
+    def lines(self) -> list[str]:
+        """The skipped line, then one line per note, each naming the file."""
+        skipped = self.skipped_line()
+        return ([skipped] if skipped else []) + [f"{self.source}: {note}" for note in self.notes]

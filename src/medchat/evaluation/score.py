@@ -42,6 +42,14 @@ class Score(BaseModel):
             return {f"{name}.{key}": float(v) for key, v in self.value.items() if v is not None}
         return {name: float(self.value)}
 
+    @property
+    def judge(self) -> str | None:
+        """The judge model whose verdicts gave this score (``metadata["judge"]["model"]``); ``None`` when no
+        judge did (a reference metric, or faithfulness checked lexically)."""
+        record = self.metadata.get("judge")
+        model = record.get("model") if isinstance(record, dict) else None
+        return str(model) if model else None
+
 
 ScoreFn = Callable[[Sample, Output], Awaitable[Score]]
 

@@ -95,14 +95,16 @@ def assistant_timing(reply: Any) -> Timing:
     """The turn's time as the user sees it: the pipeline's own steps plus the model's own timing.
 
     Both exclude waiting for a shared local engine (the gateway's queue), which would otherwise make a
-    concurrent run's latencies mean nothing. An escalation or a declined injection is shown before (or
-    without) the model call, so its first text comes after the pipeline steps alone.
+    concurrent run's latencies mean nothing; ``e2e_s`` adds the model's retries (failed attempts, backoff).
+    An escalation or a declined injection is shown before (or without) the model call, so its first text
+    comes after the pipeline steps alone.
     """
     before = reply.overhead_s
     model = reply.timing
     shown_first = reply.emergency or model.total_s == 0.0
     return Timing(ttft_s=before if shown_first else before + (model.ttft_s or model.total_s),
-                  total_s=before + model.total_s, tpot_s=model.tpot_s, tokens_per_s=model.tokens_per_s)
+                  total_s=before + model.total_s, tpot_s=model.tpot_s, tokens_per_s=model.tokens_per_s,
+                  e2e_s=None if model.e2e_s is None else before + model.e2e_s, attempts=model.attempts)
 
 
 async def direct(model: ChatModel, sample: Sample, params: GenerationParams) -> Output:

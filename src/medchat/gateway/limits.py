@@ -6,10 +6,11 @@ import asyncio
 import builtins
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import aclosing
+from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
 from medchat.errors import TimeoutError
+from medchat.gateway.clock import not_waiting
 from medchat.gateway.wrapper import ModelWrapper
 from medchat.models.base import ChatModel
 from medchat.types import ChatRequest, Chunk, Completion
@@ -34,7 +35,8 @@ class Timeout(ModelWrapper):
         """Loading weights is not waiting for an answer: a local model loads before the clock starts."""
         load = getattr(self.inner, "load", None)
         if load is not None:
-            await load()
+            with not_waiting():
+                await load()
 
     async def complete(self, request: ChatRequest) -> Completion:
         await self._load()
@@ -99,11 +101,22 @@ class ConcurrencyLimit(ModelWrapper):
             shared[key] = asyncio.Semaphore(self.limit)
         return shared[key]
 
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """Hold a slot; the wait for it is queueing, not the answer's time (``e2e_s`` leaves it out)."""
+        semaphore = self._semaphore
+        with not_waiting():
+            await semaphore.acquire()
+        try:
+            yield
+        finally:
+            semaphore.release()
+
     async def complete(self, request: ChatRequest) -> Completion:
-        async with self._semaphore:
+        async with self._slot():
             return await self.inner.complete(request)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-        async with self._semaphore, aclosing(self.inner.stream(request)) as chunks:  # type: ignore[type-var]
+        async with self._slot(), aclosing(self.inner.stream(request)) as chunks:  # type: ignore[type-var]
             async for chunk in chunks:
                 yield chunk

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from medchat.errors import (
     AuthenticationError,
     BadRequestError,
+    IncompleteResponseError,
     MedchatError,
     ProviderError,
     StreamInterruptedError,
@@ -194,8 +195,10 @@ class GeminiModel(ProviderModel):
         mapped = transport_error(exc, model=self.name, where=self._where, timeout_s=self.timeout_s, streaming=streaming)
         if mapped is not None:
             return mapped
-        if isinstance(exc, genai_errors.UnknownApiResponseError):
-            return ProviderError(f"unreadable answer from {self._where}: {exc}", model=self.name)
+        if isinstance(exc, genai_errors.UnknownApiResponseError):  # JSON that does not parse: cut or garbled
+            unreadable = StreamInterruptedError if streaming else IncompleteResponseError
+            return unreadable(f"unreadable answer from {self._where}: {' '.join(str(exc).split())[:200]}",
+                              model=self.name, hint="the server sent a cut or malformed body; try again")
         return ProviderError(f"unexpected error from {self._where}: {type(exc).__name__}: {exc}", model=self.name)
 
     def _api_error(self, exc: Any) -> ProviderError:

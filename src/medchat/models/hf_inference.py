@@ -9,7 +9,6 @@ which suits us: retrying is the gateway's job. ``huggingface_hub`` is imported o
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -194,8 +193,6 @@ class HFInferenceModel(ProviderModel):
         mapped = transport_error(exc, model=self.name, where=self._where, timeout_s=self.timeout_s, streaming=streaming)
         if mapped is not None:
             return mapped
-        if isinstance(exc, json.JSONDecodeError):
-            return ProviderError(f"{self._where} did not answer with JSON: {exc}", model=self.name)
         if isinstance(exc, ValueError):
             # Raised by the SDK before sending: unknown provider, model not served by it, non-HF token for "auto".
             return ConfigError(f"huggingface_hub refused the request: {exc}", model=self.name,

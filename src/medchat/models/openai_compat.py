@@ -7,6 +7,7 @@ One adapter serves ``openai/``, ``openrouter/``, ``hf-router/``, ``vllm/``, ``ol
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from medchat.errors import (
 )
 from medchat.models.base import ProviderModel, is_loopback, map_finish_reason
 from medchat.models.registry import ModelSpec
-from medchat.models.transport import is_transport_error, transport_error
+from medchat.models.transport import is_connect_error, is_transport_error, transport_error
 from medchat.types import ChatRequest, Chunk, Completion, Usage
 
 if TYPE_CHECKING:
@@ -132,6 +133,8 @@ class OpenAICompatModel(ProviderModel):
             response = await self.client.chat.completions.create(**self._arguments(request))
         except Exception as exc:
             raise self._error(exc) from exc
+        if not isinstance(getattr(response, "choices", None), list):
+            raise self._not_a_completion(response)
         if not response.choices:
             raise ProviderError("the server returned no choices", model=self.name)
         choice = response.choices[0]
@@ -148,6 +151,14 @@ class OpenAICompatModel(ProviderModel):
         except Exception as exc:
             # Nothing was streamed yet: a refused connection is "unavailable", not a cut stream.
             raise self._error(exc) from exc
+        if _media_type(stream.response.headers.get("content-type")) == "text/html":  # a web page, not events
+            try:
+                page = (await stream.response.aread()).decode("utf-8", "replace")
+            except Exception:
+                page = ""
+            finally:
+                await stream.close()
+            raise self._not_a_completion(page, what="an HTML page")
         try:
             try:
                 async for chunk in read_chat_chunks(stream, model=self.name):
@@ -159,6 +170,19 @@ class OpenAICompatModel(ProviderModel):
         except Exception as exc:
             raise self._error(exc, streaming=True) from exc
 
+    def _not_a_completion(self, body: Any, *, what: str | None = None) -> ProviderError:
+        """A 200 whose body arrived whole but is no chat completion: the base_url points at something else (a
+        web page, another API), which no retry mends. (A body cut short or JSON that does not parse raises in
+        the SDK instead, and is retried.)"""
+        if isinstance(body, str):  # what the SDK hands back for a body that is not JSON and not labelled JSON
+            what = what or ("an HTML page" if body.lstrip().startswith("<") else "text that is not JSON")
+        else:
+            what = what or "JSON that is not a chat completion"
+            body = body.to_json(indent=None) if hasattr(body, "to_json") else json.dumps(body, default=str)
+        shown = " ".join(str(body).split())[:120]
+        return ProviderError(f"{self.base_url}/chat/completions answered with {what}: {shown!r}", model=self.name,
+                             status=200, hint="check the base_url; an OpenAI-compatible API's usually ends in /v1")
+
     def _error(self, exc: Exception, *, streaming: bool = False) -> MedchatError:
         import openai
 
@@ -166,9 +190,14 @@ class OpenAICompatModel(ProviderModel):
             return TimeoutError(f"no answer from {self.base_url} in time", model=self.name,
                                 hint="raise timeout_s or check the server")
         if isinstance(exc, openai.APIConnectionError):
-            if streaming and is_transport_error(exc.__cause__):
-                return StreamInterruptedError(f"the stream was cut: {exc.__cause__}", model=self.name)
-            return ModelUnavailableError(f"cannot reach {self.base_url}: {exc.__cause__ or exc}",
+            # The SDK wraps every transport failure alike; its cause tells a refused connection from a reset one
+            # or a body cut short, each retryable.
+            cause = exc.__cause__
+            if cause is not None and is_transport_error(cause) and not is_connect_error(cause):
+                mapped = transport_error(cause, model=self.name, where=self.base_url, streaming=streaming)
+                if mapped is not None:
+                    return mapped
+            return ModelUnavailableError(f"cannot reach {self.base_url}: {cause or exc}",
                                          model=self.name, hint="is the server running and the base_url right?")
         if isinstance(exc, openai.APIStatusError):
             retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
@@ -186,6 +215,10 @@ class OpenAICompatModel(ProviderModel):
         return ProviderError(f"unexpected error from {self.base_url}: {type(exc).__name__}: {exc}",
                              model=self.name)
 
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
 
 
 def _status_code(exc: Any) -> int | None:

@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -119,7 +131,12 @@ class SafetyReportRow(Base):
 
 
 class EvalRunRow(Base):
-    """One evaluation run: what was asked (``config``, enough to resume it) and how far it got."""
+    """One evaluation run: what was asked (``config``, enough to resume it) and how far it got.
+
+    While a process works on the run it is ``running``, names itself in ``owner_pid``/``owner_host``/
+    ``owner_started`` and renews ``heartbeat_at``; a reader that finds the owner gone (or, where it cannot
+    check the pid, the heartbeat stale) knows the process died without saying so.
+    """
 
     __tablename__ = "eval_runs"
 
@@ -131,6 +148,10 @@ class EvalRunRow(Base):
     models: Mapped[list[Any]] = mapped_column(default=list)
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     planned: Mapped[int] = mapped_column(Integer, default=0)
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    owner_pid: Mapped[int | None] = mapped_column(Integer)
+    owner_host: Mapped[str | None] = mapped_column(String(255))  # "hostname/pidns:<inode>": where the pid is valid
+    owner_started: Mapped[int | None] = mapped_column(BigInteger)  # the pid's start (ticks after boot): not reused
 
     results: Mapped[list[SampleResultRow]] = relationship(
         back_populates="run", cascade="all, delete-orphan", passive_deletes=True)

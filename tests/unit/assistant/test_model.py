@@ -128,3 +128,43 @@ async def test_retries_do_not_nest_around_the_assistant(monkeypatch):
     with pytest.raises(RateLimitError):
         await model.complete(ChatRequest.of("What helps a cough?"))
     assert len(base.calls) == get_settings().retry.max_attempts  # 4, not 4 x 4
+
+
+class FakeClock:
+    """Seconds that move only when the (fake) backoff sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.now += delay
+
+
+async def test_the_turn_keeps_the_retries_of_the_model_underneath():
+    from medchat.errors import ModelUnavailableError
+    from medchat.gateway import Retry
+
+    clock = FakeClock()
+    base = ScriptedModel(ModelUnavailableError("503"), ANSWER, usage=Usage(prompt_tokens=50, completion_tokens=12))
+    retried = Retry(base, backoff_base_s=1.5, jitter=0.0, sleep=clock.sleep, clock=clock)
+    model = AssistantModel("assistant/test/scripted",
+                           Assistant(retried, settings=AssistantSettings(store=False), redactor=no_redaction))
+
+    *_, final = [c async for c in model.stream(ChatRequest.of("What helps a cough?"))]
+    assert final.timing.attempts == 2
+    # the pipeline's own steps plus the model's end to end (its 1.5 s backoff; the attempts take no fake time)
+    assert final.timing.e2e_s == pytest.approx(model.last_reply.overhead_s + 1.5)
+
+    base.steps = [ModelUnavailableError("503"), ModelUnavailableError("503"), ANSWER]
+    done = await model.complete(ChatRequest.of("What helps a cough?"))
+    assert done.timing.attempts == 3
+    assert done.timing.e2e_s == pytest.approx(model.last_reply.overhead_s + 1.5 + 3.0)
+
+
+async def test_a_turn_over_a_model_without_retries_has_one_attempt_and_no_end_to_end_time():
+    model, _ = make(ANSWER)
+    done = await model.complete(ChatRequest.of("What helps a cough?"))
+    assert done.timing.attempts == 1 and done.timing.e2e_s is None

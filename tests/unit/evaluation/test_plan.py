@@ -73,3 +73,23 @@ def test_files_get_a_solver_and_scorers_from_what_their_samples_carry(tmp_path: 
 def test_bad_plans_fail_before_anything_runs(plan: EvalPlan, message: str):
     with pytest.raises(ConfigError, match=message):
         build_tasks(plan, judge=ScriptedModel())
+
+
+def test_skipped_records_are_announced_once_per_file_and_strict_is_kept_for_resume(tmp_path: Path):
+    from medchat.evaluation.loaders import DatasetError
+
+    path = tmp_path / "exam.jsonl"
+    path.write_text('{"question": "Which organ makes insulin?", "answer": "The pancreas"}\n{"answer": "x"}\n'
+                    '{"question": "Which organ makes bile?", "answer": "The liver"}\n', encoding="utf-8")
+    notices: list[str] = []
+    plan = EvalPlan(sources=[str(path)], models=["m"], scorers=["exact_match"], limit=1)
+    (task,) = build_tasks(plan, on_notice=notices.append)
+    assert len(task.dataset) == 1
+    assert notices == [f"{path}: 2 loaded, 1 skipped (line 2: missing the question: no field named question, "
+                       "input, prompt, query, messages)"]  # counted before --limit
+
+    strict = plan.model_copy(update={"strict": True})
+    assert EvalPlan.model_validate(strict.model_dump(mode="json")).strict  # what --resume rebuilds from
+    assert EvalPlan.model_validate({"sources": [str(path)], "models": ["m"]}).strict is False  # older runs
+    with pytest.raises(DatasetError, match="line 2: missing the question"):
+        build_tasks(strict)

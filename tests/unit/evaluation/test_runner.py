@@ -180,3 +180,85 @@ def test_run_ids_resolve_from_a_prefix_or_latest(store: RunStore) -> None:
     assert [r.id for r in store.list_runs()] == [b.id, a.id]
     store.delete_run(a.id)
     assert [r.id for r in store.list_runs()] == [b.id]
+
+
+async def test_resume_asks_the_errored_samples_again_and_stores_each_sample_once(store: RunStore) -> None:
+    tasks = [task(4)]
+    flaky = ScriptedModel("answer0", RateLimitError("slow down", model="test/scripted"), "answer2",
+                          RateLimitError("slow down", model="test/scripted"))
+    first = await Runner(store, concurrency=1).run(start(store, tasks, [flaky]), tasks, [flaky])
+    assert first.status == "completed" and first.errors == 2 and first.done == 4
+
+    second = Echo(name="test/scripted")  # the same model name, answering now
+    info = await Runner(store).run(store.get_run(first.id), tasks, [second])
+    assert sorted(c.messages[-1].content for c in second.calls) == ["question 1", "question 3"]  # only the errors
+    assert info.errors == 0 and info.done == 4
+    results = store.results(first.id)
+    assert sorted(r.sample_id for r in results) == ["s0", "s1", "s2", "s3"]  # replaced, not added
+    assert all(r.error is None for r in results)
+
+
+async def test_only_the_errored_samples_are_retried_and_missing_ones_leave_the_run_incomplete(
+        store: RunStore) -> None:
+    tasks = [task(4)]
+    model = ScriptedModel("answer0", RateLimitError("slow down", model="test/scripted"))
+    run = start(store, tasks, [model])
+    runner = Runner(store, concurrency=1)
+    runner._run_id = run.id
+    from medchat.evaluation.runner import WorkItem
+
+    for sample in list(tasks[0].dataset)[:2]:  # killed after two results, one of them an error
+        assert store.add_result(await runner._one(model, WorkItem(tasks[0], sample, 0)))
+    assert store.error_keys(run.id) == {("qa", "test/scripted", "s1", 0)}
+
+    again = Echo(name="test/scripted")
+    info = await Runner(store).run(store.get_run(run.id), tasks, [again], only=store.error_keys(run.id))
+    assert [c.messages[-1].content for c in again.calls] == ["question 1"]
+    assert info.errors == 0 and info.done == 2
+    assert info.status == "incomplete"  # s2 and s3 were never asked: --resume finishes them
+    assert store.get_run(run.id).status == "incomplete"  # not "interrupted": its process ended as it should
+
+    done = await Runner(store).run(store.get_run(run.id), tasks, [again])
+    assert done.status == "completed" and done.done == 4
+
+
+async def test_a_running_run_renews_its_heartbeat(store: RunStore) -> None:
+    beats: list[float] = []
+    beaten = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        beats.append(seconds)
+        if len(beats) > 1:  # the first beat was written: hold the loop here until the run ends
+            beaten.set()
+            await asyncio.Event().wait()
+
+    class WaitsForABeat(Echo):
+        async def _stream(self, request: ChatRequest):  # type: ignore[override]
+            await beaten.wait()
+            async for chunk in super()._stream(request):
+                yield chunk
+
+    tasks, model = [task(1)], WaitsForABeat()
+    run = start(store, tasks, [model])
+    with store.database.transaction() as session:  # as if the last beat was long ago
+        from medchat.storage.schema import EvalRunRow
+
+        session.get(EvalRunRow, run.id).heartbeat_at = run.created_at.replace(year=2000)
+    info = await Runner(store, heartbeat_s=7.0, sleep=sleep).run(run, tasks, [model])
+    assert beats[:2] == [7.0, 7.0]
+    assert info.heartbeat_at is not None and info.heartbeat_at.year > 2000
+    assert info.status == "completed"
+
+
+async def test_an_error_is_stored_with_whether_another_try_may_answer(store: RunStore) -> None:
+    from medchat.errors import AuthenticationError
+
+    tasks = [task(3)]
+    model = ScriptedModel(RateLimitError("slow down", model="test/scripted"),
+                          AuthenticationError("authentication failed (401)", model="test/scripted"),
+                          KeyError("a provider bug\nover two lines"))
+    info = await Runner(store, concurrency=1).run(start(store, tasks, [model]), tasks, [model])
+    stored = {r.sample_id: r for r in store.results(info.id)}
+    assert stored["s0"].error_retryable is True  # temporary: --retry-errors may get an answer
+    assert stored["s1"].error_retryable is False  # fails the same until the key is fixed
+    assert stored["s2"].error_retryable is False and "\n" not in (stored["s2"].error or "")

@@ -13,6 +13,7 @@ from medchat.evaluation.judges.judge import (
     load_prompt,
     parse_verdict,
 )
+from medchat.evaluation.judges.trust import UNTRUSTED_JUDGES, JudgeTrust, judge_caveat, judge_trust
 
-__all__ = ["Judge", "JudgeError", "JudgePrompt", "JudgeVerdict", "VerdictParseError", "as_judge", "load_prompt",
-           "parse_verdict"]
+__all__ = ["UNTRUSTED_JUDGES", "Judge", "JudgeError", "JudgePrompt", "JudgeTrust", "JudgeVerdict", "VerdictParseError",
+           "as_judge", "judge_caveat", "judge_trust", "load_prompt", "parse_verdict"]

@@ -3,13 +3,16 @@ back to the record: the pieces every format shares (conversations, option letter
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from medchat.evaluation.loaders.errors import DatasetError
-from medchat.evaluation.loaders.source import Record, describe, quoted
+from medchat.evaluation.loaders.record import Record, describe, quoted
 from medchat.evaluation.sample import LETTERS, Dataset, Sample
 from medchat.types import Message, Role
 
@@ -27,10 +30,48 @@ class Located:
 
 @dataclass
 class Loaded:
-    """What a format loader returns: located samples and a note for the dataset description."""
+    """What a format loader collects: located samples, the records it skipped as invalid (each with its
+    error), notes for the user on what it decided (``cop`` read as counting from 0) and a note for the
+    dataset description. ``strict`` raises the first invalid record instead.
 
-    items: list[Located]
+    A loader converts each record inside ``with loaded.checking():``, so whatever ``DatasetError`` the
+    record raises skips that record alone, and hands ``skip`` to ``Source.records`` for lines that are not
+    records at all.
+    """
+
+    strict: bool = False
+    items: list[Located] = dataclasses.field(default_factory=list)
+    skipped: list[DatasetError] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
     description: str = ""
+    _ids: dict[str, Located] = dataclasses.field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def total(self) -> int:
+        return len(self.items) + len(self.skipped)
+
+    def add(self, item: Located) -> None:
+        """Keep a sample, unless its id is taken (the error names both places)."""
+        first = self._ids.setdefault(item.sample.id, item)
+        if first is not item:
+            where = first.location if first.file == item.file else f"{first.file} {first.location}"
+            raise DatasetError(f"duplicate id {quoted(item.sample.id)} (first at {where})", file=item.file,
+                               location=item.location, field="id",
+                               hint="ids must be unique: rename or remove one of the two")
+        self.items.append(item)
+
+    def skip(self, error: DatasetError) -> None:
+        if self.strict:
+            raise error
+        self.skipped.append(error)
+
+    @contextmanager
+    def checking(self) -> Iterator[None]:
+        """Around one record: a ``DatasetError`` inside skips the record (strict: raises it)."""
+        try:
+            yield
+        except DatasetError as error:
+            self.skip(error)
 
 
 def validation_field(exc: ValidationError) -> tuple[str, str]:
@@ -84,6 +125,15 @@ def letter_range(count: int) -> str:
     return f"A–{LETTERS[count - 1]}" if count > 1 else "A"
 
 
+def lettered(record: Record, field: str, choices: list[str]) -> list[str]:
+    """``choices``, once there are no more than letters to name them (A–Z); more fail at the record."""
+    if len(choices) > len(LETTERS):
+        raise record.error(f"field {field!r} has {len(choices)} options, more than the {len(LETTERS)} letters "
+                           f"{letter_range(len(LETTERS))}", field=field,
+                           hint=f"each option is named by a letter: give at most {len(LETTERS)}")
+    return choices
+
+
 def answer_letter(record: Record, field: str, answer: str, choices: list[str], *, text_ok: bool = True) -> str:
     """The option letter ``answer`` names: a letter in range or (``text_ok``) an option's exact text."""
     letters = LETTERS[: len(choices)]
@@ -113,17 +163,29 @@ def lettered_options(record: Record, field: str, options: dict[str, Any]) -> lis
     return [record.as_optional_text(f"{field}.{key}", options[key]) or "" for key in keys]
 
 
-def make_dataset(loaded: Loaded, *, name: str, source: str) -> Dataset:
-    """The dataset, once every id is known to be unique (the error names both places of a duplicate)."""
+WRONG_FORMAT_HINT = ("if it is another format, name it with --format (jsonl, csv, samples, medqa, medmcqa, mmlu, "
+                     "pubmedqa, healthbench, medquad); for other field names use --format jsonl or csv with --map "
+                     "FIELD=COLUMN")
+
+
+def make_dataset(loaded: Loaded, *, name: str, source: str, format: str, detected: bool = False) -> Dataset:
+    """The dataset of the valid records; the skipped ones travel with it as reasons (``line 455: ...``).
+
+    Zero valid records fails (with the record's own error when there was one record), and so does a file
+    where most records are invalid (more than half, and at least two): it was probably read as the wrong
+    format, which one error saying so explains better than a thousand skipped lines.
+    """
+    invalid, total = len(loaded.skipped), loaded.total
+    if invalid >= 2 and invalid * 2 > total:
+        read_as = f"{format} (detected)" if detected else format
+        raise DatasetError(f"{invalid:,} of {total:,} records are invalid when read as {read_as}, so it "
+                           f"looks like the wrong format (first: {loaded.skipped[0].reason})", file=source,
+                           hint=WRONG_FORMAT_HINT)
     if not loaded.items:
+        if loaded.skipped:
+            raise loaded.skipped[0]
         raise DatasetError("no samples in the file", file=source, hint="add at least one record")
-    seen: dict[str, Located] = {}
-    for item in loaded.items:
-        first = seen.setdefault(item.sample.id, item)
-        if first is not item:
-            where = first.location if first.file == item.file else f"{first.file} {first.location}"
-            raise DatasetError(f"duplicate id {quoted(item.sample.id)} (first at {where})", file=item.file,
-                               location=item.location, field="id",
-                               hint="ids must be unique: rename or remove one of the two")
+    skipped = [error.reason if error.file == source else f"{error.file} {error.reason}" for error in loaded.skipped]
     return Dataset(name=name, samples=[item.sample for item in loaded.items], source=source,
-                   description=loaded.description)
+                   description=loaded.description, skipped=skipped, notes=loaded.notes)
+

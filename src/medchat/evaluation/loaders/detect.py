@@ -9,11 +9,9 @@ from typing import Any
 from medchat.evaluation.loaders.errors import DatasetError
 from medchat.evaluation.loaders.generic import DEFAULT_COLUMNS
 from medchat.evaluation.loaders.multiple_choice import MEDMCQA_OPTIONS, MMLU_COLUMNS
-from medchat.evaluation.loaders.source import Source
+from medchat.evaluation.loaders.source import CSV_SUFFIXES, JSON_SUFFIXES, Source
 from medchat.evaluation.sample import Sample
 
-CSV_SUFFIXES = (".csv", ".tsv", ".tab")
-JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _KNOWN_COLUMNS = {name.lower() for names in DEFAULT_COLUMNS.values() for name in names}
 HINT = "pass format= (jsonl, csv, medqa, medmcqa, mmlu, pubmedqa, healthbench, medquad or samples)"
 
@@ -27,6 +25,10 @@ def record_format(record: dict[str, Any]) -> str:
         return "medmcqa"
     if isinstance(record.get("options"), dict) and keys & {"answer_idx", "answer"}:
         return "medqa"
+    answer = record.get("answer")
+    if isinstance(record.get("choices"), list) and "subject" in keys and isinstance(answer, int) \
+            and not isinstance(answer, bool):
+        return "mmlu"  # the Hugging Face export: answer counts choices from 0
     if "final_decision" in keys and keys & {"QUESTION", "question"}:
         return "pubmedqa"
     if {"id", "input"} <= keys and keys <= set(Sample.model_fields):
@@ -71,6 +73,8 @@ def detect_format(path: Path, source: Source | None = None, *, generic: bool = F
         values = list(source.document.values())
         if values and isinstance(values[0], dict) and {"QUESTION", "final_decision"} & set(values[0]):
             return "pubmedqa"
+        if (alone := record_format(source.document)) != "jsonl":
+            return alone  # one record of a line-based format (a JSON-lines export cut to its first line)
         raise source.error("one JSON object that is not PubMedQA (an object of records keyed by id)",
                            hint="write one JSON object per line (JSONL), a JSON array of them, or " + HINT)
     record = source.first_record()

@@ -2,7 +2,8 @@
 
 The message starts with where the problem is (``data.jsonl line 7``, ``pubmedqa.json record '123'``,
 ``doc.xml QAPair 2``) so a user can open the file and go straight there; ``file``, ``location`` and
-``field`` keep the same facts for code that wants them.
+``field`` keep the same facts for code that wants them; ``reason`` is the message without the file and
+the hint, for a list of skipped records (``line 455: field 'answer' is ...``).
 """
 
 from __future__ import annotations
@@ -25,5 +26,6 @@ class DatasetError(MedchatError):
         self.file = file
         self.location = location
         self.field = field
+        self.reason = f"{location}: {message}" if location else message
         where = " ".join(part for part in (file, location) if part)
         super().__init__(f"{where}: {message}" if where else message, hint=hint)

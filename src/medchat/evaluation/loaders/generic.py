@@ -13,8 +13,17 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from medchat.evaluation.loaders.build import Loaded, Located, answer_letter, lettered_options, messages, sample_at
-from medchat.evaluation.loaders.source import Record, Source, describe, plural
+from medchat.evaluation.loaders.build import (
+    Loaded,
+    Located,
+    answer_letter,
+    lettered,
+    lettered_options,
+    messages,
+    sample_at,
+)
+from medchat.evaluation.loaders.record import Record, describe, plural
+from medchat.evaluation.loaders.source import Source
 from medchat.evaluation.sample import LETTERS, Sample
 
 FIELDS = ("id", "input", "target", "choices", "context", "tags", "output", "rubric")
@@ -90,7 +99,7 @@ def _choices(record: Record, column: str | tuple[str, ...], split: str | None) -
     value = record.data.get(column)
     if isinstance(value, dict):
         return lettered_options(record, column, value)
-    return record.as_texts(column, value, split=split)
+    return lettered(record, column, record.as_texts(column, value, split=split))
 
 
 def convert(record: Record, columns: Columns, *, name: str, split: str | None) -> Located:
@@ -148,22 +157,21 @@ def _mapped_columns(mapping: dict[str, str], columns: Columns) -> list[tuple[str
     return pairs
 
 
-def load_jsonl(source: Source, *, name: str, mapping: Mapping[str, str] | None = None) -> Loaded:
+def load_jsonl(source: Source, loaded: Loaded, *, name: str, mapping: Mapping[str, str] | None = None) -> None:
     checked = check_mapping(source, mapping)
-    items: list[Located] = []
     seen: set[str] = set()
-    for record in source.records(hint=MAPPING_HINT):
+    for record in source.records(hint=MAPPING_HINT, skip=loaded.skip):
         seen.update(record.data)
         columns = pick_columns(record.data.keys(), checked)
-        items.append(convert(record, columns, name=name, split=None))
+        with loaded.checking():
+            loaded.add(convert(record, columns, name=name, split=None))
     for key, column in _mapped_columns(checked, pick_columns(seen, checked)):
         if column not in seen:
             raise source.error(f"mapping {key} → {column!r} but no record has a field {column!r}", field=column,
                                hint="check the spelling of the column name")
-    return Loaded(items)
 
 
-def load_csv(source: Source, *, name: str, mapping: Mapping[str, str] | None = None) -> Loaded:
+def load_csv(source: Source, loaded: Loaded, *, name: str, mapping: Mapping[str, str] | None = None) -> None:
     checked = check_mapping(source, mapping)
     delimiter = "\t" if source.path.suffix.lower() in (".tsv", ".tab") else ","
     rows = source.csv_rows(delimiter=delimiter)
@@ -189,32 +197,35 @@ def load_csv(source: Source, *, name: str, mapping: Mapping[str, str] | None = N
     if "input" not in columns:
         raise source.error(f"no question column (columns: {', '.join(header)})", location=where, field="input",
                            hint=MAPPING_HINT)
-    items: list[Located] = []
     for line, row in rows:
-        if len(row) != len(header):
-            raise source.error(f"{plural(len(row), 'column')} but the header has {len(header)} ({', '.join(header)})",
-                               location=f"line {line}", hint="quote cells that contain the delimiter")
-        data = {column: (cell if cell.strip() else None) for column, cell in zip(header, row, strict=True)}
-        record = Record(source, f"line {line}", line, data, hint=MAPPING_HINT)
-        items.append(convert(record, columns, name=name, split=LIST_SEPARATOR))
-    if not items:
+        with loaded.checking():
+            if len(row) != len(header):
+                raise source.error(f"{plural(len(row), 'column')} but the header has {len(header)} "
+                                   f"({', '.join(header)})", location=f"line {line}",
+                                   hint="quote cells that contain the delimiter")
+            data = {column: (cell if cell.strip() else None) for column, cell in zip(header, row, strict=True)}
+            record = Record(source, f"line {line}", line, data, hint=MAPPING_HINT)
+            loaded.add(convert(record, columns, name=name, split=LIST_SEPARATOR))
+    if not loaded.total:
         raise source.error("the file has a header but no rows", hint="add at least one row under the header")
-    return Loaded(items)
 
 
-def load_samples(source: Source, *, name: str) -> Loaded:
+def load_samples(source: Source, loaded: Loaded, *, name: str) -> None:
     """JSONL (or a JSON array) in our own Sample schema, checked field by field."""
-    items: list[Located] = []
-    for record in source.records(hint=SAMPLES_HINT):
-        unknown = [key for key in record.data if key not in Sample.model_fields]
-        if unknown:
-            raise record.error(f"unknown field {unknown[0]!r} for the Sample schema", field=unknown[0])
-        data = dict(record.data)
-        sample_id = record.optional_text("id")
-        data["id"] = sample_id or f"{name}-{record.number}"
-        data["input"] = messages(record, "input", record.get("input"))
-        choices = record.texts("choices")
-        for answer in record.texts("target") if choices else []:
-            answer_letter(record, "target", answer, choices)
-        items.append(sample_at(record, **data))
-    return Loaded(items)
+    for record in source.records(hint=SAMPLES_HINT, skip=loaded.skip):
+        with loaded.checking():
+            loaded.add(_sample(record, name))
+
+
+def _sample(record: Record, name: str) -> Located:
+    unknown = [key for key in record.data if key not in Sample.model_fields]
+    if unknown:
+        raise record.error(f"unknown field {unknown[0]!r} for the Sample schema", field=unknown[0])
+    data = dict(record.data)
+    sample_id = record.optional_text("id")
+    data["id"] = sample_id or f"{name}-{record.number}"
+    data["input"] = messages(record, "input", record.get("input"))
+    choices = lettered(record, "choices", record.texts("choices"))
+    for answer in record.texts("target") if choices else []:
+        answer_letter(record, "target", answer, choices)
+    return sample_at(record, **data)

@@ -11,29 +11,33 @@ from __future__ import annotations
 from typing import Any
 
 from medchat.evaluation.loaders.build import Loaded, Located, messages, sample_at
-from medchat.evaluation.loaders.source import Record, Source, describe
+from medchat.evaluation.loaders.record import Record, describe
+from medchat.evaluation.loaders.source import Source
 from medchat.evaluation.sample import RubricItem
 
 HINT = "each HealthBench line needs prompt (a list of {role, content}) and rubrics (a list of {criterion, points})"
 
 
-def load_healthbench(source: Source, *, name: str) -> Loaded:
-    items: list[Located] = []
-    for record in source.records(hint=HINT):
-        conversation = messages(record, "prompt", record.get("prompt"))
-        rubric = _rubric(record)
-        target: list[str] = []
-        metadata: dict[str, Any] = {}
-        if (ideal := record.optional_mapping("ideal_completions_data")) is not None:
-            completion = record.as_optional_text("ideal_completions_data.ideal_completion",
-                                                 ideal.get("ideal_completion"))
-            target = [completion] if completion else []
-            if (group := ideal.get("ideal_completions_group")) is not None:
-                metadata["ideal_completions_group"] = group
-        sample_id = record.optional_text("prompt_id") or f"{name}-{record.number}"
-        items.append(sample_at(record, id=sample_id, input=conversation, rubric=rubric, target=target,
-                               tags=record.texts("example_tags"), metadata=metadata))
-    return Loaded(items)
+def load_healthbench(source: Source, loaded: Loaded, *, name: str) -> None:
+    for record in source.records(hint=HINT, skip=loaded.skip):
+        with loaded.checking():
+            loaded.add(_sample(record, name))
+
+
+def _sample(record: Record, name: str) -> Located:
+    conversation = messages(record, "prompt", record.get("prompt"))
+    rubric = _rubric(record)
+    target: list[str] = []
+    metadata: dict[str, Any] = {}
+    if (ideal := record.optional_mapping("ideal_completions_data")) is not None:
+        completion = record.as_optional_text("ideal_completions_data.ideal_completion",
+                                             ideal.get("ideal_completion"))
+        target = [completion] if completion else []
+        if (group := ideal.get("ideal_completions_group")) is not None:
+            metadata["ideal_completions_group"] = group
+    sample_id = record.optional_text("prompt_id") or f"{name}-{record.number}"
+    return sample_at(record, id=sample_id, input=conversation, rubric=rubric, target=target,
+                     tags=record.texts("example_tags"), metadata=metadata)
 
 
 def _rubric(record: Record) -> list[RubricItem]:

@@ -13,7 +13,8 @@ from typing import Any
 
 from medchat.evaluation.loaders.build import Loaded, Located, sample_at
 from medchat.evaluation.loaders.errors import DatasetError
-from medchat.evaluation.loaders.source import Record, Source, plural
+from medchat.evaluation.loaders.record import Record, plural
+from medchat.evaluation.loaders.source import Source
 
 
 def xml_files(path: Path) -> list[Path]:
@@ -33,27 +34,28 @@ def _text(element: Any) -> str:
     return "\n".join(paragraphs).strip()
 
 
-def load_medquad(path: Path, *, name: str) -> Loaded:
+def load_medquad(path: Path, loaded: Loaded, *, name: str) -> None:
     files = xml_files(path)
     if not files:
         raise DatasetError("no .xml files in the directory", file=str(path),
                            hint="point at a MedQuAD folder or one of its XML files")
-    items: list[Located] = []
-    skipped = 0
+    empty = 0
     for file in files:
-        found, empty = _load_file(Source(file), name=name)
-        items.extend(found)
-        skipped += empty
-    if not items:
-        raise DatasetError(f"no answered QA pairs ({skipped} with an empty answer)", file=str(path),
+        if path.is_file():
+            empty += _load_file(Source(file), loaded, name=name)
+            continue
+        with loaded.checking():  # in a folder, a file that is not MedQuAD XML is skipped like a record
+            empty += _load_file(Source(file), loaded, name=name)
+    if not loaded.items and not loaded.skipped:
+        raise DatasetError(f"no answered QA pairs ({empty} with an empty answer)", file=str(path),
                            hint="MedQuAD withholds some answers; use a part of it that has them")
-    description = f"MedQuAD: {plural(len(items), 'QA pair')} from {plural(len(files), 'file')}"
-    if skipped:
-        description += f"; {plural(skipped, 'pair')} with an empty answer skipped"
-    return Loaded(items, description)
+    loaded.description = f"MedQuAD: {plural(len(loaded.items), 'QA pair')} from {plural(len(files), 'file')}"
+    if empty:
+        loaded.description += f"; {plural(empty, 'pair')} with an empty answer skipped"
 
 
-def _load_file(source: Source, *, name: str) -> tuple[list[Located], int]:
+def _load_file(source: Source, loaded: Loaded, *, name: str) -> int:
+    """Adds the file's answered pairs to ``loaded``; returns how many had an empty answer."""
     root = source.xml()
     if root.tag != "Document":
         raise source.error(f"root element is <{root.tag}>, not <Document>", location=f"element <{root.tag}>",
@@ -62,29 +64,38 @@ def _load_file(source: Source, *, name: str) -> tuple[list[Located], int]:
     focus = root.find("Focus")
     if focus is not None and _text(focus):
         document["focus"] = _text(focus)
-    items: list[Located] = []
-    skipped = 0
+    empty = 0
     for number, pair in enumerate(root.findall("./QAPairs/QAPair"), start=1):
         pid = pair.get("pid")
         location = f"QAPair {number}" + (f" (pid {pid})" if pid else "")
         record = Record(source, location, number, {}, hint="each <QAPair> holds a <Question> and an <Answer>")
-        question = pair.find("Question")
-        if question is None:
-            raise record.error("missing element <Question>", field="Question")
-        text = _text(question)
-        if not text:
-            raise record.error("element <Question> is empty", field="Question")
-        answer = pair.find("Answer")
-        answer_text = _text(answer) if answer is not None else ""
-        if not answer_text:
-            skipped += 1
-            continue
-        qtype = (question.get("qtype") or "").strip()
-        fallback = f"{document['id']}-{pid or number}" if "id" in document else f"{name}-{source.path.stem}-{number}"
-        metadata: dict[str, Any] = {f"document_{key}" if key == "id" else key: value
-                                    for key, value in document.items()}
-        if qtype:
-            metadata["qtype"] = qtype
-        items.append(sample_at(record, id=(question.get("qid") or "").strip() or fallback, input=text,
-                               target=[answer_text], tags=[qtype] if qtype else [], metadata=metadata))
-    return items, skipped
+        with loaded.checking():
+            item = _pair(record, pair, document, name=name)
+            if item is None:
+                empty += 1
+            else:
+                loaded.add(item)
+    return empty
+
+
+def _pair(record: Record, pair: Any, document: dict[str, str], *, name: str) -> Located | None:
+    """The QA pair as a sample; ``None`` when its answer is empty (withheld in the published set)."""
+    question = pair.find("Question")
+    if question is None:
+        raise record.error("missing element <Question>", field="Question")
+    text = _text(question)
+    if not text:
+        raise record.error("element <Question> is empty", field="Question")
+    answer = pair.find("Answer")
+    answer_text = _text(answer) if answer is not None else ""
+    if not answer_text:
+        return None
+    pid, number = pair.get("pid"), record.number
+    qtype = (question.get("qtype") or "").strip()
+    fallback = (f"{document['id']}-{pid or number}" if "id" in document
+                else f"{name}-{record.source.path.stem}-{number}")
+    metadata: dict[str, Any] = {f"document_{key}" if key == "id" else key: value for key, value in document.items()}
+    if qtype:
+        metadata["qtype"] = qtype
+    return sample_at(record, id=(question.get("qid") or "").strip() or fallback, input=text, target=[answer_text],
+                     tags=[qtype] if qtype else [], metadata=metadata)

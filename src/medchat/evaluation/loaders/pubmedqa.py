@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from medchat.evaluation.loaders.build import Loaded, Located, sample_at
-from medchat.evaluation.loaders.source import Record, Source, describe, quoted
+from medchat.evaluation.loaders.record import Record, describe, quoted
+from medchat.evaluation.loaders.source import Source
 
 DECISIONS = ("yes", "no", "maybe")
 HINT = "each PubMedQA record needs QUESTION, CONTEXTS (a list of texts) and final_decision (yes, no or maybe)"
@@ -35,26 +36,28 @@ def prompt(question: str, contexts: list[str], labels: list[str]) -> str:
     return "\n\n".join([INTRO, *excerpts, f"Question: {question}", ASK])
 
 
-def load_pubmedqa(source: Source, *, name: str) -> Loaded:
-    items: list[Located] = []
-    if source.is_json_document and isinstance(source.document, dict):
-        if not source.document:
+def load_pubmedqa(source: Source, loaded: Loaded, *, name: str) -> None:
+    """``ori_pqal.json`` (records keyed by PubMed id), or the Hugging Face export as JSON lines; one exported
+    record alone in a ``.json`` file (it has ``final_decision`` at the top) is record 1 of the export."""
+    document = source.document if source.is_json_document else None
+    if isinstance(document, dict) and "final_decision" not in document:
+        if not document:
             raise source.error("the file has no records", hint="add at least one record")
-        for number, (key, value) in enumerate(source.document.items(), start=1):
+        for number, (key, value) in enumerate(document.items(), start=1):
             location = f"record {quoted(key)}"
-            if not isinstance(value, dict):
-                raise source.error(f"expected an object, got {describe(value)}", location=location, hint=HINT)
-            record = Record(source, location, number, value, hint=HINT)
-            items.append(_sample(record, key, ORIGINAL))
-        return Loaded(items)
-    for record in source.records(hint=HINT):
-        names = ORIGINAL if "QUESTION" in record.data else EXPORT
-        if names is EXPORT:
-            context = record.optional_mapping("context") or {}
-            record.data = {**record.data, **{f"context.{key}": value for key, value in context.items()}}
-        sample_id = record.optional_text("pubid") or record.optional_text("id") or f"{name}-{record.number}"
-        items.append(_sample(record, sample_id, names))
-    return Loaded(items)
+            with loaded.checking():
+                if not isinstance(value, dict):
+                    raise source.error(f"expected an object, got {describe(value)}", location=location, hint=HINT)
+                loaded.add(_sample(Record(source, location, number, value, hint=HINT), key, ORIGINAL))
+        return
+    for record in source.records(hint=HINT, skip=loaded.skip):
+        with loaded.checking():
+            names = ORIGINAL if "QUESTION" in record.data else EXPORT
+            if names is EXPORT:
+                context = record.optional_mapping("context") or {}
+                record.data = {**record.data, **{f"context.{key}": value for key, value in context.items()}}
+            sample_id = record.optional_text("pubid") or record.optional_text("id") or f"{name}-{record.number}"
+            loaded.add(_sample(record, sample_id, names))
 
 
 def _sample(record: Record, sample_id: str, names: dict[str, str]) -> Located:

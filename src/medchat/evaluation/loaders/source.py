@@ -1,54 +1,39 @@
 """Reading a data file once and handing out located records, so every later error can say where it is.
 
 ``Source`` owns one file: strict UTF-8 text, the whole JSON document, JSON lines, CSV rows or the XML
-tree. A ``Record`` is one JSON object or CSV row with its place in the file (``line 7``, ``record
-'123'``) and typed accessors whose errors name that place and the field.
+tree. It hands out ``Record``s (``record.py``): one JSON object or CSV row with its place in the file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from medchat.evaluation.loaders.errors import DatasetError
+from medchat.evaluation.loaders.record import Record, describe, quoted
 
+CSV_SUFFIXES = (".csv", ".tsv", ".tab")
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+DETECT_LINES = 20  # records looked at to find the first JSON object when guessing a format
+# A cell may hold 64 MB (the csv module's default, 128 kB, refuses long published items); a row may span
+# MAX_ROW_LINES lines. Past either, a quote was almost surely left open and the rest of the file swallowed.
+CSV_FIELD_LIMIT = 64 * 2**20
+MAX_ROW_LINES = 1_000
+UNCLOSED_QUOTE_HINT = 'close the quote, or write a quote that is part of the text as two ("")'
+_OPENS_ARRAY = re.compile(r"\s*\[")
 _XML_TAG = re.compile(r"<(/?)([A-Za-z_][\w.:-]*)")
 _XML_ENCODING = re.compile(rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 
 
-def describe(value: Any) -> str:
-    """A JSON value's kind in words, for "must be X, got Y" messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"text {quoted(value, 30)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 column``, ``3 columns``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def quoted(value: Any, limit: int = 60) -> str:
-    """A value as it appears in messages: short, one line, quoted."""
-    text = " ".join(str(value).split())
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+Skip = Callable[[DatasetError], None]
 
 
 class Source:
@@ -90,13 +75,29 @@ class Source:
             raise self.error("the file is empty", hint="add at least one record")
         return text
 
-    @property
+    @cached_property
     def is_json_document(self) -> bool:
-        """True for one JSON document (``.json``, or another non-JSONL file opening with ``[``), else JSON lines."""
+        """True for one JSON document (``.json``, or another non-JSONL file opening with ``[``), else JSON lines.
+
+        A ``.json`` file whose first two lines are each an object holds JSON lines: the Hugging Face
+        ``to_json`` export writes them under that name.
+        """
         suffix = self.path.suffix.lower()
         if suffix in (".jsonl", ".ndjson"):
             return False
-        return suffix == ".json" or self.text.lstrip().startswith("[")
+        if _OPENS_ARRAY.match(self.text):
+            return True
+        return suffix == ".json" and not self._holds_json_lines()
+
+    def _holds_json_lines(self) -> bool:
+        lines = (line for _, line in self.lines() if line.strip())
+        first, second = next(lines, ""), next(lines, "")
+        if not second.lstrip().startswith("{"):
+            return False
+        try:
+            return isinstance(json.loads(first), dict)
+        except json.JSONDecodeError:
+            return False
 
     @cached_property
     def document(self) -> Any:
@@ -115,59 +116,121 @@ class Source:
             if self.is_json_document:
                 document = self.document
                 if isinstance(document, list):
-                    return document[0] if document and isinstance(document[0], dict) else None
+                    return next((value for value in document[:DETECT_LINES] if isinstance(value, dict)), None)
                 return document if isinstance(document, dict) else None
-            line = next(line for line in self.text.split("\n") if line.strip())
-            value = json.loads(line)
-        except (DatasetError, json.JSONDecodeError, StopIteration):
+        except DatasetError:
             return None
-        return value if isinstance(value, dict) else None
+        # the first of the opening lines that is a JSON object: one broken line does not hide the format
+        opening = (line for _, line in self.lines() if line.strip())
+        for line in itertools.islice(opening, DETECT_LINES):
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                return value
+        return None
 
-    def records(self, *, hint: str | None = None) -> Iterator[Record]:
-        """JSON objects with their place: ``line N`` for JSON lines, ``record N`` for a JSON array."""
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """Each line with its number, cut from the text one at a time (no list of every line)."""
+        text = self.text
+        number, start = 0, 0
+        while start <= len(text):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            number += 1
+            yield number, text[start:end]
+            start = end + 1
+
+    def records(self, *, hint: str | None = None, skip: Skip | None = None) -> Iterator[Record]:
+        """JSON objects with their place: ``line N`` for JSON lines, ``record N`` for a JSON array.
+
+        One JSON object alone is record 1: a JSON-lines file of one line named ``.json`` (the Hugging Face
+        ``to_json`` export cut with ``head -1``) reads as a document. A line that is not a JSON object is
+        handed to ``skip`` (which may raise it) and reading goes on; without ``skip`` it is raised.
+        """
         if self.is_json_document:
             document = self.document
+            if isinstance(document, dict):
+                yield Record(self, "record 1", 1, document, hint)
+                return
             if not isinstance(document, list):
                 raise self.error(f"expected a list of records, got {describe(document)}",
                                  hint="write one JSON object per line (JSONL) or a JSON array of objects")
             if not document:
                 raise self.error("the file has no records", hint="add at least one record")
             for number, value in enumerate(document, start=1):
-                yield self._record(f"record {number}", number, value, hint)
+                if (record := self._record(f"record {number}", number, value, hint, skip)) is not None:
+                    yield record
             return
-        for number, line in enumerate(self.text.split("\n"), start=1):
+        for number, line in self.lines():
             if not line.strip():
                 continue
+            location = f"line {number}"
             try:
                 value = _DECODER.decode(line)
             except _DuplicateKeyError as exc:
-                raise self.error(f"duplicate key {quoted(exc.key)}", location=f"line {number}", field=exc.key,
-                                 hint="each key may appear once in a record") from None
+                _reject(self.error(f"duplicate key {quoted(exc.key)}", location=location, field=exc.key,
+                                   hint="each key may appear once in a record"), skip)
+                continue
             except json.JSONDecodeError as exc:
-                raise self.error(f"invalid JSON ({exc.msg} at column {exc.colno})", location=f"line {number}",
-                                 hint="each line must be one complete JSON object") from None
-            yield self._record(f"line {number}", number, value, hint)
+                _reject(self.error(f"invalid JSON ({exc.msg} at column {exc.colno})", location=location,
+                                   hint="each line must be one complete JSON object"), skip)
+                continue
+            if (record := self._record(location, number, value, hint, skip)) is not None:
+                yield record
 
-    def _record(self, location: str, number: int, value: Any, hint: str | None) -> Record:
+    def _record(self, location: str, number: int, value: Any, hint: str | None, skip: Skip | None) -> Record | None:
         if not isinstance(value, dict):
-            raise self.error(f"expected a JSON object, got {describe(value)}", location=location,
-                             hint='each record must be one JSON object: {"field": value, ...}')
+            _reject(self.error(f"expected a JSON object, got {describe(value)}", location=location,
+                               hint='each record must be one JSON object: {"field": value, ...}'), skip)
+            return None
         return Record(self, location, number, value, hint)
 
     def csv_rows(self, *, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
-        """Non-blank CSV rows with the line each starts on (a quoted cell may span lines)."""
+        """Non-blank CSV rows with the line each starts on (a quoted cell may span lines).
+
+        A quote left open fails the file, never just its row: the csv module reads on from it, to the end of
+        the file or the next stray quote, as one cell, and every record in between would silently vanish. So
+        a row that ends the file inside a quote, spans more than ``MAX_ROW_LINES`` lines or holds a cell over
+        ``CSV_FIELD_LIMIT`` is an "unclosed quote starting at line N".
+        """
+        last = sum(1 for _ in io.StringIO(self.text, newline=""))  # physical lines, counted as the reader does
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=delimiter)
         while True:
             start = reader.line_num + 1
             try:
-                row = next(reader)
+                with _csv_field_limit():
+                    row = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise self._unclosed_quote(start, f"a cell there is longer than {CSV_FIELD_LIMIT // 2**20} MB") \
+                        from None
                 raise self.error(f"unreadable CSV ({exc})", location=f"line {start}",
                                  hint="check the quoting on that line") from None
+            end = reader.line_num
+            if end - start >= MAX_ROW_LINES:
+                raise self._unclosed_quote(start, f"its row runs on for {end - start + 1:,} lines, to line {end}")
+            if end == last and self._ends_inside_quote(start, delimiter):
+                raise self._unclosed_quote(start, f"its cell runs to the end of the file, line {end}")
             if any(cell.strip() for cell in row):
                 yield start, row
+
+    def _ends_inside_quote(self, start: int, delimiter: str) -> bool:
+        """The text from line ``start`` on ends inside a quoted cell (read strictly, which says so)."""
+        tail = "".join(itertools.islice(io.StringIO(self.text, newline=""), start - 1, None))
+        try:
+            with _csv_field_limit():
+                for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+                    pass
+        except csv.Error as exc:
+            return str(exc) == "unexpected end of data"  # CPython's words for the end of the file inside quotes
+        return False
+
+    def _unclosed_quote(self, line: int, detail: str) -> DatasetError:
+        return self.error(f"unclosed quote starting at line {line} ({detail})", hint=UNCLOSED_QUOTE_HINT)
 
     def xml(self) -> Any:
         """The root element; ``defusedxml`` parses it when installed, else the standard library."""
@@ -201,6 +264,22 @@ class Source:
                              hint="remove DTD entities and external references") from None
 
 
+@contextmanager
+def _csv_field_limit() -> Iterator[None]:
+    """``CSV_FIELD_LIMIT`` for one read: the csv module's limit is process-wide, so it is put back after."""
+    previous = csv.field_size_limit(CSV_FIELD_LIMIT)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _reject(error: DatasetError, skip: Skip | None) -> None:
+    if skip is None:
+        raise error
+    skip(error)
+
+
 class _DuplicateKeyError(Exception):
     def __init__(self, key: str) -> None:
         self.key = key
@@ -216,98 +295,3 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicate_keys)
-
-
-@dataclass
-class Record:
-    """One record (a JSON object or CSV row) and where it is; accessors raise errors that name both."""
-
-    source: Source
-    location: str
-    number: int
-    data: dict[str, Any]
-    hint: str | None = None
-
-    def error(self, message: str, *, field: str | None = None, hint: str | None = None) -> DatasetError:
-        return self.source.error(message, location=self.location, field=field, hint=hint or self.hint)
-
-    def has(self, field: str) -> bool:
-        """The field is present and neither null nor blank."""
-        value = self.data.get(field)
-        return value is not None and not (isinstance(value, str) and not value.strip())
-
-    def get(self, field: str) -> Any:
-        """A required field of any type (present and not null)."""
-        value = self.data.get(field)
-        if value is None:
-            raise self.error(f"missing field {field!r}", field=field)
-        return value
-
-    def text(self, field: str) -> str:
-        """A required text (or number) field, stripped; empty text is an error."""
-        return self.as_text(field, self.get(field))
-
-    def optional_text(self, field: str) -> str | None:
-        """A text (or number) field, stripped; ``None`` when absent, null or blank."""
-        return self.as_optional_text(field, self.data.get(field))
-
-    def as_text(self, label: str, value: Any) -> str:
-        if value is None:
-            raise self.error(f"missing field {label!r}", field=label)
-        text = self.as_optional_text(label, value)
-        if text is None:
-            raise self.error(f"field {label!r} is empty", field=label)
-        return text
-
-    def as_optional_text(self, label: str, value: Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise self.error(f"field {label!r} must be text, got {describe(value)}", field=label)
-        return str(value).strip() or None
-
-    def texts(self, field: str, *, split: str | None = None) -> list[str]:
-        """A list of texts: a list, one text, or (``split``) one text cut at a separator; blanks dropped."""
-        return self.as_texts(field, self.data.get(field), split=split)
-
-    def as_texts(self, label: str, value: Any, *, split: str | None = None) -> list[str]:
-        if value is None:
-            return []
-        if isinstance(value, str) and split:
-            return [part.strip() for part in value.split(split) if part.strip()]
-        items = value if isinstance(value, list) else [value]
-        texts = []
-        for index, item in enumerate(items):
-            name = f"{label}[{index}]" if isinstance(value, list) else label
-            if isinstance(item, bool) or not isinstance(item, str | int | float):
-                kind = "a list of texts" if isinstance(value, list) else "text or a list of texts"
-                raise self.error(f"field {name!r} must be {kind}, got {describe(item)}", field=name)
-            if str(item).strip():
-                texts.append(str(item).strip())
-        return texts
-
-    def mapping(self, field: str) -> dict[str, Any]:
-        """A required object field."""
-        value = self.optional_mapping(field)
-        if value is None:
-            raise self.error(f"missing field {field!r}", field=field)
-        return value
-
-    def optional_mapping(self, field: str) -> dict[str, Any] | None:
-        value = self.data.get(field)
-        if value is not None and not isinstance(value, dict):
-            raise self.error(f"field {field!r} must be an object, got {describe(value)}", field=field)
-        return value
-
-    def items(self, field: str) -> list[Any]:
-        """A required list field."""
-        value = self.optional_items(field)
-        if value is None:
-            raise self.error(f"missing field {field!r}", field=field)
-        return value
-
-    def optional_items(self, field: str) -> list[Any] | None:
-        value = self.data.get(field)
-        if value is not None and not isinstance(value, list):
-            raise self.error(f"field {field!r} must be a list, got {describe(value)}", field=field)
-        return value

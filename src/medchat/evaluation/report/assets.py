@@ -40,7 +40,7 @@ dl.kv dd { margin:0; overflow-wrap:anywhere; }
 .pill { display:inline-block; padding:1px 8px; border-radius:999px; font-size:12px; font-weight:600;
   background:#e8eef5; color:var(--accent); vertical-align:middle; }
 .pill.completed { background:var(--good-bg); color:var(--good); }
-.pill.failed, .pill.interrupted, .pill.over_budget { background:var(--bad-bg); color:var(--bad); }
+.pill.failed, .pill.interrupted, .pill.incomplete, .pill.over_budget { background:var(--bad-bg); color:var(--bad); }
 .pill.running { background:var(--warn-bg); color:var(--warn); }
 .swatch { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:6px; vertical-align:0; }
 .table-wrap { overflow-x:auto; }
@@ -69,6 +69,15 @@ td.model { min-width:150px; }
 .nb { white-space:nowrap; }
 figure svg.chart { margin:0 auto; }
 td.sig-yes { color:var(--good); font-weight:600; }
+.caveat { display:block; color:var(--warn); font-weight:600; font-size:11px; }
+th .caveat { white-space:normal; max-width:180px; margin-left:auto; }
+tfoot tr.separation th, tfoot tr.separation td { border-top:2px solid var(--line); border-bottom:0; background:#fafbfc;
+  font-size:12px; }
+td.sep { color:var(--muted); white-space:normal; }
+td.sep-separates { color:var(--good); font-weight:600; }
+td.sep-does-not-separate { color:var(--bad); font-weight:600; }
+ul.left-out { margin:0 0 12px; padding-left:20px; color:var(--warn); }
+p.left-out { margin:8px 0 2px; }
 .note { font-size:12.5px; color:var(--muted); }
 .viewer { display:grid; grid-template-columns:320px 1fr; gap:16px; min-height:520px; }
 .viewer aside { border:1px solid var(--line); border-radius:8px; padding:10px; display:flex; flex-direction:column;

@@ -13,13 +13,14 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from medchat.errors import ConfigError
+from medchat.evaluation.judges.trust import judge_caveat
 from medchat.evaluation.report.summary import Report, StatsSettings, build_report
 from medchat.evaluation.results import RunInfo, SampleResult
 from medchat.evaluation.stats import metric_order
 
 FORMAT = "medchat-eval-report"
 CSV_FIELDS = ("run_id", "task", "model", "sample_id", "epoch", "tags", "error", "finish_reason", "ttft_s", "total_s",
-              "prompt_tokens", "completion_tokens", "cost_usd", "answer")
+              "prompt_tokens", "completion_tokens", "cost_usd", "answer", "notes")
 _INTS = {"epoch", "prompt_tokens", "completion_tokens"}
 _FLOATS = {"ttft_s", "total_s", "cost_usd"}
 
@@ -78,8 +79,9 @@ def _columns(results: Sequence[SampleResult]) -> list[str]:
 
 
 def export_csv(results: Sequence[SampleResult], path: str | Path) -> Path:
-    """One row per sample result: identity, tags (``;``-joined), error, timing, tokens, cost, the answer and
-    every flat metric (empty where a scorer gave none)."""
+    """One row per sample result: identity, tags (``;``-joined), error, timing, tokens, cost, the answer,
+    notes (the caveat of each score graded by an untrusted judge: ``rubric: judge too small to discriminate
+    (builtin/smollm2)``) and every flat metric (empty where a scorer gave none)."""
     import io
 
     metrics = metric_order(results)
@@ -94,10 +96,16 @@ def export_csv(results: Sequence[SampleResult], path: str | Path) -> Path:
                           out.finish_reason if out else "", _num(out.timing.ttft_s if out else None),
                           _num(out.timing.total_s if out else None), out.usage.prompt_tokens if out else "",
                           out.usage.completion_tokens if out else "", _num(out.cost_usd if out else None),
-                          out.text if out else ""]
+                          out.text if out else "", _notes(r)]
         row += [_num(flat.get(m)) for m in metrics]
         writer.writerow(row)
     return write_text(path, buffer.getvalue())
+
+
+def _notes(result: SampleResult) -> str:
+    notes = [f"{name}: {caveat}" for name, score in result.scores.items()
+             if score.judge is not None and (caveat := judge_caveat([score.judge])) is not None]
+    return "; ".join(notes)
 
 
 def _num(value: float | None) -> str:
@@ -122,7 +130,7 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
             elif key in _INTS or key in _FLOATS:
                 row[key] = None if value == "" else (int(value) if key in _INTS else float(value))
             else:
-                row[key] = value or None if key in ("error", "finish_reason") else value
+                row[key] = value or None if key in ("error", "finish_reason", "notes") else value
         metrics = {}
         for key, value in raw.items():
             if key in CSV_FIELDS or key is None or value in ("", None):

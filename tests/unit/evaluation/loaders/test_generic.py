@@ -67,8 +67,9 @@ def test_tsv_and_multiline_cells_keep_line_numbers(tmp_path):
     assert dataset[0].question == "A two-line\nquestion?"
     broken = write(tmp_path, "broken.csv", 'question,answer\n"A two-line\nquestion?",Yes\nShort?,No,extra\n')
     with pytest.raises(DatasetError) as caught:
-        load_dataset(broken)
+        load_dataset(broken, strict=True)
     assert caught.value.location == "line 4"
+    assert load_dataset(broken).skipped == ["line 4: 3 columns but the header has 2 (question, answer)"]
 
 
 def test_jsonl_options_object_and_numeric_values(tmp_path):

