@@ -87,6 +87,20 @@ class RetrySettings(BaseModel):
     jitter: float = Field(default=0.25, ge=0, le=1, description="± fraction of each delay")
 
 
+class ServerSettings(BaseModel):
+    """``medchat serve`` (``[server]`` in medchat.toml; ``MEDCHAT_SERVER__PORT=9000``...)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535, description="0: any free port")
+    workers: int = Field(default=1, ge=1, description="processes; each loads its own models")
+    require_key: bool = Field(
+        default=False, description="deny every request until a key exists (`medchat keys create`); keys "
+                                   "are required anyway once one exists")
+    max_body_bytes: int = Field(default=1_000_000, ge=1, description="larger request bodies get 413")
+    max_message_chars: int = Field(default=100_000, ge=1, description="per message; longer ones are refused")
+    cors_origins: list[str] = Field(default_factory=list, description="allowed browser origins; empty: CORS off")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDCHAT_", env_nested_delimiter="__", extra="forbid")
 
@@ -97,6 +111,7 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(default=8, ge=1, description="in-flight requests per model")
     retry: RetrySettings = Field(default_factory=RetrySettings)
     assistant: AssistantSettings = Field(default_factory=AssistantSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     models: dict[str, ModelAlias] = Field(default_factory=dict)
     pricing: dict[str, Price] = Field(default_factory=dict)
     database_url: str | None = Field(

@@ -116,3 +116,16 @@ def test_every_setting_has_a_known_variable_name():
     assert {"MEDCHAT_CONFIG", "MEDCHAT_DATABASE_URL", "MEDCHAT_RETRY__MAX_ATTEMPTS",
             "MEDCHAT_ASSISTANT__LOCALE"} <= names
     assert "MEDCHAT_MODELS__" in open_prefixes and "MEDCHAT_ASSISTANT__POLICIES__" in open_prefixes
+
+
+def test_server_settings_from_file_and_environment(monkeypatch, tmp_path):
+    (tmp_path / "medchat.toml").write_text('[server]\nport = 9000\nrequire_key = true\ncors_origins = ["https://a.example"]\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MEDCHAT_SERVER__WORKERS", "3")
+    server = load_settings().server
+    assert (server.host, server.port, server.workers, server.require_key) == ("127.0.0.1", 9000, 3, True)
+    assert server.cors_origins == ["https://a.example"]
+    assert (server.max_body_bytes, server.max_message_chars) == (1_000_000, 100_000)
+    monkeypatch.setenv("MEDCHAT_SERVER__WORKERS", "0")
+    with pytest.raises(ConfigError, match="MEDCHAT_SERVER__WORKERS"):
+        load_settings()

@@ -7,11 +7,12 @@ import logging
 import typer
 
 from medchat.__about__ import __version__
-from medchat.cli import kb, runs_cmd
+from medchat.cli import kb, keys_cmd, runs_cmd
 from medchat.cli.ask import ask
 from medchat.cli.chat import chat
 from medchat.cli.eval_cmd import eval_command
 from medchat.cli.models_cmd import models
+from medchat.cli.serve_cmd import serve
 
 app = typer.Typer(
     name="medchat",
@@ -46,8 +47,11 @@ app.command("eval", help="Evaluate models on bundled suites or your data files; 
                          "writes an HTML report. No arguments: the default offline job.")(eval_command)
 app.command("report", help="Write a run's report (HTML, JSON or CSV), or compare two runs: "
                            "report compare RUN_A RUN_B.")(runs_cmd.report)
+app.command(help="Serve every model and the guarded assistant behind an OpenAI-compatible API "
+                 "(/v1/chat/completions, /v1/models).")(serve)
 app.add_typer(runs_cmd.app, name="runs")
 app.add_typer(kb.app, name="kb")
+app.add_typer(keys_cmd.app, name="keys")
 
 
 def main() -> None:

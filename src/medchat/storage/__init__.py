@@ -2,7 +2,8 @@
 
 ``open_database()`` gives the migrated database named by ``database_url`` (default
 ``sqlite:///<data_dir>/medchat.db``); ``ConversationStore(database, redact=...)`` reads and writes
-conversations. Schema changes are new scripts in ``migrations/versions`` (see ``Database.alembic_config``).
+conversations; ``KeyStore(database)`` holds the API keys of ``medchat serve`` (hashed).
+Schema changes are new scripts in ``migrations/versions`` (see ``Database.alembic_config``).
 
 Storage depends only on ``types``, ``errors`` and ``config``; it imports SQLAlchemy and Alembic, so
 ``import medchat`` does not import it.
@@ -10,11 +11,14 @@ Storage depends only on ``types``, ``errors`` and ``config``; it imports SQLAlch
 
 from medchat.storage.conversations import ConversationStore, ConversationSummary, StoredConversation, StoredMessage
 from medchat.storage.db import Database, NotFoundError, close_databases, open_database
+from medchat.storage.keys import ApiKey, KeyStore
 
 __all__ = [
+    "ApiKey",
     "ConversationStore",
     "ConversationSummary",
     "Database",
+    "KeyStore",
     "NotFoundError",
     "StoredConversation",
     "StoredMessage",

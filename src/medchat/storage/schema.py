@@ -17,11 +17,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -176,3 +178,31 @@ class SampleResultRow(Base):
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the whole SampleResult
 
     run: Mapped[EvalRunRow] = relationship(back_populates="results")
+
+
+class ApiKeyRow(Base):
+    """An API key of ``medchat serve``: its SHA-256 ``hash`` and public ``prefix``, never the key itself.
+
+    A name is unique among keys not revoked (a partial unique index, on SQLite and PostgreSQL alike), so a
+    revoked key's name can be given to its replacement. ``models`` holds glob patterns (NULL: every model);
+    ``rpm``/``tpm``/``concurrency`` are limits (NULL: unlimited).
+    """
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        Index("uq_api_keys_name_active", "name", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)  # "mc-" + the first characters of the token
+    hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the whole key, hex
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    rpm: Mapped[int | None] = mapped_column(Integer)
+    tpm: Mapped[int | None] = mapped_column(Integer)
+    concurrency: Mapped[int | None] = mapped_column(Integer)
+    models: Mapped[list[Any] | None] = mapped_column()

@@ -1,0 +1,51 @@
+"""``medchat serve``: the OpenAI-compatible API (``medchat.server``) under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from medchat.cli.errors import friendly
+
+
+@friendly
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on (default: server.host).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default: server.port; 0: any free one).", min=0,
+                                             max=65535)] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Processes, each with its own models "
+                                                "(default: server.workers).", min=1)] = None,
+) -> None:
+    import socket
+
+    import uvicorn
+
+    from medchat.config import get_settings
+    from medchat.errors import ConfigError
+    from medchat.storage import close_databases, open_database
+
+    settings = get_settings()
+    server = settings.server
+    host = host or server.host
+    port = server.port if port is None else port
+    workers = workers or server.workers
+    # Migrate once here, so N workers starting together do not race to migrate the same database.
+    open_database(settings)
+    close_databases()  # not shared with the workers across fork
+    # Bound and listening before the URL is printed, so it answers at once (a connection waits in the backlog
+    # while the app starts); with port 0 the URL shows the port really given. The workers share the socket.
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                          hint="choose another --port (0: any free one) or --host") from None
+    sock.set_inheritable(True)
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"medchat serving on http://{shown}:{port}/v1 ({workers} worker{'s' if workers > 1 else ''}; "
+               "Ctrl-C or SIGTERM stops it)")
+    # The factory runs in every worker; uvicorn handles SIGINT/SIGTERM with a graceful shutdown.
+    uvicorn.run("medchat.server.app:create_app", factory=True, workers=workers, log_level="warning",
+                proxy_headers=False, server_header=False, fd=sock.fileno())

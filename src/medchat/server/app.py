@@ -1,0 +1,66 @@
+"""``create_app(settings) -> FastAPI``: the application ``medchat serve`` runs (uvicorn's factory).
+
+Every router but the one holding ``/healthz`` is included under the ``authenticate`` dependency, so a route
+added later is behind the key unless someone deliberately puts it on ``health.open_router``. The OpenAPI
+document is served behind the key too; there is no docs page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+
+from medchat.__about__ import __version__
+from medchat.config import Settings, get_settings
+from medchat.server import errors
+from medchat.server.deps import authenticate
+from medchat.server.middleware import ServerMiddleware
+from medchat.server.routes import health, openai
+from medchat.server.state import ModelCache, ServerState
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from medchat.storage import open_database
+        from medchat.storage.keys import KeyStore
+
+        database = await asyncio.to_thread(open_database, settings)
+        state = ServerState(settings=settings, database=database, keys=KeyStore(database),
+                            models=ModelCache(settings))
+        app.state.medchat = state
+        try:
+            yield
+        finally:
+            await state.models.aclose()
+
+    app = FastAPI(title="medchat", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    errors.install(app)
+
+    protected = APIRouter(dependencies=[Depends(authenticate)])
+    protected.include_router(openai.router)
+    protected.include_router(health.router)
+
+    @protected.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> dict[str, Any]:
+        return request.app.openapi()
+
+    app.include_router(health.open_router)
+    app.include_router(protected)
+
+    server = settings.server
+    if server.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(server.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["authorization", "content-type", "x-request-id"],
+                           expose_headers=["x-request-id"])
+    app.add_middleware(ServerMiddleware, max_body_bytes=server.max_body_bytes)  # outermost: every response
+    return app

@@ -1,0 +1,1 @@
+"""The routers: ``openai`` (/v1/...), ``health`` (/healthz, /readyz)."""

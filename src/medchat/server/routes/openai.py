@@ -1,0 +1,238 @@
+"""``/v1``: the OpenAI wire protocol, translated to and from ``ChatRequest`` / ``Chunk`` / ``Completion``.
+
+Nothing here measures time or counts tokens: usage comes from the model's final chunk (or the assistant's
+reply), as the CLI gets it. A guarded model (``assistant/<base>``) is asked through ``Assistant.respond`` so
+its citations, safety report and trace can travel in the ``medchat`` extension field.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from medchat.errors import MedchatError, StreamInterruptedError
+from medchat.models.base import ChatModel
+from medchat.server.deps import authenticate, check_model_allowed, server_state
+from medchat.server.errors import ApiError, from_medchat, model_not_found
+from medchat.server.schemas import ChatCompletionRequest
+from medchat.types import ChatRequest, Message, Usage
+
+if TYPE_CHECKING:
+    from medchat.assistant.reply import AssistantReply
+    from medchat.config import Settings
+    from medchat.storage.keys import ApiKey
+
+log = logging.getLogger("medchat.server")
+
+router = APIRouter(prefix="/v1")
+
+# medchat's finish reasons that OpenAI's protocol has; "error" and "unknown" are reported as "stop".
+_FINISH = {"stop", "length", "content_filter"}
+_SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+# -- models ----------------------------------------------------------------------------------------
+def listed_models(settings: Settings) -> list[str]:
+    """Every configured alias and the builtin models, each raw and as ``assistant/<name>``."""
+    from medchat.models.builtin import BUILTIN
+
+    raw = list(dict.fromkeys([*settings.models, *(f"builtin/{name}" for name in BUILTIN)]))
+    guarded = [name if name.startswith("assistant/") else f"assistant/{name}" for name in raw]
+    return list(dict.fromkeys([*raw, *guarded]))
+
+
+def _model_object(name: str, created: int) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": created, "owned_by": "medchat"}
+
+
+@router.get("/models")
+def list_models(request: Request, key: ApiKey | None = Depends(authenticate)) -> dict[str, Any]:
+    state = server_state(request)
+    names = [name for name in listed_models(state.settings) if key is None or key.allows(name)]
+    return {"object": "list", "data": [_model_object(name, state.started) for name in names]}
+
+
+@router.get("/models/{model_id:path}")
+def retrieve_model(model_id: str, request: Request, key: ApiKey | None = Depends(authenticate)) -> dict[str, Any]:
+    state = server_state(request)
+    if model_id not in listed_models(state.settings):
+        raise model_not_found(model_id)
+    check_model_allowed(key, model_id)
+    return _model_object(model_id, state.started)
+
+
+# -- chat completions ------------------------------------------------------------------------------
+@dataclass
+class Ending:
+    """What the last chunk of an answer carries."""
+
+    finish_reason: str
+    usage: Usage
+    extension: dict[str, Any] | None = None
+
+
+def _assistant_of(model: ChatModel) -> Any | None:
+    found = getattr(model, "assistant", None)
+    return found if hasattr(found, "respond") else None
+
+
+def _extension(reply: AssistantReply) -> dict[str, Any]:
+    return {
+        "citations": [c.model_dump(mode="json") for c in reply.citations],
+        "safety": reply.safety.model_dump(mode="json"),
+        "trace": [step.model_dump(mode="json") for step in reply.trace],
+        "emergency": reply.emergency,
+        "language": reply.language,
+    }
+
+
+async def answer(model: ChatModel, request: ChatRequest) -> AsyncIterator[str | Ending]:
+    """The model's text as it comes, then one ``Ending``. Closing this closes the model's stream, which
+    stops a local model's generation."""
+    assistant = _assistant_of(model)
+    if assistant is not None:
+        turns = [m for m in request.messages if m.role != "system"]
+        last = turns[-1] if turns and turns[-1].role == "user" else Message.user("")
+        history = turns[:-1] if turns and turns[-1].role == "user" else turns
+        async with aclosing(assistant.respond(history, last.content, params=request.params)) as items:
+            async for item in items:
+                if isinstance(item, str):
+                    if item:
+                        yield item
+                else:
+                    yield Ending("stop", item.usage, _extension(item))
+                    return
+    else:
+        async with aclosing(model.stream(request)) as chunks:  # type: ignore[type-var]
+            async for chunk in chunks:
+                if chunk.final:
+                    yield Ending(chunk.finish_reason or "stop", chunk.usage or Usage(estimated=True))
+                    return
+                if chunk.text:
+                    yield chunk.text
+    raise StreamInterruptedError("the answer ended without its final chunk", model=model.name)
+
+
+def _usage(usage: Usage) -> dict[str, int]:
+    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens}
+
+
+def _finish(reason: str) -> str:
+    return reason if reason in _FINISH else "stop"
+
+
+def _chat_request(body: ChatCompletionRequest, max_chars: int) -> ChatRequest:
+    if body.n not in (None, 1):
+        raise ApiError(400, "only n=1 is supported: ask again for another answer", param="n")
+    if body.tools:
+        raise ApiError(400, "tools (function calling) are not supported by this server", param="tools")
+    messages = []
+    for i, message in enumerate(body.messages):
+        text = message.text
+        if len(text) > max_chars:
+            raise ApiError(413, f"messages[{i}] is {len(text)} characters long; this server takes at most "
+                                f"{max_chars} per message", param=f"messages.{i}.content", code="message_too_long")
+        messages.append(message.to_message())
+    return ChatRequest(messages=messages, params=body.params())
+
+
+@router.post("/chat/completions", response_model=None)
+async def chat_completions(body: ChatCompletionRequest, request: Request,
+                           key: ApiKey | None = Depends(authenticate)) -> JSONResponse | StreamingResponse:
+    state = server_state(request)
+    check_model_allowed(key, body.model)
+    chat = _chat_request(body, state.settings.server.max_message_chars)
+    model = await state.models.get(body.model)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    if body.stream:
+        return await _stream(model, chat, body, completion_id, created)
+
+    if _assistant_of(model) is None:
+        completion = await model.complete(chat)
+        text, ending = completion.text, Ending(completion.finish_reason, completion.usage)
+    else:
+        parts: list[str] = []
+        ending = None
+        async with aclosing(answer(model, chat)) as items:
+            async for item in items:
+                if isinstance(item, Ending):
+                    ending = item
+                else:
+                    parts.append(item)
+        assert ending is not None  # answer() raises when there is none
+        text = "".join(parts)
+    response: dict[str, Any] = {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": body.model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": None},
+                     "logprobs": None, "finish_reason": _finish(ending.finish_reason)}],
+        "usage": _usage(ending.usage),
+        "system_fingerprint": None,
+    }
+    if ending.extension is not None:
+        response["medchat"] = ending.extension
+    return JSONResponse(response)
+
+
+async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionRequest, completion_id: str,
+                  created: int) -> StreamingResponse:
+    """Server-sent events as the OpenAI SDK parses them. The first item is awaited before the response
+    starts, so an error that comes before any text (unknown upstream model, refused connection) is a proper
+    HTTP status; an error after that is one ``data: {"error": ...}`` event, and the stream stops."""
+    items = answer(model, chat)
+    try:
+        first = await anext(items)
+    except BaseException:
+        await items.aclose()
+        raise
+    include_usage = body.include_usage
+
+    def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
+        chunk: dict[str, Any] = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
+                                 "model": body.model, "system_fingerprint": None, "choices": choices}
+        if include_usage:
+            chunk["usage"] = None
+        chunk.update(extra)
+        return b"data: " + json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+
+    def delta(content: str) -> bytes:
+        return event([{"index": 0, "delta": {"content": content}, "logprobs": None, "finish_reason": None}])
+
+    async def events() -> AsyncIterator[bytes]:
+        async with aclosing(items):
+            yield event([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None,
+                          "finish_reason": None}])
+            item: str | Ending = first
+            try:
+                while not isinstance(item, Ending):
+                    yield delta(item)
+                    item = await anext(items)
+            except MedchatError as exc:
+                yield from_medchat(exc).sse_event()
+                return
+            except Exception:
+                log.exception("stream %s failed", completion_id)
+                yield ApiError(500, "the answer failed midway — the server log has the details",
+                               type="server_error", code="internal_error").sse_event()
+                return
+            extension = {} if item.extension is None else {"medchat": item.extension}
+            yield event([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": _finish(item.finish_reason)}],
+                        **extension)
+            if include_usage:
+                yield event([], usage=_usage(item.usage))
+            yield b"data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=_SSE_HEADERS)
