@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -23,7 +24,10 @@ def test_serve_starts_answers_and_stops_on_sigterm():
         process.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully (lifespan shutdown included), then re-raises the signal it caught.
         assert process.wait(timeout=60) in (0, -signal.SIGTERM)
-        assert "Traceback" not in process.stderr.read()
+        stderr = process.stderr.read()
+        assert "Traceback" not in stderr
+        access = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]  # one per request
+        assert [(a["route"], a["status"]) for a in access] == [("/healthz", 200), ("/readyz", 200)]
     finally:
         if process.poll() is None:
             process.kill()

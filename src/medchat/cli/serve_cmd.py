@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -16,6 +16,8 @@ def serve(
                                              max=65535)] = None,
     workers: Annotated[int | None, typer.Option("--workers", help="Processes, each with its own models "
                                                 "(default: server.workers).", min=1)] = None,
+    log_level: Annotated[Literal["debug", "info", "warning", "error"], typer.Option(
+        "--log-level", help="medchat's log level on stderr; `info` includes one JSON line per request.")] = "info",
 ) -> None:
     import socket
 
@@ -47,5 +49,26 @@ def serve(
     typer.echo(f"medchat serving on http://{shown}:{port}/v1 ({workers} worker{'s' if workers > 1 else ''}; "
                "Ctrl-C or SIGTERM stops it)")
     # The factory runs in every worker; uvicorn handles SIGINT/SIGTERM with a graceful shutdown.
-    uvicorn.run("medchat.server.app:create_app", factory=True, workers=workers, log_level="warning",
-                proxy_headers=False, server_header=False, fd=sock.fileno())
+    # log_config is applied in every worker process (a spawned worker does not inherit this one's logging).
+    uvicorn.run("medchat.server.app:create_app", factory=True, workers=workers, log_config=log_config(log_level),
+                log_level="error" if log_level == "error" else "warning", access_log=False, proxy_headers=False,
+                server_header=False, fd=sock.fileno())
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's own logging, plus medchat's on stderr: ``medchat.server.access`` as bare JSON lines."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["medchat"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["medchat"] = {"class": "logging.StreamHandler", "formatter": "medchat",
+                                     "stream": "ext://sys.stderr"}
+    config["handlers"]["medchat_access"] = {"class": "logging.StreamHandler", "formatter": "json_line",
+                                            "stream": "ext://sys.stderr"}
+    config["loggers"]["medchat"] = {"handlers": ["medchat"], "level": level.upper(), "propagate": False}
+    config["loggers"]["medchat.server.access"] = {"handlers": ["medchat_access"], "level": level.upper(),
+                                                  "propagate": False}
+    return config

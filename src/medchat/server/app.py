@@ -17,9 +17,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from medchat.__about__ import __version__
 from medchat.config import Settings, get_settings
 from medchat.server import errors
-from medchat.server.deps import authenticate
+from medchat.server.deps import authenticate, enforce_limits
+from medchat.server.limits import LimitsMiddleware
+from medchat.server.metrics import Metrics
 from medchat.server.middleware import ServerMiddleware
-from medchat.server.routes import health, openai
+from medchat.server.observe import ObserveMiddleware
+from medchat.server.routes import embeddings, health, metrics, openai
 from medchat.server.state import ModelCache, ServerState
 
 
@@ -44,9 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url=None)
     errors.install(app)
 
-    protected = APIRouter(dependencies=[Depends(authenticate)])
+    protected = APIRouter(dependencies=[Depends(authenticate), Depends(enforce_limits)])
     protected.include_router(openai.router)
+    protected.include_router(embeddings.router)
     protected.include_router(health.router)
+    protected.include_router(metrics.router)
 
     @protected.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request) -> dict[str, Any]:
@@ -62,5 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=list(server.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["authorization", "content-type", "x-request-id"],
                            expose_headers=["x-request-id"])
-    app.add_middleware(ServerMiddleware, max_body_bytes=server.max_body_bytes)  # outermost: every response
+    app.add_middleware(LimitsMiddleware)  # releases a limited request's grant when its response is over
+    app.add_middleware(ServerMiddleware, max_body_bytes=server.max_body_bytes)  # every response
+    app.state.metrics = Metrics()  # this app's own registry
+    app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)  # outermost: sees what ServerMiddleware sends
     return app

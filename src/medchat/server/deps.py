@@ -1,20 +1,23 @@
 """FastAPI dependencies: the server state, the request id, and authentication.
 
 ``authenticate`` is applied to routers (``app.py``), not to single routes, so a route added to a protected
-router is protected without anyone remembering to. Per-key limits will be another router dependency here.
+router is protected without anyone remembering to. ``enforce_limits`` (per-key limits, ``limits.py``) is the
+other router dependency, beside it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from medchat.server.errors import INVALID, ApiError
+from medchat.server.limits import GRANT, Grant, RateLimited
 from medchat.server.state import ServerState
 
 if TYPE_CHECKING:
     from medchat.storage.keys import ApiKey
+    from medchat.types import Usage
 
 _CHALLENGE = {"www-authenticate": "Bearer"}
 
@@ -56,3 +59,23 @@ def check_model_allowed(key: ApiKey | None, model: str) -> None:
     if key is not None and not key.allows(model):
         raise ApiError(403, f"the API key {key.name!r} may not use the model {model!r}", type="permission_error",
                        code="model_not_allowed", param="model")
+
+
+async def enforce_limits(request: Request, key: ApiKey | None = Depends(authenticate)) -> None:
+    """Admit the request under its key's ``rpm``/``tpm``/``concurrency``, or 429 (``limits.py``). Without a key
+    (an open server) or with a key without limits, nothing is counted. The grant is released by
+    ``limits.LimitsMiddleware`` when the response is over."""
+    if key is None or (key.rpm is None and key.tpm is None and key.concurrency is None):
+        return
+    try:
+        grant = server_state(request).limits.acquire(key)
+    except RateLimited as exc:
+        raise exc.api_error() from None
+    setattr(request.state, GRANT, grant)
+
+
+def charge_usage(request: Request, usage: Usage) -> None:
+    """Count a finished answer's tokens against its key's ``tpm`` (nothing for a request not limited)."""
+    grant: Grant | None = getattr(request.state, GRANT, None)
+    if grant is not None:
+        grant.charge(usage.total_tokens)

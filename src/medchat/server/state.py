@@ -12,8 +12,10 @@ from medchat.config import Settings
 from medchat.errors import ConfigError, MissingDependencyError
 from medchat.models.base import ChatModel
 from medchat.server.errors import model_not_found
+from medchat.server.limits import Limiter, MemoryLimiter
 
 if TYPE_CHECKING:
+    from medchat.knowledge.embeddings import Embedder
     from medchat.storage import Database
     from medchat.storage.keys import KeyStore
 
@@ -62,12 +64,34 @@ class ModelCache:
                 await model.aclose()
 
 
+class EmbedderCache:
+    """The knowledge base's embedder (``knowledge.embeddings``), loaded in a thread on first use and kept."""
+
+    def __init__(self, spec: str | None = None) -> None:
+        from medchat.knowledge.embeddings import DEFAULT_EMBEDDER
+
+        self.name = spec or DEFAULT_EMBEDDER
+        self._embedder: Embedder | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Embedder:
+        if self._embedder is None:
+            async with self._lock:
+                if self._embedder is None:
+                    from medchat.knowledge.embeddings import get_embedder
+
+                    self._embedder = await asyncio.to_thread(get_embedder, self.name)
+        return self._embedder
+
+
 @dataclass
 class ServerState:
     settings: Settings
     database: Database
     keys: KeyStore
     models: ModelCache
+    limits: Limiter = field(default_factory=MemoryLimiter)  # per process; a shared backend fits the protocol
+    embedder: EmbedderCache = field(default_factory=EmbedderCache)
     started: int = field(default_factory=lambda: int(time.time()))
     _keys_exist: bool = False
 

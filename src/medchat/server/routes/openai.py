@@ -21,14 +21,16 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from medchat.errors import MedchatError, StreamInterruptedError
 from medchat.models.base import ChatModel
-from medchat.server.deps import authenticate, check_model_allowed, server_state
+from medchat.server.deps import authenticate, charge_usage, check_model_allowed, server_state
 from medchat.server.errors import ApiError, from_medchat, model_not_found
+from medchat.server.observe import Exchange, exchange_of
 from medchat.server.schemas import ChatCompletionRequest
-from medchat.types import ChatRequest, Message, Usage
+from medchat.types import ChatRequest, Message, Timing, Usage
 
 if TYPE_CHECKING:
     from medchat.assistant.reply import AssistantReply
     from medchat.config import Settings
+    from medchat.safety.report import SafetyReport
     from medchat.storage.keys import ApiKey
 
 log = logging.getLogger("medchat.server")
@@ -42,12 +44,14 @@ _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 # -- models ----------------------------------------------------------------------------------------
 def listed_models(settings: Settings) -> list[str]:
-    """Every configured alias and the builtin models, each raw and as ``assistant/<name>``."""
+    """Every configured alias and the builtin models, each raw and as ``assistant/<name>``; then the embedding
+    model of ``/v1/embeddings`` (the knowledge base's embedder)."""
+    from medchat.knowledge.embeddings import DEFAULT_EMBEDDER
     from medchat.models.builtin import BUILTIN
 
     raw = list(dict.fromkeys([*settings.models, *(f"builtin/{name}" for name in BUILTIN)]))
     guarded = [name if name.startswith("assistant/") else f"assistant/{name}" for name in raw]
-    return list(dict.fromkeys([*raw, *guarded]))
+    return list(dict.fromkeys([*raw, *guarded, DEFAULT_EMBEDDER]))
 
 
 def _model_object(name: str, created: int) -> dict[str, Any]:
@@ -73,11 +77,14 @@ def retrieve_model(model_id: str, request: Request, key: ApiKey | None = Depends
 # -- chat completions ------------------------------------------------------------------------------
 @dataclass
 class Ending:
-    """What the last chunk of an answer carries."""
+    """What the last chunk of an answer carries (timing, cost and safety report for the metrics)."""
 
     finish_reason: str
     usage: Usage
     extension: dict[str, Any] | None = None
+    timing: Timing | None = None
+    cost_usd: float | None = None
+    safety: SafetyReport | None = None
 
 
 def _assistant_of(model: ChatModel) -> Any | None:
@@ -109,13 +116,14 @@ async def answer(model: ChatModel, request: ChatRequest) -> AsyncIterator[str | 
                     if item:
                         yield item
                 else:
-                    yield Ending("stop", item.usage, _extension(item))
+                    yield Ending("stop", item.usage, _extension(item), item.timing, item.cost_usd, item.safety)
                     return
     else:
         async with aclosing(model.stream(request)) as chunks:  # type: ignore[type-var]
             async for chunk in chunks:
                 if chunk.final:
-                    yield Ending(chunk.finish_reason or "stop", chunk.usage or Usage(estimated=True))
+                    yield Ending(chunk.finish_reason or "stop", chunk.usage or Usage(estimated=True), None,
+                                 chunk.timing, chunk.cost_usd)
                     return
                 if chunk.text:
                     yield chunk.text
@@ -150,17 +158,20 @@ def _chat_request(body: ChatCompletionRequest, max_chars: int) -> ChatRequest:
 async def chat_completions(body: ChatCompletionRequest, request: Request,
                            key: ApiKey | None = Depends(authenticate)) -> JSONResponse | StreamingResponse:
     state = server_state(request)
+    exchange = exchange_of(request, stream=bool(body.stream))
     check_model_allowed(key, body.model)
     chat = _chat_request(body, state.settings.server.max_message_chars)
     model = await state.models.get(body.model)
+    exchange.model = body.model  # resolved: a bounded label
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if body.stream:
-        return await _stream(model, chat, body, completion_id, created)
+        return await _stream(model, chat, body, completion_id, created, exchange, request)
 
     if _assistant_of(model) is None:
         completion = await model.complete(chat)
-        text, ending = completion.text, Ending(completion.finish_reason, completion.usage)
+        text, ending = completion.text, Ending(completion.finish_reason, completion.usage, None, completion.timing,
+                                               completion.cost_usd)
     else:
         parts: list[str] = []
         ending = None
@@ -184,11 +195,13 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
     }
     if ending.extension is not None:
         response["medchat"] = ending.extension
+    exchange.ending = ending
+    charge_usage(request, ending.usage)
     return JSONResponse(response)
 
 
 async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionRequest, completion_id: str,
-                  created: int) -> StreamingResponse:
+                  created: int, exchange: Exchange, request: Request) -> StreamingResponse:
     """Server-sent events as the OpenAI SDK parses them. The first item is awaited before the response
     starts, so an error that comes before any text (unknown upstream model, refused connection) is a proper
     HTTP status; an error after that is one ``data: {"error": ...}`` event, and the stream stops."""
@@ -221,13 +234,17 @@ async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionReque
                     yield delta(item)
                     item = await anext(items)
             except MedchatError as exc:
+                exchange.failed = True
                 yield from_medchat(exc).sse_event()
                 return
             except Exception:
+                exchange.failed = True
                 log.exception("stream %s failed", completion_id)
                 yield ApiError(500, "the answer failed midway — the server log has the details",
                                type="server_error", code="internal_error").sse_event()
                 return
+            exchange.ending = item
+            charge_usage(request, item.usage)
             extension = {} if item.extension is None else {"medchat": item.extension}
             yield event([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": _finish(item.finish_reason)}],
                         **extension)
