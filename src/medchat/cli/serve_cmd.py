@@ -44,6 +44,10 @@ def serve(
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                           hint="choose another --port (0: any free one) or --host") from None
     sock.set_inheritable(True)
+    # uvicorn takes a passed socket for a Unix one and so never sets TCP_NODELAY on its connections: each
+    # response's second write then waited ~40 ms for the client's delayed ACK (docs/benchmarks.md, gateway
+    # overhead). Linux copies the option from the listening socket to every accepted one.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"medchat serving on http://{shown}:{port}/v1 ({workers} worker{'s' if workers > 1 else ''}; "
