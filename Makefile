@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 QUESTION ?= What are the warning signs of dehydration in adults?
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
-.PHONY: setup run eval test lint bench clean
+.PHONY: setup run eval test lint bench web clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/local_generation.py
+
+# The page `medchat serve` shows at / is built from web/src into src/medchat/server/web (committed: the package
+# never needs Node). Run after editing web/src; tests/server/test_web.py fails while the build is stale.
+web:
+	cd web && npm ci && npm run build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

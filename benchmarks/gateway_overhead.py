@@ -16,8 +16,10 @@ Three targets answer the same OpenAI-compatible ``POST /v1/chat/completions``:
 The load is one asyncio process (httpx, HTTP/1.1 keep-alive, one client and connection per concurrent worker)
 sending a fixed number of requests per concurrency level (1, 16, 64 by default) after a warm-up of each
 target. Per-request latency is from sending the request to having read the whole body. Reported per target
-and level: p50/p95/p99 ms, requests/s (completed requests / wall time of the level), errors, and the added
-latency of each proxy = proxy - direct at the same level and percentile.
+and level: p50/p95/p99 ms, requests/s (completed requests / wall time of the level), errors, the added
+latency of each proxy = proxy - direct at the same level and percentile, and each proxy's CPU time per request
+(user + system time of its process group, from /proc, over the timed requests): unlike the others, a number
+that the load of the rest of the machine hardly moves.
 
     python benchmarks/gateway_overhead.py [--requests 1000] [--concurrency 1 16 64] [--stream] [--medchat-tcp]
 
@@ -218,6 +220,27 @@ async def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout
     raise RuntimeError(f"{url} not ready after {timeout_s:.0f} s ({last}); log: {log}\n{tail(log)}")
 
 
+def cpu_seconds(pgid: int) -> float | None:
+    """User + system CPU seconds of every live process in the process group ``pgid`` (each server is started in
+    its own session), from /proc; None where there is no /proc."""
+    total, tick, found = 0.0, os.sysconf("SC_CLK_TCK"), False
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # pgrp
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            found = True
+    return total if found else None
+
+
 def tail(path: Path, n: int = 20) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
@@ -273,9 +296,10 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def load(url: str, *, concurrency: int, requests: int, stream: bool, timeout_s: float,
-               warmup: int = 0) -> dict[str, Any]:
+               warmup: int = 0, pgid: int | None = None) -> dict[str, Any]:
     """``warmup`` requests, then ``requests`` timed ones, at ``concurrency`` on one client (so the timed ones
-    reuse the warm-up's open connections)."""
+    reuse the warm-up's open connections). With ``pgid``, also the CPU time that process group (the proxy)
+    spent per timed request: what it costs whatever the other processes on the machine are doing."""
     import httpx
 
     body = {"model": MODEL, "messages": PROMPT, "max_tokens": 16}
@@ -314,9 +338,11 @@ async def load(url: str, *, concurrency: int, requests: int, stream: bool, timeo
         latencies.clear()
         errors.clear()
         remaining, deadline = requests, time.monotonic() + timeout_s
+        cpu_start = cpu_seconds(pgid) if pgid is not None else None
         t_start = time.perf_counter()
         await asyncio.gather(*(worker(c) for c in clients))
         wall = time.perf_counter() - t_start
+        cpu_end = cpu_seconds(pgid) if pgid is not None else None
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
 
@@ -327,6 +353,9 @@ async def load(url: str, *, concurrency: int, requests: int, stream: bool, timeo
         "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "p99_ms": percentile(ms, 99),
         "mean_ms": sum(ms) / len(ms) if ms else float("nan"),
         "rps": len(ms) / wall if wall > 0 else float("nan"),
+        "cpu_ms_per_request": ((cpu_end - cpu_start) * 1000 / (requests - remaining)
+                               if cpu_start is not None and cpu_end is not None and requests > remaining
+                               else float("nan")),
     }
 
 
@@ -339,8 +368,9 @@ def fmt(x: float, digits: int = 2) -> str:
 
 
 def table(results: dict[str, dict[int, dict[str, Any]]], levels: list[int]) -> str:
-    rows = ["| concurrency | target | p50 ms | p95 ms | p99 ms | req/s | added p50 ms | added p99 ms | errors |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| concurrency | target | p50 ms | p95 ms | p99 ms | req/s | added p50 ms | added p99 ms | "
+            "CPU ms/request | errors |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for c in levels:
         base = results.get("direct", {}).get(c)
         for target in TARGETS:
@@ -355,8 +385,9 @@ def table(results: dict[str, dict[int, dict[str, Any]]], levels: list[int]) -> s
             err = "0" if not errs else f"{errs} ({', '.join(f'{k}: {v}' for k, v in r['errors'].items())})"
             if r["timed_out"]:
                 err += " (level timed out)"
+            cpu = fmt(r.get("cpu_ms_per_request", float("nan")))
             rows.append(f"| {c} | {target} | {fmt(r['p50_ms'])} | {fmt(r['p95_ms'])} | {fmt(r['p99_ms'])} | "
-                        f"{fmt(r['rps'], 0)} | {added50} | {added99} | {err} |")
+                        f"{fmt(r['rps'], 0)} | {added50} | {added99} | {cpu} | {err} |")
     return "\n".join(rows)
 
 
@@ -437,6 +468,7 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> dict[str,
     up = procs.start([sys.executable, str(HERE / Path(__file__).name), "--upstream", str(up_port)],
                      env=env_base, log=up_log, cwd=work)
     urls = {"direct": f"{up_url}/chat/completions"}
+    pgids: dict[str, int] = {}  # each proxy's process group, for its CPU time
     await wait_ready(urls["direct"], up, up_log, 30)
 
     # medchat serve, its own config and data directories
@@ -452,12 +484,14 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> dict[str,
     mc_log = work / "medchat.log"
     mc = procs.start([*mc_cmd, "serve", "--port", str(mc_port)], env=mc_env, log=mc_log, cwd=work)
     urls["medchat"] = f"http://127.0.0.1:{mc_port}/v1/chat/completions"
+    pgids["medchat"] = mc.pid
     await wait_ready(urls["medchat"], mc, mc_log, 60)
     if args.medchat_tcp:
         tcp_port = free_port()
         tcp_log = work / "medchat-tcp.log"
         tcp = procs.start([sys.executable, "-c", _MEDCHAT_TCP, str(tcp_port)], env=mc_env, log=tcp_log, cwd=work)
         urls["medchat-tcp"] = f"http://127.0.0.1:{tcp_port}/v1/chat/completions"
+        pgids["medchat-tcp"] = tcp.pid
         await wait_ready(urls["medchat-tcp"], tcp, tcp_log, 60)
 
     versions = {"medchat": medchat_version(), "python": platform.python_version()}
@@ -480,6 +514,7 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> dict[str,
             ll = procs.start([str(exe), "--config", str(work / "litellm.yaml"), "--port", str(ll_port),
                               "--num_workers", "1"], env=ll_env, log=ll_log, cwd=work)
             urls["litellm"] = f"http://127.0.0.1:{ll_port}/v1/chat/completions"
+            pgids["litellm"] = ll.pid
             try:
                 await wait_ready(urls["litellm"], ll, ll_log, 180)
                 versions["litellm"] = litellm_version()
@@ -497,10 +532,11 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> dict[str,
     for c in args.concurrency:
         for t in targets:
             r = await load(urls[t], concurrency=c, requests=args.requests, stream=args.stream,
-                           timeout_s=args.level_timeout, warmup=max(2 * c, args.requests // 10))
+                           timeout_s=args.level_timeout, warmup=max(2 * c, args.requests // 10), pgid=pgids.get(t))
             results[t][c] = r
             print(f"  c={c:<3} {t:<8} p50 {fmt(r['p50_ms'])} ms  p99 {fmt(r['p99_ms'])} ms  "
-                  f"{fmt(r['rps'], 0)} req/s  errors {sum(r['errors'].values())}", flush=True)
+                  f"{fmt(r['rps'], 0)} req/s  CPU {fmt(r['cpu_ms_per_request'])} ms/request  "
+                  f"errors {sum(r['errors'].values())}", flush=True)
     load_after = os.getloadavg()
     return {"results": results, "versions": versions, "load_before": load_before, "load_after": load_after}
 

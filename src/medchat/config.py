@@ -99,6 +99,15 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(default=1_000_000, ge=1, description="larger request bodies get 413")
     max_message_chars: int = Field(default=100_000, ge=1, description="per message; longer ones are refused")
     cors_origins: list[str] = Field(default_factory=list, description="allowed browser origins; empty: CORS off")
+    shutdown_grace_s: float = Field(
+        default=30.0, ge=0, description="on SIGTERM, how long answers in progress may take to finish; past that a "
+                                        "stream ends with an error event (code server_shutting_down)")
+    max_loaded_models: int = Field(
+        default=8, ge=1, description="models kept loaded; past that the least recently used one is closed once "
+                                     "no request is using it")
+    allow_model_files: bool = Field(
+        default=False, description="let clients name models by a path on the server (gguf/PATH, local/PATH, "
+                                   "replay/PATH); off: only builtin models, remote providers and aliases")
 
 
 class Settings(BaseSettings):

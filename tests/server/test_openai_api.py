@@ -104,8 +104,13 @@ def test_emergency_streams_the_escalation_first(serve):
     messages = [{"role": "user", "content": "My father has crushing chest pain right now and can't breathe"}]
     chunks = list(serve().client().chat.completions.create(model="assistant/builtin/extractive", messages=messages,
                                                            stream=True))
-    first_text = next(c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content)
+    first = next(c for c in chunks if c.choices and c.choices[0].delta.content)
+    first_text = first.choices[0].delta.content
     assert "911" in first_text or "emergency" in first_text.lower()
+    # the first text chunk already says so, for a page to raise its banner before the answer
+    assert first.model_extra["medchat"] == {"emergency": True, "emergency_categories": ["cardiac", "breathing"],
+                                            "emergency_call": "your local emergency number (911 in the US, 999 in "
+                                                              "the UK, 112 in the EU)", "language": "en"}
     final = next(c for c in chunks if c.choices and c.choices[0].finish_reason)
     assert final.model_extra["medchat"]["emergency"] is True
 
@@ -291,3 +296,22 @@ def test_concurrent_streams_each_complete_with_usage(serve):
 
     results = asyncio.run(go())
     assert len(results) == 12 and all("fever" in text.lower() and total > 0 for text, total in results)
+
+
+@pytest.mark.parametrize("model", ["gguf//etc/passwd", "assistant/gguf/./x.gguf", "replay//etc/hosts",
+                                   "local//root/model", "assistant/assistant/local/./m"])
+def test_clients_cannot_name_files_on_the_server(serve, model):
+    with pytest.raises(openai.PermissionDeniedError) as raised:
+        serve().client().chat.completions.create(model=model, messages=QUESTION)
+    assert raised.value.code == "model_not_allowed" and "alias" in raised.value.message
+
+
+def test_an_alias_may_name_a_file(serve, tmp_path):
+    from medchat.config import ModelAlias, get_settings
+
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"id": "x", "output": "recorded"}\n')
+    get_settings().models["recorded"] = ModelAlias(model=f"replay/{answers}")
+    with pytest.raises(openai.APIStatusError) as raised:  # it loads (replay answers eval samples only)...
+        serve().client().chat.completions.create(model="recorded", messages=QUESTION)
+    assert raised.value.status_code not in (403, 500), raised.value  # ...but is not refused for naming a file

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import ClassVar
 
@@ -23,15 +25,19 @@ QUESTION = [{"role": "user", "content": "hello"}]
 
 class Behaving(ProviderModel):
     """``server-test/partial``: text, then an upstream failure; ``server-test/refused``: a 400 before any text;
-    ``server-test/endless``: text, then nothing until the stream is closed (``closed`` is set then);
-    ``server-test/crash``: a bug (not a medchat error) before any text."""
+    ``server-test/endless``: text, then nothing until the stream is closed (``closed`` is set then, and
+    ``cancelled`` if it was cancelled while waiting); ``server-test/crash``: a bug (not a medchat error) before
+    any text. ``started`` is set as each begins."""
 
     provider = "server-test"
-    closed: ClassVar[dict[str, threading.Event]] = {}
+    closed: ClassVar[dict[str, threading.Event]] = defaultdict(threading.Event)
+    cancelled: ClassVar[dict[str, threading.Event]] = defaultdict(threading.Event)
+    started: ClassVar[dict[str, threading.Event]] = defaultdict(threading.Event)
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         kind = self.name.split("/", 1)[1]
-        event = self.closed.setdefault(kind, threading.Event())
+        event = self.closed[kind]
+        self.started[kind].set()
         try:
             if kind == "refused":
                 raise BadRequestError("the upstream rejected the prompt (400)", model=self.name, status=400)
@@ -42,13 +48,17 @@ class Behaving(ProviderModel):
             if kind == "partial":
                 raise ModelUnavailableError("the upstream went away (503)", model=self.name, status=503)
             if kind == "endless":
-                await asyncio.Event().wait()
+                try:
+                    await asyncio.Event().wait()
+                except asyncio.CancelledError:
+                    self.cancelled[kind].set()
+                    raise
             yield Chunk(final=True, finish_reason="stop")
         finally:
             event.set()
 
 
-@register_provider("server-test", description="scripted behaviours for the server tests", local=True)
+@register_provider("server-test", description="scripted behaviours for the server tests")  # servable
 def _create(spec: ModelSpec) -> Behaving:
     spec.done()
     return Behaving(spec.name)
@@ -57,6 +67,8 @@ def _create(spec: ModelSpec) -> Behaving:
 @pytest.fixture(autouse=True)
 def fresh_events():
     Behaving.closed.clear()
+    Behaving.cancelled.clear()
+    Behaving.started.clear()
 
 
 def test_error_after_the_stream_started_is_an_error_event(serve):
@@ -89,6 +101,24 @@ def test_client_disconnect_closes_the_model_stream(serve):
         assert not Behaving.closed["endless"].is_set()
     # Leaving the block closed the connection: the server cancels the answer, which closes the model's stream.
     assert Behaving.closed["endless"].wait(timeout=30)
+
+
+def test_client_disconnect_cancels_a_non_streamed_answer(serve):
+    """A non-streamed answer is awaited as a whole; a client that leaves meanwhile cancels it (the model's
+    generation stops) rather than letting it run to its end for nobody."""
+    running = serve()
+    body = json.dumps({"model": "server-test/endless", "messages": QUESTION}).encode()
+    host, port = running.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as client:
+        client.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        assert Behaving.started["endless"].wait(timeout=30), "the model was never asked"
+        assert not Behaving.closed["endless"].is_set()
+    # The connection is closed: the server sees the disconnect and cancels the generation.
+    assert Behaving.cancelled["endless"].wait(timeout=30)
+    assert Behaving.closed["endless"].is_set()
+    # The server goes on answering.
+    assert httpx.get(f"{running.url}/healthz").status_code == 200
 
 
 def test_unexpected_exception_is_a_one_line_500(serve):

@@ -43,6 +43,7 @@ class Reply:
     cut_after: int | None = None  # stream: drop the connection after this many items
     hang: bool = False  # do not answer until released
     hang_after: int | None = None  # stream: send this many items, then go silent until released
+    pause_after: int | None = None  # stream: send this many items, wait until released, then send the rest
     cut_body_at: int | None = None  # whole body: announce its full length, send this many bytes, drop the connection
     reset: bool = False  # answer nothing: reset the connection (TCP RST) as soon as the request is read
 
@@ -158,6 +159,8 @@ class FakeServer:
                 self.release.wait()
                 self._drop(h)
                 return
+            if reply.pause_after is not None and i == reply.pause_after:
+                self.release.wait()
             h.wfile.write(f"{len(item):x}\r\n".encode() + item + b"\r\n")
             h.wfile.flush()
         if reply.cut_after is not None and reply.cut_after >= len(reply.stream):

@@ -13,6 +13,7 @@ injection classifier, which keeps the pipeline's own cost small next to generati
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,13 +24,13 @@ from typing import Any
 
 from medchat.assistant.memory import remember
 from medchat.assistant.passage_screen import screen_passage
-from medchat.assistant.reply import AssistantReply, Citation, TraceStep
+from medchat.assistant.reply import AssistantReply, Citation, Escalation, TraceStep
 from medchat.config import AssistantSettings
 from medchat.knowledge.base import KnowledgeBase, SearchResult
 from medchat.language import detect_language
 from medchat.models.base import ChatModel
 from medchat.safety.classifier import load_classifier
-from medchat.safety.escalation import escalation_message
+from medchat.safety.escalation import escalation_message, lines_for
 from medchat.safety.injection import score_injection
 from medchat.safety.prompts import system_prompt
 from medchat.safety.report import Finding, SafetyReport
@@ -84,6 +85,15 @@ class Assistant:
         self._redacted = lru_cache(maxsize=1024)(self._redact_now)
 
     # -- helpers -----------------------------------------------------------------------------------
+    @property
+    def pipeline_version(self) -> str:
+        """medchat's version and a digest of the settings that shape an answer (``medchat 0.4.0 a1b2c3d4``):
+        stored with each turn, so feedback names the pipeline it judged."""
+        from medchat.__about__ import __version__
+
+        digest = hashlib.sha256(self.settings.model_dump_json().encode()).hexdigest()[:8]
+        return f"medchat {__version__} {digest}"
+
     def redact(self, text: str, language: str) -> tuple[str, int]:
         """``text`` with personal data replaced, and how many items (each text is redacted once)."""
         return self._redacted(text, language)
@@ -135,7 +145,8 @@ class Assistant:
             return piece
 
         if triage.emergency:
-            yield show(escalation_message(triage.categories, language, s.locale) + "\n\n")
+            yield show(Escalation(escalation_message(triage.categories, language, s.locale) + "\n\n",
+                                  triage.categories, lines_for(s.locale, language).emergency, language))
 
         usage, timing, cost = Usage(), Timing(), None
         if turn.request is None or turn.validator is None:
@@ -170,7 +181,8 @@ class Assistant:
                                safety=report, trace=trace, usage=usage, timing=timing, cost_usd=cost,
                                emergency=triage.emergency, conversation_id=conversation_id)
         if self.store is not None and s.store:
-            reply.conversation_id = await asyncio.to_thread(self._persist, conversation_id, text, reply, language)
+            stored = await asyncio.to_thread(self.record, self.store, conversation_id, text, reply)
+            reply.conversation_id = stored.conversation_id
             step("store")
             reply.trace = trace
         yield reply
@@ -248,7 +260,12 @@ class Assistant:
                        + (f", {memory.facts} facts from them noted" if memory.note else ""))
         return _Turn(language, report, triage, results, request, validator)
 
-    def _persist(self, conversation_id: str | None, text: str, reply: AssistantReply, language: str) -> str:
+    def record(self, store: Any, conversation_id: str | None, text: str, reply: AssistantReply) -> Any:
+        """Store the turn (``text`` and ``reply``) in ``store`` (a ``storage.ConversationStore``), redacted as the
+        settings say; returns its ``StoredExchange``. Blocking: call it on a worker thread. The server calls it
+        too, with its own store."""
+        language = reply.language
+
         def clean(value: str) -> str:
             return self.redact(value, language)[0] if self.settings.redact_storage else value
 
@@ -258,13 +275,14 @@ class Assistant:
                 finding["message"] = clean(finding["message"])
         question = clean(text)
         # Redact, then cut: cutting first could leave half a phone number the detector no longer recognises.
-        return self.store.add_exchange(conversation_id, question, clean(reply.text), title=question[:80],
-                                       model=reply.model, language=language, usage=reply.usage.model_dump(),
-                                       timing=reply.timing.model_dump(),
-                                       citations=[c.model_dump() for c in reply.citations],
-                                       trace={"steps": [t.model_dump() for t in reply.trace],
-                                              "overhead_s": reply.overhead_s},  # one object in the store
-                                       safety=safety)
+        return store.store_exchange(conversation_id, question, clean(reply.text), title=question[:80],
+                                    model=reply.model, language=language, usage=reply.usage.model_dump(),
+                                    timing=reply.timing.model_dump(),
+                                    citations=[c.model_dump() for c in reply.citations],
+                                    trace={"steps": [t.model_dump() for t in reply.trace],
+                                           "overhead_s": reply.overhead_s,  # one object in the store
+                                           "pipeline_version": self.pipeline_version},
+                                    safety=safety)
 
 
 _FOLLOW_UP = re.compile(

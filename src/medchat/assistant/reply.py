@@ -24,6 +24,23 @@ class TraceStep(BaseModel):
     detail: str = ""
 
 
+class Escalation(str):
+    """The emergency opening of a reply, yielded first: a piece of text like any other, which also carries the
+    triage's categories, so a front end can raise its banner before the answer (the server's first chunk)."""
+
+    categories: tuple[str, ...]
+    call: str  # whom to call, for the locale: "999", "120", "your local emergency number (911 in the US, ...)"
+    language: str  # the reply's language, which ``call`` is written in
+
+    def __new__(cls, text: str, categories: list[str] | tuple[str, ...] = (), call: str = "",
+                language: str = "en") -> Escalation:
+        piece = super().__new__(cls, text)
+        piece.categories = tuple(categories)
+        piece.call = call
+        piece.language = language
+        return piece
+
+
 class AssistantReply(BaseModel):
     text: str
     language: str

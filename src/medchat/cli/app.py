@@ -7,7 +7,7 @@ import logging
 import typer
 
 from medchat.__about__ import __version__
-from medchat.cli import kb, keys_cmd, runs_cmd
+from medchat.cli import feedback_cmd, kb, keys_cmd, runs_cmd
 from medchat.cli.ask import ask
 from medchat.cli.chat import chat
 from medchat.cli.eval_cmd import eval_command
@@ -52,6 +52,7 @@ app.command(help="Serve every model and the guarded assistant behind an OpenAI-c
 app.add_typer(runs_cmd.app, name="runs")
 app.add_typer(kb.app, name="kb")
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(feedback_cmd.app, name="feedback")
 
 
 def main() -> None:

@@ -277,14 +277,10 @@ def report_path(stem: str, suffix: str) -> Path:
 
 
 def metric_summaries(results: list[SampleResult]) -> Summaries:
-    """Every metric per (task, model): the mean over samples (epochs averaged first) with its 95 % CI."""
-    from medchat.evaluation.stats import summarize
+    """Every metric per (task, model): ``evaluation.stats.metric_summaries`` (imported on use: numpy)."""
+    from medchat.evaluation.stats import metric_summaries as summaries
 
-    out: dict[tuple[str, str], dict[str, MetricSummary]] = {}
-    for summary in summarize(results):
-        if summary.tag is None and summary.mean is not None:
-            out.setdefault((summary.task, summary.model), {})[summary.metric] = summary
-    return out
+    return summaries(results)
 
 
 def _check_thresholds(summaries: Summaries, thresholds: dict[str, float]) -> list[str]:

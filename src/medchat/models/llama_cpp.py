@@ -174,24 +174,9 @@ class LlamaCppModel(ProviderModel):
         return args
 
     async def _complete(self, request: ChatRequest) -> Completion:
-        loaded = await self._llama()
-        args = self._arguments(request)
-
-        def run() -> dict[str, Any]:
-            with loaded.lock:
-                return loaded.llama.create_chat_completion(**args)
-
-        try:
-            response = await asyncio.to_thread(run)
-        except ValueError as exc:  # llama.cpp reports an over-long prompt this way
-            raise BadRequestError(str(exc), model=self.name, hint="shorten the conversation or raise n_ctx") from None
-        choice = response["choices"][0]
-        usage = response.get("usage") or {}
-        return Completion(text=choice["message"].get("content") or "",
-                          finish_reason=map_finish_reason(choice.get("finish_reason")),
-                          usage=Usage(prompt_tokens=usage.get("prompt_tokens", 0),
-                                      completion_tokens=usage.get("completion_tokens", 0)),
-                          model=self.name)
+        """The stream, gathered: a caller that is cancelled (a server's client gone) stops the generation at its
+        next token, which one ``create_chat_completion`` call on a worker thread would not."""
+        return await super()._complete(request)
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         loaded = await self._llama()

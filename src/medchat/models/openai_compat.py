@@ -3,6 +3,10 @@
 One adapter serves ``openai/``, ``openrouter/``, ``hf-router/``, ``vllm/``, ``ollama/`` and
 ``llama-server/`` (the registry only presets ``base_url`` and key variables). Built on the official
 ``openai`` SDK with its own retries switched off: retrying is the gateway's job.
+
+Calls go out through the SDK's HTTP client with the SDK's headers, and fail with the SDK's exceptions, but the
+body is plain JSON in and out: the SDK's typed request and response objects cost more than the rest of a
+pass-through in ``medchat serve`` (docs/benchmarks.md, gateway overhead).
 """
 
 from __future__ import annotations
@@ -79,6 +83,9 @@ class OpenAICompatModel(ProviderModel):
         self._timeout = (timeout_s, connect_timeout_s)
         self._headers = headers or {}
         self._client: AsyncOpenAI | None = None
+        self._http: Any = None  # the SDK's HTTP client (httpx2.AsyncClient), made with ``client``
+        self._plain_headers: dict[str, str] = {}
+        self._url = f"{self.base_url.rstrip('/')}/chat/completions"
 
     @property
     def client(self) -> AsyncOpenAI:
@@ -86,14 +93,18 @@ class OpenAICompatModel(ProviderModel):
             import openai
 
             timeout = openai.Timeout(self._timeout[0], connect=self._timeout[1])
+            # Our own reference to the SDK's HTTP client (with the SDK's defaults): plain calls use it directly.
+            self._http = openai.DefaultAsyncHttpxClient(timeout=timeout)
             self._client = openai.AsyncOpenAI(api_key=self._api_key, base_url=self.base_url, timeout=timeout,
-                                              max_retries=0, default_headers=self._headers)
+                                              max_retries=0, default_headers=self._headers, http_client=self._http)
+            headers = {**self._client.default_headers, **self._client.auth_headers}
+            self._plain_headers = {name: value for name, value in headers.items() if isinstance(value, str)}
         return self._client
 
     async def aclose(self) -> None:
         if self._client is not None:
-            await self._client.close()
-            self._client = None
+            await self._client.close()  # closes self._http too
+            self._client = self._http = None
 
     # -- request building --------------------------------------------------------------------------
     def _arguments(self, request: ChatRequest) -> dict[str, Any]:
@@ -128,47 +139,70 @@ class OpenAICompatModel(ProviderModel):
         return args
 
     # -- calls -------------------------------------------------------------------------------------
+    def _body(self, request: ChatRequest, **more: Any) -> dict[str, Any]:
+        """The JSON body the SDK would send for ``_arguments`` (``extra_body`` merged over the rest)."""
+        args = self._arguments(request)
+        extra = args.pop("extra_body", {})
+        return {**args, **more, **extra}
+
+    async def _post(self, body: dict[str, Any], *, stream: bool) -> Any:
+        """POST ``body`` to ``/chat/completions`` through the SDK's own HTTP client with the SDK's headers, but
+        without its typed request and response objects (most of what a pass-through spent in ``medchat serve``).
+        An error status raises the SDK's own exception for it, so ``_error`` maps both paths alike."""
+        client = self.client
+        http = self._http
+        response = await http.send(http.build_request("POST", self._url, headers=self._plain_headers,
+                                                      content=json.dumps(body, ensure_ascii=False).encode()),
+                                   stream=stream)
+        if not response.is_success:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            raise client._make_status_error_from_response(response)
+        return response
+
     async def _complete(self, request: ChatRequest) -> Completion:
         try:
-            response = await self.client.chat.completions.create(**self._arguments(request))
+            data = _json_of(await self._post(self._body(request), stream=False))
         except Exception as exc:
             raise self._error(exc) from exc
-        if not isinstance(getattr(response, "choices", None), list):
-            raise self._not_a_completion(response)
-        if not response.choices:
+        choices = data.get("choices") if isinstance(data, dict) else None
+        if not isinstance(choices, list):
+            raise self._not_a_completion(data)
+        if not choices:
             raise ProviderError("the server returned no choices", model=self.name)
-        choice = response.choices[0]
-        return Completion(text=choice.message.content or "", finish_reason=map_finish_reason(choice.finish_reason),
-                          usage=usage_from(response.usage) or Usage(estimated=True), model=self.name)
+        choice = choices[0] if isinstance(choices[0], dict) else {}
+        message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+        return Completion(text=message.get("content") or "", model=self.name,
+                          finish_reason=map_finish_reason(choice.get("finish_reason")),
+                          usage=usage_from(data.get("usage")) or Usage(estimated=True))
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-        args = self._arguments(request)
-        args["stream"] = True
+        more: dict[str, Any] = {"stream": True}
         if self.stream_usage:
-            args["stream_options"] = {"include_usage": True}
+            more["stream_options"] = {"include_usage": True}
         try:
-            stream = await self.client.chat.completions.create(**args)
+            response = await self._post(self._body(request, **more), stream=True)
         except Exception as exc:
             # Nothing was streamed yet: a refused connection is "unavailable", not a cut stream.
             raise self._error(exc) from exc
-        if _media_type(stream.response.headers.get("content-type")) == "text/html":  # a web page, not events
-            try:
-                page = (await stream.response.aread()).decode("utf-8", "replace")
-            except Exception:
-                page = ""
-            finally:
-                await stream.close()
-            raise self._not_a_completion(page, what="an HTML page")
         try:
+            if _media_type(response.headers.get("content-type")) == "text/html":  # a web page, not events
+                try:
+                    page = (await response.aread()).decode("utf-8", "replace")
+                except Exception:
+                    page = ""
+                raise self._not_a_completion(page, what="an HTML page")
             try:
-                async for chunk in read_chat_chunks(stream, model=self.name):
+                async for chunk in read_chat_chunks(_events(response), model=self.name):
                     yield chunk
-            finally:
-                await stream.close()
-        except MedchatError:
-            raise
-        except Exception as exc:
-            raise self._error(exc, streaming=True) from exc
+            except MedchatError:
+                raise
+            except Exception as exc:
+                raise self._error(exc, streaming=True) from exc
+        finally:
+            await response.aclose()
 
     def _not_a_completion(self, body: Any, *, what: str | None = None) -> ProviderError:
         """A 200 whose body arrived whole but is no chat completion: the base_url points at something else (a
@@ -178,7 +212,8 @@ class OpenAICompatModel(ProviderModel):
             what = what or ("an HTML page" if body.lstrip().startswith("<") else "text that is not JSON")
         else:
             what = what or "JSON that is not a chat completion"
-            body = body.to_json(indent=None) if hasattr(body, "to_json") else json.dumps(body, default=str)
+            body = (body.to_json(indent=None) if hasattr(body, "to_json")
+                    else json.dumps(body, default=str, ensure_ascii=False, separators=(",", ":")))
         shown = " ".join(str(body).split())[:120]
         return ProviderError(f"{self.base_url}/chat/completions answered with {what}: {shown!r}", model=self.name,
                              status=200, hint="check the base_url; an OpenAI-compatible API's usually ends in /v1")
@@ -197,8 +232,7 @@ class OpenAICompatModel(ProviderModel):
                 mapped = transport_error(cause, model=self.name, where=self.base_url, streaming=streaming)
                 if mapped is not None:
                     return mapped
-            return ModelUnavailableError(f"cannot reach {self.base_url}: {cause or exc}",
-                                         model=self.name, hint="is the server running and the base_url right?")
+            return self._unreachable(cause or exc)
         if isinstance(exc, openai.APIStatusError):
             retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
             return error_for_status(exc.status_code, _detail(exc), model=self.name, retry_after=retry_after,
@@ -209,11 +243,17 @@ class OpenAICompatModel(ProviderModel):
             if code is not None:
                 return error_for_status(code, _detail(exc), model=self.name, key_env=self.key_env)
             return ProviderError(f"the server reported an error mid-stream: {_detail(exc)}", model=self.name)
+        if is_connect_error(exc):  # a plain call's, not wrapped by the SDK
+            return self._unreachable(exc)
         mapped = transport_error(exc, model=self.name, where=self.base_url, streaming=streaming)
         if mapped is not None:
             return mapped
         return ProviderError(f"unexpected error from {self.base_url}: {type(exc).__name__}: {exc}",
                              model=self.name)
+
+    def _unreachable(self, cause: BaseException) -> ModelUnavailableError:
+        return ModelUnavailableError(f"cannot reach {self.base_url}: {cause}", model=self.name,
+                                     hint="is the server running and the base_url right?")
 
 
 
@@ -244,14 +284,68 @@ def _detail(exc: Any) -> str:
 
 
 def usage_from(raw: Any) -> Usage | None:
-    """``Usage`` from an OpenAI-style usage object (any SDK's), or ``None``."""
+    """``Usage`` from an OpenAI-style usage object (any SDK's, or its JSON), or ``None``."""
     if raw is None:
         return None
+    if isinstance(raw, dict):
+        return Usage(prompt_tokens=raw.get("prompt_tokens") or 0, completion_tokens=raw.get("completion_tokens") or 0)
     return Usage(prompt_tokens=raw.prompt_tokens or 0, completion_tokens=raw.completion_tokens or 0)
 
 
+def _json_of(response: Any) -> Any:
+    """A plain answer's body as the SDK reads it: JSON where it parses; where it does not, an error if it was
+    labelled JSON (a body cut short: retryable), else its text (``_not_a_completion`` names it)."""
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        if _media_type(response.headers.get("content-type")).endswith("json"):
+            raise
+        return response.text
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
+async def _events(response: Any) -> AsyncIterator[Any]:
+    """The JSON of each server-sent event of a chat stream, up to ``data: [DONE]``, read as the SDK reads them:
+    an event whose data does not parse raises (a cut or broken stream), an ``{"error": ...}`` event raises the
+    SDK's ``APIError`` with the server's message. The rest of the body after ``[DONE]`` is read, so the
+    connection can be reused."""
+    import openai
+
+    data: list[str] = []
+    pending = done = False
+    async for line in response.aiter_lines():
+        if done:
+            continue
+        if line:
+            if line.startswith(":"):  # a comment (keep-alive)
+                continue
+            name, _, value = line.partition(":")
+            if name == "data":
+                data.append(value[1:] if value.startswith(" ") else value)
+                pending = True
+            elif name == "event":
+                pending = True
+            continue
+        if not pending:
+            continue
+        text, data, pending = "\n".join(data), [], False
+        if text.startswith("[DONE]"):
+            done = True
+            continue
+        event = json.loads(text)
+        if isinstance(event, dict) and event.get("error"):
+            error = event["error"]
+            message = error.get("message") if isinstance(error, dict) else None
+            raise openai.APIError(message if message and isinstance(message, str)
+                                  else "An error occurred during streaming", response.request, body=error)
+        yield event
+
+
 async def read_chat_chunks(events: AsyncIterator[Any], *, model: str) -> AsyncIterator[Chunk]:
-    """Turn OpenAI-style ``chat.completion.chunk`` objects (from any SDK) into medchat chunks.
+    """Turn OpenAI-style ``chat.completion.chunk`` objects (from any SDK, or their JSON) into medchat chunks.
 
     Usage may arrive in a last chunk without choices (``include_usage``) or on the finishing chunk (TGI);
     a stream that ends without any ``finish_reason`` was cut, whatever the transport said.
@@ -259,13 +353,17 @@ async def read_chat_chunks(events: AsyncIterator[Any], *, model: str) -> AsyncIt
     finish: str | None = None
     usage: Usage | None = None
     async for event in events:
-        if event.usage:
-            usage = usage_from(event.usage)
-        for choice in (event.choices or [])[:1]:
-            if choice.delta and choice.delta.content:
-                yield Chunk(text=choice.delta.content)
-            if choice.finish_reason:
-                finish = choice.finish_reason
+        raw_usage = _field(event, "usage")
+        if raw_usage:
+            usage = usage_from(raw_usage)
+        for choice in (_field(event, "choices") or [])[:1]:
+            delta = _field(choice, "delta")
+            content = _field(delta, "content") if delta else None
+            if content:
+                yield Chunk(text=content)
+            finish_reason = _field(choice, "finish_reason")
+            if finish_reason:
+                finish = finish_reason
     if finish is None:
         raise StreamInterruptedError("the stream closed before the model finished (no finish_reason)",
                                      model=model, hint="the server dropped the connection; try again")

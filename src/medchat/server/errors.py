@@ -62,6 +62,8 @@ def from_medchat(exc: medchat_errors.MedchatError) -> ApiError:
         return ApiError(503, message, type="server_error", code="model_unavailable")
     if isinstance(exc, e.ConfigError):
         return ApiError(400, message)
+    if isinstance(exc, LookupError):  # a stored record that does not exist (storage.NotFoundError)
+        return ApiError(404, message, code="not_found")
     if isinstance(exc, e.RateLimitError):
         headers = {} if exc.retry_after is None else {"retry-after": str(max(math.ceil(exc.retry_after), 0))}
         return ApiError(429, message, type="rate_limit_error", code="upstream_rate_limited", headers=headers)
@@ -110,7 +112,7 @@ def install(app: FastAPI) -> None:
     async def http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
-        message = str(exc.detail) if exc.status_code != 404 else "no such route — the API is under /v1"
+        message = str(exc.detail) if exc.status_code != 404 else "no such route — the API is under /v1 and /api"
         return ApiError(exc.status_code, message, code=code, headers=dict(exc.headers or {})).response()
 
     app.add_exception_handler(ApiError, api_error)

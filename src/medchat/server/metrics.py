@@ -10,7 +10,7 @@ assistant's reply) already carries: nothing is measured here but the HTTP durati
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -45,7 +45,10 @@ class Metrics:
                             ["model", "key"], registry=registry)
         self.safety = Counter("medchat_safety_findings", "the guarded assistant's safety findings by check and "
                               "action (escalated, declined, redacted...)", ["check", "action"], registry=registry)
+        self.feedback = Counter("medchat_feedback", "feedback given on replies by rating (up, down) and reason",
+                                ["rating", "reason"], registry=registry)
         self._models: set[str] = set()
+        self._children: dict[tuple[Any, ...], Any] = {}
 
     def model_label(self, name: str | None) -> str:
         if name is None:
@@ -56,25 +59,34 @@ class Metrics:
             self._models.add(name)
         return name
 
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, kept (no more of them than the registry keeps anyway): ``labels``
+        (validation and a lock) costs more than the increment itself, several times per request."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def observe_http(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.http_requests.labels(route, method, str(status)).inc()
-        self.http_duration.labels(route, method).observe(seconds)
+        self._child(self.http_requests, route, method, str(status)).inc()
+        self._child(self.http_duration, route, method).observe(seconds)
 
     def observe_chat(self, exchange: Exchange, key: str, outcome: str) -> None:
         model = self.model_label(exchange.model)
-        self.chat_requests.labels(model, key, str(bool(exchange.stream)).lower(), outcome).inc()
+        self._child(self.chat_requests, model, key, "true" if exchange.stream else "false", outcome).inc()
         ending = exchange.ending
         if ending is None:
             return
-        self.tokens.labels(model, key, "prompt").inc(ending.usage.prompt_tokens)
-        self.tokens.labels(model, key, "completion").inc(ending.usage.completion_tokens)
+        self._child(self.tokens, model, key, "prompt").inc(ending.usage.prompt_tokens)
+        self._child(self.tokens, model, key, "completion").inc(ending.usage.completion_tokens)
         if ending.cost_usd is not None:
-            self.cost.labels(model, key).inc(ending.cost_usd)
+            self._child(self.cost, model, key).inc(ending.cost_usd)
         if ending.timing is not None:
             if ending.timing.ttft_s is not None:
-                self.ttft.labels(model).observe(ending.timing.ttft_s)
+                self._child(self.ttft, model).observe(ending.timing.ttft_s)
             if ending.timing.tpot_s is not None:
-                self.tpot.labels(model).observe(ending.timing.tpot_s)
+                self._child(self.tpot, model).observe(ending.timing.tpot_s)
         if ending.safety is not None:
             for finding in ending.safety.findings:
                 self.safety.labels(finding.check, finding.action or "none").inc()

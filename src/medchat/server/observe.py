@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 access_log = logging.getLogger("medchat.server.access")
 
+CLIENT_GONE = 499  # nginx's "client closed request": the status logged for an answer its client left before
+
 
 @dataclass
 class Exchange:
@@ -42,7 +44,7 @@ class Exchange:
     def outcome(self, status: int) -> str:
         if self.ending is not None:
             return "ok"
-        return "error" if self.failed or status >= 400 else "cancelled"
+        return "error" if self.failed or (status >= 400 and status != CLIENT_GONE) else "cancelled"
 
 
 def exchange_of(request: Request, *, stream: bool) -> Exchange:

@@ -60,6 +60,19 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+class MedchatOptions(BaseModel):
+    """The ``medchat`` extension of a chat request (plain OpenAI clients send none; ``extra_body`` sends it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="keep this stored conversation: its turns come before the messages sent (unless they already "
+                    "hold an assistant turn), and the exchange is stored in it")
+    store: bool = Field(default=False, description="store the exchange in a new conversation (its id comes back in "
+                                                   "the response's medchat.conversation_id)")
+
+
 # What `response_format: {"type": "json_object"}` asks for: any one JSON object.
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
 
@@ -83,6 +96,11 @@ class ChatCompletionRequest(BaseModel):
     response_format: ResponseFormat | None = None
     user: str | None = None
     tools: list[Any] | None = None  # refused when given: ignoring them would look like a model that never calls
+    medchat: MedchatOptions | None = None
+
+    @property
+    def keeps_conversation(self) -> bool:
+        return self.medchat is not None and (self.medchat.conversation_id is not None or self.medchat.store)
 
     @property
     def include_usage(self) -> bool:

@@ -2,14 +2,21 @@
 
 ``open_database()`` gives the migrated database named by ``database_url`` (default
 ``sqlite:///<data_dir>/medchat.db``); ``ConversationStore(database, redact=...)`` reads and writes
-conversations; ``KeyStore(database)`` holds the API keys of ``medchat serve`` (hashed).
+conversations; ``FeedbackStore`` (``storage.feedback``) the feedback on replies; ``KeyStore(database)``
+holds the API keys of ``medchat serve`` (hashed).
 Schema changes are new scripts in ``migrations/versions`` (see ``Database.alembic_config``).
 
 Storage depends only on ``types``, ``errors`` and ``config``; it imports SQLAlchemy and Alembic, so
 ``import medchat`` does not import it.
 """
 
-from medchat.storage.conversations import ConversationStore, ConversationSummary, StoredConversation, StoredMessage
+from medchat.storage.conversations import (
+    ConversationStore,
+    ConversationSummary,
+    StoredConversation,
+    StoredExchange,
+    StoredMessage,
+)
 from medchat.storage.db import Database, NotFoundError, close_databases, open_database
 from medchat.storage.keys import ApiKey, KeyStore
 
@@ -21,6 +28,7 @@ __all__ = [
     "KeyStore",
     "NotFoundError",
     "StoredConversation",
+    "StoredExchange",
     "StoredMessage",
     "close_databases",
     "open_database",

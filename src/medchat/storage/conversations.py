@@ -66,6 +66,14 @@ class StoredConversation(BaseModel):
     messages: list[StoredMessage] = Field(default_factory=list)
 
 
+class StoredExchange(BaseModel):
+    """Where ``store_exchange`` put a question and its answer."""
+
+    conversation_id: str
+    question_id: int
+    answer_id: int
+
+
 def _json(value: Any) -> Any:
     """Plain JSON values from dicts, lists and pydantic models (``Usage``, ``Timing``, reports...)."""
     return None if value is None else to_jsonable_python(value)
@@ -128,16 +136,26 @@ class ConversationStore:
         """A user message and the assistant's answer in one transaction (half the cost of two
         ``add_message`` calls), starting a conversation titled ``title`` when ``conversation_id`` is None;
         returns the conversation id. The metadata belongs to the answer, as with ``add_message``."""
+        return self.store_exchange(conversation_id, question, answer, title=title, model=model, language=language,
+                                   usage=usage, timing=timing, citations=citations, trace=trace,
+                                   safety=safety).conversation_id
+
+    def store_exchange(self, conversation_id: str | None, question: str, answer: str, *, title: str | None = None,
+                       model: str | None = None, language: str | None = None, usage: Json | None = None,
+                       timing: Json | None = None, citations: builtins.list[Any] | None = None,
+                       trace: Json | None = None, safety: Json | None = None) -> StoredExchange:
+        """``add_exchange``, answering with the ids of both new messages too (the answer's id is what feedback
+        on it refers to). The exchange is stored whole or not at all."""
         with self.database.transaction() as session:
             if conversation_id is None:
                 conversation = self._new_conversation(title, model, language)
                 session.add(conversation)
             else:
                 conversation = self._conversation(session, conversation_id)
-            self._append(session, conversation, "user", question)
-            self._append(session, conversation, "assistant", answer, model=model, usage=usage, timing=timing,
-                         citations=citations, trace=trace, safety=safety)
-            return conversation.id
+            question_id = self._append(session, conversation, "user", question)
+            answer_id = self._append(session, conversation, "assistant", answer, model=model, usage=usage,
+                                     timing=timing, citations=citations, trace=trace, safety=safety)
+            return StoredExchange(conversation_id=conversation.id, question_id=question_id, answer_id=answer_id)
 
     def _new_conversation(self, title: str | None, model: str | None, language: str | None,
                           meta: Json | None = None) -> ConversationRow:
@@ -202,6 +220,11 @@ class ConversationStore:
                                         updated_at=row.updated_at, model=row.model, language=row.language,
                                         message_count=count)
                     for row, count in session.execute(query)]
+
+    def rename(self, conversation_id: str, title: str | None) -> None:
+        """Give the conversation a new title (redacted; ``None`` clears it); ``NotFoundError`` if unknown."""
+        with self.database.transaction() as session:
+            self._conversation(session, conversation_id).title = None if title is None else self._clean(title)
 
     def delete(self, conversation_id: str) -> None:
         """Delete a conversation with its messages and safety reports; ``NotFoundError`` if unknown."""

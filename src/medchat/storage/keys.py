@@ -60,6 +60,13 @@ def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def looks_like_key(raw_key: object) -> bool:
+    """Whether ``raw_key`` has a medchat key's shape; ``KeyStore.verify`` answers anything else with ``None``
+    without hashing it or asking the database."""
+    return (isinstance(raw_key, str) and raw_key.startswith(KEY_PREFIX)
+            and PREFIX_CHARS < len(raw_key) <= MAX_KEY_CHARS)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -204,8 +211,7 @@ class KeyStore:
         Looks up by the public prefix, then compares hashes with ``hmac.compare_digest``. Does not touch
         ``last_used_at`` (call ``touch`` once the request is allowed).
         """
-        if not isinstance(raw_key, str) or not raw_key.startswith(KEY_PREFIX) or not (
-                PREFIX_CHARS < len(raw_key) <= MAX_KEY_CHARS):
+        if not looks_like_key(raw_key):
             return None
         digest = hash_key(raw_key)
         with self.database.session() as session:
@@ -224,8 +230,9 @@ class KeyStore:
 
         One indexed ``SELECT ... LIMIT 1``. The server needs it only for requests *without* a valid key
         (a valid key is let in either way). A caller that caches it may keep a ``True`` as long as it
-        likes (that fails closed), but must not keep a ``False``: ``medchat keys create`` in another
-        process has to close the door at once.
+        likes (that fails closed), but may keep a ``False`` only briefly: the server keeps one for a second
+        (``ServerState.no_keys_recheck_s``), so ``medchat keys create`` in another process closes the door
+        within that second.
         """
         with self.database.session() as session:
             return session.scalar(select(ApiKeyRow.id).where(ApiKeyRow.revoked_at.is_(None)).limit(1)) is not None

@@ -206,3 +206,51 @@ class ApiKeyRow(Base):
     tpm: Mapped[int | None] = mapped_column(Integer)
     concurrency: Mapped[int | None] = mapped_column(Integer)
     models: Mapped[list[Any] | None] = mapped_column()
+
+
+class FeedbackRow(Base):
+    """A person's verdict on one reply: thumbs up or down, a reason from ``feedback.REASONS``, a comment and an
+    optional corrected answer, kept with what was judged (question, answer, model, pipeline version, trace).
+
+    ``message_id`` points at a stored reply (its conversation's deletion deletes the feedback too); feedback on
+    a reply that was never stored carries the question and answer itself and no ``message_id``.
+    """
+
+    __tablename__ = "feedback"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    rating: Mapped[str] = mapped_column(String(8))  # "up" | "down"
+    reason: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str | None] = mapped_column(Text)
+    correction: Mapped[str | None] = mapped_column(Text)  # the answer it should have been
+    conversation_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    completion_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the chatcmpl-... id, if known
+    model: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(16))
+    question: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    history: Mapped[list[Any]] = mapped_column(default=list)  # earlier turns, [{"role", "content"}]
+    pipeline_version: Mapped[str | None] = mapped_column(String(100))
+    trace: Mapped[dict[str, Any] | None] = mapped_column()
+    key_name: Mapped[str | None] = mapped_column(String(100))  # the API key's name, never the key
+
+
+class PreferenceRow(Base):
+    """Two models' answers to one question and which one a person preferred (``a``, ``b``, ``tie`` or
+    ``both_bad``): the raw material of an arena, given in the chat page's compare mode."""
+
+    __tablename__ = "preferences"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    model_a: Mapped[str] = mapped_column(String(200))
+    answer_a: Mapped[str] = mapped_column(Text)
+    model_b: Mapped[str] = mapped_column(String(200))
+    answer_b: Mapped[str] = mapped_column(Text)
+    winner: Mapped[str] = mapped_column(String(16))
+    key_name: Mapped[str | None] = mapped_column(String(100))

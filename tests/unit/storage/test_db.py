@@ -31,7 +31,7 @@ def test_migrate_creates_the_schema_and_is_idempotent(database: Database, db_pat
     head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
     assert database.revision() == head
     assert tables(db_path) == {"alembic_version", "conversations", "messages", "safety_reports", "eval_runs",
-                               "sample_results", "api_keys"}
+                               "sample_results", "api_keys", "feedback", "preferences"}
     cid = ConversationStore(database).create(title="kept")
 
     database.migrate()

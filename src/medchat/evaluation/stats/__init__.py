@@ -26,6 +26,7 @@ from medchat.evaluation.stats.separation import Separation, separation, separati
 from medchat.evaluation.stats.summaries import (
     Coverage,
     MetricSummary,
+    Summaries,
     TagKind,
     classification_pairs,
     corpus_metrics,
@@ -33,6 +34,7 @@ from medchat.evaluation.stats.summaries import (
     higher_is_better,
     metric_judges,
     metric_order,
+    metric_summaries,
     sample_values,
     summarize,
     tag_breakdown,
@@ -40,8 +42,8 @@ from medchat.evaluation.stats.summaries import (
 
 __all__ = [
     "CONFIDENCE", "RESAMPLES", "SEED", "Comparison", "Coverage", "Distribution", "Estimate", "MetricSummary",
-    "Performance", "SampleKey", "Separation", "TagKind", "Timings", "bootstrap_mean", "classification_pairs",
-    "compare_models", "corpus_metrics", "coverage", "distribution", "format_p", "higher_is_better", "mcnemar_exact",
-    "metric_judges", "metric_order", "paired_comparison", "performance", "sample_values", "separation", "separations",
-    "summarize", "tag_breakdown", "timings",
+    "Performance", "SampleKey", "Separation", "Summaries", "TagKind", "Timings", "bootstrap_mean",
+    "classification_pairs", "compare_models", "corpus_metrics", "coverage", "distribution", "format_p",
+    "higher_is_better", "mcnemar_exact", "metric_judges", "metric_order", "metric_summaries", "paired_comparison",
+    "performance", "sample_values", "separation", "separations", "summarize", "tag_breakdown", "timings",
 ]

@@ -165,6 +165,19 @@ def summarize(
     return out
 
 
+Summaries = dict[tuple[str, str], dict[str, MetricSummary]]
+
+
+def metric_summaries(results: Sequence[SampleResult]) -> Summaries:
+    """Every metric per (task, model), by name: the mean over samples (epochs averaged first) with its 95 % CI;
+    what ``medchat runs show`` prints and ``GET /api/runs/{id}`` answers. Metrics without a mean are left out."""
+    out: Summaries = {}
+    for summary in summarize(results):
+        if summary.tag is None and summary.mean is not None:
+            out.setdefault((summary.task, summary.model), {})[summary.metric] = summary
+    return out
+
+
 def coverage(results: Iterable[SampleResult]) -> list[Coverage]:
     """Answers, distinct samples and errors per (task, model)."""
     samples: dict[tuple[str, str], set[str]] = defaultdict(set)

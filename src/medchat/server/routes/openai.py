@@ -7,23 +7,26 @@ its citations, safety report and trace can travel in the ``medchat`` extension f
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from medchat.assistant.reply import Escalation
 from medchat.errors import MedchatError, StreamInterruptedError
 from medchat.models.base import ChatModel
-from medchat.server.deps import authenticate, charge_usage, check_model_allowed, server_state
+from medchat.server import stored_chat
+from medchat.server.deps import authenticate, charge_usage, check_model_allowed, model_leases, server_state
 from medchat.server.errors import ApiError, from_medchat, model_not_found
-from medchat.server.observe import Exchange, exchange_of
+from medchat.server.observe import CLIENT_GONE, Exchange, exchange_of
 from medchat.server.schemas import ChatCompletionRequest
 from medchat.types import ChatRequest, Message, Timing, Usage
 
@@ -31,11 +34,14 @@ if TYPE_CHECKING:
     from medchat.assistant.reply import AssistantReply
     from medchat.config import Settings
     from medchat.safety.report import SafetyReport
+    from medchat.server.state import Leases
     from medchat.storage.keys import ApiKey
 
 log = logging.getLogger("medchat.server")
 
 router = APIRouter(prefix="/v1")
+
+T = TypeVar("T")
 
 # medchat's finish reasons that OpenAI's protocol has; "error" and "unknown" are reported as "stop".
 _FINISH = {"stop", "length", "content_filter"}
@@ -85,6 +91,7 @@ class Ending:
     timing: Timing | None = None
     cost_usd: float | None = None
     safety: SafetyReport | None = None
+    reply: AssistantReply | None = None  # the guarded assistant's whole turn
 
 
 def _assistant_of(model: ChatModel) -> Any | None:
@@ -116,7 +123,7 @@ async def answer(model: ChatModel, request: ChatRequest) -> AsyncIterator[str | 
                     if item:
                         yield item
                 else:
-                    yield Ending("stop", item.usage, _extension(item), item.timing, item.cost_usd, item.safety)
+                    yield Ending("stop", item.usage, _extension(item), item.timing, item.cost_usd, item.safety, item)
                     return
     else:
         async with aclosing(model.stream(request)) as chunks:  # type: ignore[type-var]
@@ -154,35 +161,75 @@ def _chat_request(body: ChatCompletionRequest, max_chars: int) -> ChatRequest:
     return ChatRequest(messages=messages, params=body.params())
 
 
+class ClientGone(Exception):
+    """The client disconnected before its non-streamed answer was ready."""
+
+
+async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
+    """``await work``, cancelled as soon as the client disconnects (then ``ClientGone``): an answer nobody waits
+    for would otherwise run to its end, and a local model's generation holds its engine meanwhile. The body has
+    been read by now, so the next ASGI message is the disconnect. (A stream needs none of this: Starlette
+    cancels it at the disconnect.)"""
+    task = asyncio.ensure_future(work)
+
+    async def disconnected() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(disconnected())
+    try:
+        await asyncio.wait((task, watcher), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # this request itself was cancelled
+        task.cancel()
+        watcher.cancel()
+        raise
+    watcher.cancel()
+    if not task.done():  # the client left first: stop the generation
+        task.cancel()
+        await asyncio.wait((task,))  # its cleanup runs before the exchange is reported
+        if task.cancelled():
+            raise ClientGone
+    return task.result()
+
+
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(body: ChatCompletionRequest, request: Request,
-                           key: ApiKey | None = Depends(authenticate)) -> JSONResponse | StreamingResponse:
+                           key: ApiKey | None = Depends(authenticate),
+                           leases: Leases = Depends(model_leases)) -> Response:
     state = server_state(request)
     exchange = exchange_of(request, stream=bool(body.stream))
     check_model_allowed(key, body.model)
     chat = _chat_request(body, state.settings.server.max_message_chars)
-    model = await state.models.get(body.model)
+    if body.keeps_conversation:
+        chat = await stored_chat.with_history(state, body, chat)
+    model = await leases.get(body.model)  # not closed before the response is over, even if evicted
     exchange.model = body.model  # resolved: a bounded label
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if body.stream:
-        return await _stream(model, chat, body, completion_id, created, exchange, request)
+        keep = None
+        if body.keeps_conversation:
+            def keep(text: str, ending: Ending) -> Awaitable[dict[str, Any]]:
+                return stored_chat.keep(state, body, chat, text, ending, _assistant_of(model))
+        return await _stream(model, chat, body, completion_id, created, exchange, request, keep)
 
-    if _assistant_of(model) is None:
-        completion = await model.complete(chat)
-        text, ending = completion.text, Ending(completion.finish_reason, completion.usage, None, completion.timing,
-                                               completion.cost_usd)
-    else:
+    async def whole() -> tuple[str, Ending]:
+        if _assistant_of(model) is None:
+            completion = await model.complete(chat)
+            return completion.text, Ending(completion.finish_reason, completion.usage, None, completion.timing,
+                                           completion.cost_usd)
         parts: list[str] = []
-        ending = None
         async with aclosing(answer(model, chat)) as items:
             async for item in items:
                 if isinstance(item, Ending):
-                    ending = item
-                else:
-                    parts.append(item)
-        assert ending is not None  # answer() raises when there is none
-        text = "".join(parts)
+                    return "".join(parts), item
+                parts.append(item)
+        raise AssertionError("answer() raises when there is no Ending")
+
+    try:
+        text, ending = await unless_disconnected(request, state.draining.wait(whole()))
+    except ClientGone:
+        return Response(status_code=CLIENT_GONE)  # nobody reads it: for the access log and the metrics
     response: dict[str, Any] = {
         "id": completion_id,
         "object": "chat.completion",
@@ -193,7 +240,10 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
         "usage": _usage(ending.usage),
         "system_fingerprint": None,
     }
-    if ending.extension is not None:
+    if body.keeps_conversation:
+        kept = await stored_chat.keep(state, body, chat, text, ending, _assistant_of(model))
+        response["medchat"] = {**(ending.extension or {}), **kept}
+    elif ending.extension is not None:
         response["medchat"] = ending.extension
     exchange.ending = ending
     charge_usage(request, ending.usage)
@@ -201,13 +251,16 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
 
 
 async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionRequest, completion_id: str,
-                  created: int, exchange: Exchange, request: Request) -> StreamingResponse:
+                  created: int, exchange: Exchange, request: Request,
+                  keep: Callable[[str, Ending], Awaitable[dict[str, Any]]] | None = None) -> StreamingResponse:
     """Server-sent events as the OpenAI SDK parses them. The first item is awaited before the response
     starts, so an error that comes before any text (unknown upstream model, refused connection) is a proper
-    HTTP status; an error after that is one ``data: {"error": ...}`` event, and the stream stops."""
+    HTTP status; an error after that is one ``data: {"error": ...}`` event, and the stream stops. ``keep``
+    stores the finished exchange (``stored_chat``) before the last chunk, which then carries its ids."""
     items = answer(model, chat)
+    draining = server_state(request).draining
     try:
-        first = await anext(items)
+        first = await draining.wait(anext(items))
     except BaseException:
         await items.aclose()
         raise
@@ -222,20 +275,33 @@ async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionReque
         return b"data: " + json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
 
     def delta(content: str) -> bytes:
-        return event([{"index": 0, "delta": {"content": content}, "logprobs": None, "finish_reason": None}])
+        choices = [{"index": 0, "delta": {"content": content}, "logprobs": None, "finish_reason": None}]
+        if isinstance(content, Escalation):  # the guarded assistant's emergency opening: say so at once
+            return event(choices, medchat={"emergency": True, "emergency_categories": list(content.categories),
+                                           "emergency_call": content.call, "language": content.language})
+        return event(choices)
 
     async def events() -> AsyncIterator[bytes]:
         async with aclosing(items):
             yield event([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None,
                           "finish_reason": None}])
             item: str | Ending = first
+            parts: list[str] = []
+            kept: dict[str, Any] = {}
             try:
                 while not isinstance(item, Ending):
+                    parts.append(item)
                     yield delta(item)
-                    item = await anext(items)
+                    item = await draining.wait(anext(items))  # past a shutdown's grace period: ShuttingDown
+                if keep is not None:
+                    kept = await keep("".join(parts), item)
             except MedchatError as exc:
                 exchange.failed = True
                 yield from_medchat(exc).sse_event()
+                return
+            except ApiError as exc:  # ShuttingDown
+                exchange.failed = True
+                yield exc.sse_event()
                 return
             except Exception:
                 exchange.failed = True
@@ -245,11 +311,13 @@ async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionReque
                 return
             exchange.ending = item
             charge_usage(request, item.usage)
-            extension = {} if item.extension is None else {"medchat": item.extension}
-            yield event([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": _finish(item.finish_reason)}],
-                        **extension)
+            extension = {} if item.extension is None and not kept else {"medchat": {**(item.extension or {}), **kept}}
+            # The finishing event, the usage and [DONE] are ready together: one write, not three.
+            tail = [event([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": _finish(item.finish_reason)}],
+                          **extension)]
             if include_usage:
-                yield event([], usage=_usage(item.usage))
-            yield b"data: [DONE]\n\n"
+                tail.append(event([], usage=_usage(item.usage)))
+            tail.append(b"data: [DONE]\n\n")
+            yield b"".join(tail)
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=_SSE_HEADERS)
