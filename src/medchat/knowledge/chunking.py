@@ -74,13 +74,14 @@ def chunk_document(document: Document, *, max_tokens: int = DEFAULT_MAX_TOKENS,
     """Greedy packing of whole sentences; a sentence longer than the budget becomes its own passage."""
     text = document.text
     sentences = split_sentences(text)
+    costs = [count_tokens(text[a:b]) for a, b in sentences]  # once per sentence, though overlaps revisit some
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     i = covered = 0  # covered: sentences up to here are in a passage already
     while i < len(sentences):
         j, tokens = i, 0
         while j < len(sentences):
-            cost = count_tokens(text[sentences[j][0]:sentences[j][1]])
+            cost = costs[j]
             if j > i and tokens + cost > max_tokens:
                 break
             tokens += cost

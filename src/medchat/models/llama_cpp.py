@@ -4,15 +4,24 @@ llama.cpp generates on a worker thread; tokens cross into asyncio through ``call
 the event loop never blocks and a consumer that stops reading stops the generation. The chat template
 comes from the GGUF file itself. Loaded models are cached per process: a model is loaded once, and one
 generation runs on it at a time (llama.cpp contexts are not thread-safe).
+
+Prompt prefixes are reused. llama-cpp-python already keeps the context of the last call and evaluates only the
+part of the next prompt that differs from it; on top of that each loaded model keeps a small LRU of saved
+sequence states (``PrefixStates``) of prefixes that recent prompts shared — the assistant's constitution in
+each language, a system prompt several conversations interleave on — and restores the longest one that matches
+before evaluating the rest. A prefix is saved when a prompt shares at least ``MIN_SHARED_PREFIX`` tokens with
+one of the last few prompts and no saved state covers it yet (only its KV cells: ~23 KB a token for SmolLM2).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import ctypes
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +31,10 @@ from medchat.models.registry import ModelSpec
 from medchat.types import ChatRequest, Chunk, Completion, GenerationParams, Usage
 
 DEFAULT_N_CTX = 4096
+DEFAULT_PREFIX_STATES = 4  # saved prefixes per loaded model (0: only the live context is reused)
+DEFAULT_PREFIX_STATES_MB = 256  # and at most this much memory for them
+MIN_SHARED_PREFIX = 64  # tokens two prompts must share before their prefix is worth a saved state
+RECENT_PROMPTS = 8  # prompts remembered (as tokens) to find the prefixes they share
 
 
 def create_gguf(spec: ModelSpec) -> LlamaCppModel:
@@ -34,7 +47,8 @@ class LoadOptions:
     """What identifies one loaded llama.cpp model in the process-wide cache."""
 
     def __init__(self, path: Path, n_ctx: int, n_threads: int | None, n_gpu_layers: int,
-                 chat_format: str | None) -> None:
+                 chat_format: str | None, prefix_states: int = DEFAULT_PREFIX_STATES,
+                 prefix_states_mb: float = DEFAULT_PREFIX_STATES_MB) -> None:
         self.path = path.resolve()
         self.n_ctx = n_ctx
         # Half the logical cores (llama-cpp-python's own default): llama.cpp's threads busy-wait for each
@@ -44,9 +58,12 @@ class LoadOptions:
         self.n_threads = n_threads or max((os.cpu_count() or 2) // 2, 1)
         self.n_gpu_layers = n_gpu_layers
         self.chat_format = chat_format
+        self.prefix_states = prefix_states
+        self.prefix_states_mb = prefix_states_mb
 
     def key(self) -> tuple[Any, ...]:
-        return (str(self.path), self.n_ctx, self.n_threads, self.n_gpu_layers, self.chat_format)
+        return (str(self.path), self.n_ctx, self.n_threads, self.n_gpu_layers, self.chat_format,
+                self.prefix_states, self.prefix_states_mb)
 
 
 class _Loaded:
@@ -59,8 +76,69 @@ _CACHE: dict[tuple[Any, ...], _Loaded] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens ``a`` and ``b`` share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class SavedPrefix:
+    """One llama.cpp sequence state (the KV cells of ``tokens``, as ``llama_state_seq_get_data`` wrote them)."""
+
+    def __init__(self, tokens: tuple[int, ...], data: Any, size: int) -> None:
+        self.tokens = tokens
+        self.data = data
+        self.size = size
+
+
+class PrefixStates:
+    """A least-recently-used set of saved prefixes, bounded in entries and in bytes (the oldest go first)."""
+
+    def __init__(self, max_entries: int = DEFAULT_PREFIX_STATES, max_bytes: int = DEFAULT_PREFIX_STATES_MB << 20):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[int, ...], SavedPrefix] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(e.size for e in self._entries.values())
+
+    def prefixes(self) -> list[tuple[int, ...]]:
+        """The saved prefixes, least recently used first."""
+        return list(self._entries)
+
+    def longest(self, tokens: Sequence[int]) -> tuple[SavedPrefix | None, int]:
+        """The saved state that shares the most leading tokens with ``tokens`` (marked as used), and how many."""
+        best, length = None, 0
+        for entry in self._entries.values():
+            shared = common_prefix(entry.tokens, tokens)
+            if shared > length:
+                best, length = entry, shared
+        if best is not None:
+            self._entries.move_to_end(best.tokens)
+        return best, length
+
+    def add(self, entry: SavedPrefix) -> bool:
+        """Keep ``entry``, evicting the least recently used beyond the bounds; False if it alone is too big."""
+        if self.max_entries <= 0 or entry.size > self.max_bytes:
+            return False
+        self._entries.pop(entry.tokens, None)
+        self._entries[entry.tokens] = entry
+        while len(self._entries) > self.max_entries or self.nbytes > self.max_bytes:
+            self._entries.popitem(last=False)
+        return True
+
+
 def _counting_llama_class() -> type:
-    """A ``Llama`` that records exact token counts while streaming (llama.cpp reports none then)."""
+    """A ``Llama`` that records exact token counts while streaming (llama.cpp reports none then) and reuses
+    saved prompt prefixes (see the module's docstring)."""
     try:
         import llama_cpp
     except ImportError:
@@ -70,16 +148,79 @@ def _counting_llama_class() -> type:
     class CountingLlama(llama_cpp.Llama):
         last_prompt_tokens = 0
         last_completion_tokens = 0
+        last_prompt_evaluated = 0  # prompt tokens the last call evaluated (the rest came from reused state)
+        prefix_states: PrefixStates | None = None
+        _evaluated = 0
+
+        def eval(self, tokens: Sequence[int]) -> None:
+            self._evaluated += len(tokens)
+            super().eval(tokens)
 
         def generate(self, tokens: Any, *args: Any, **kwargs: Any) -> Iterator[int]:  # type: ignore[override]
+            tokens = list(tokens)
             self.last_prompt_tokens = len(tokens)
             self.last_completion_tokens = 0
+            self._evaluated = 0
+            if self.prefix_states is not None and kwargs.get("reset", True):
+                self._reuse_prefix(tokens)
             vocab = self._model.vocab
+            prompt_done = False
             for token in super().generate(tokens, *args, **kwargs):
+                if not prompt_done:  # the first token is sampled once the whole prompt has been evaluated
+                    self.last_prompt_evaluated, prompt_done = self._evaluated, True
                 # End-of-generation tokens are sampled but not part of the answer (as in llama.cpp's usage).
                 if not llama_cpp.llama_vocab_is_eog(vocab, token):
                     self.last_completion_tokens += 1
                 yield token
+            if not prompt_done:
+                self.last_prompt_evaluated = self._evaluated
+
+        def _reuse_prefix(self, tokens: list[int]) -> None:
+            """Before ``generate``: restore the saved state that covers more of ``tokens`` than the live context
+            does, and save the prefix ``tokens`` shares with a recent prompt if no saved state covers it yet."""
+            states = self.prefix_states
+            assert states is not None
+            limit = len(tokens) - 1  # generate() must evaluate at least one token to have fresh logits
+            shared = min(max((common_prefix(p, tokens) for p in self._recent), default=0), limit)
+            self._recent.append(tuple(tokens))
+            entry, saved = states.longest(tokens)
+            saved = min(saved, limit)
+            live = common_prefix(self._input_ids.tolist(), tokens)
+            if entry is not None and saved > live and self._restore(entry):
+                live = saved
+            if shared < MIN_SHARED_PREFIX or shared <= saved:
+                return
+            # Bring the live context to exactly tokens[:shared] (evaluating what it lacks: generate() would have
+            # to anyway), save it, and let generate() go on from there.
+            keep = min(live, shared)
+            if not self._ctx.kv_cache_seq_rm(-1, keep, -1):
+                return
+            self.n_tokens, self._requires_eval = keep, True
+            if keep < shared:
+                self.eval(tokens[keep:shared])
+            size = llama_cpp.llama_state_seq_get_size(self._ctx.ctx, 0)
+            data = (ctypes.c_uint8 * size)()
+            written = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, data, size, 0)
+            if 0 < written <= size:
+                states.add(SavedPrefix(tuple(tokens[:shared]), data, int(written)))
+
+        def _restore(self, entry: SavedPrefix) -> bool:
+            self._ctx.kv_cache_seq_rm(-1, 0, -1)
+            self.n_tokens, self._requires_eval = 0, True
+            if llama_cpp.llama_state_seq_set_data(self._ctx.ctx, entry.data, entry.size, 0) != entry.size:
+                self._ctx.kv_cache_seq_rm(-1, 0, -1)
+                return False
+            n = len(entry.tokens)
+            self.input_ids[:n] = entry.tokens
+            self.n_tokens = n
+            return True
+
+        def enable_prefix_states(self, max_entries: int, max_bytes: int) -> None:
+            """Keep saved prefixes (not for recurrent or hybrid models, whose state cannot be cut at a position,
+            nor with a draft model)."""
+            if max_entries > 0 and not (self._is_recurrent or self._is_hybrid or self.draft_model is not None):
+                self.prefix_states = PrefixStates(max_entries, max_bytes)
+                self._recent: deque[tuple[int, ...]] = deque(maxlen=RECENT_PROMPTS)
 
     return CountingLlama
 
@@ -100,6 +241,7 @@ def load(options: LoadOptions) -> _Loaded:
         except (ValueError, RuntimeError) as exc:
             raise ModelNotFoundError(f"cannot load {options.path} as a GGUF model: {exc}",
                                      hint="is it a complete .gguf file for a llama.cpp-supported model?") from None
+        llama.enable_prefix_states(options.prefix_states, int(options.prefix_states_mb * (1 << 20)))
         if not _CACHE:
             atexit.register(_close_all)
         _CACHE[key] = _Loaded(llama)
@@ -129,6 +271,8 @@ class LlamaCppModel(ProviderModel):
         super().__init__(name, **kwargs)
         self.options = options
         self._loaded: _Loaded | None = None
+        # Of this model's last call: prompt tokens llama.cpp evaluated (the rest of the prompt was reused state).
+        self.prompt_tokens_evaluated: int | None = None
 
     @property
     def concurrency_key(self) -> tuple[Any, ...]:
@@ -143,6 +287,8 @@ class LlamaCppModel(ProviderModel):
             n_threads=spec.take("n_threads"),
             n_gpu_layers=int(spec.take("n_gpu_layers", 0)),
             chat_format=spec.take("chat_format"),
+            prefix_states=int(spec.take("prefix_states", DEFAULT_PREFIX_STATES)),
+            prefix_states_mb=float(spec.take("prefix_states_mb", DEFAULT_PREFIX_STATES_MB)),
         )
         defaults = (params or GenerationParams()).merged(spec.params)
         if not options.path.is_file():  # fail at get_model time, not at the first question
@@ -200,6 +346,7 @@ class LlamaCppModel(ProviderModel):
                         put(("event", event))
                     usage = Usage(prompt_tokens=loaded.llama.last_prompt_tokens,
                                   completion_tokens=loaded.llama.last_completion_tokens)
+                    self.prompt_tokens_evaluated = loaded.llama.last_prompt_evaluated
                 put(("end", usage))
             except BaseException as exc:
                 put(("error", exc))

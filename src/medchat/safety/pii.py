@@ -14,6 +14,7 @@ with the caller so a reply can be restored locally if wanted, and nothing else k
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from medchat.language import detect_language
 ENTITY_TYPES = ("PERSON", "PHONE_NUMBER", "CN_MOBILE", "EMAIL_ADDRESS", "MEDICAL_RECORD_NUMBER", "DATE_OF_BIRTH",
                 "CN_RESIDENT_ID", "ADDRESS", "US_SSN", "UK_NHS", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS")
 SCORE_THRESHOLD = 0.35
+# Deep-learning packages spaCy and Presidio would import if installed, though the detector never uses them.
+_UNUSED_BACKENDS = ("torch", "transformers", "tensorflow", "jax", "cupy", "mxnet")
 
 _COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "夏侯", "公孙", "长孙", "宇文", "司徒", "端木"}
 _SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
@@ -146,7 +149,12 @@ class PIIDetector:
     def __init__(self, entities: tuple[str, ...] = ENTITY_TYPES, score_threshold: float = SCORE_THRESHOLD) -> None:
         self.entities = list(entities)
         self.score_threshold = score_threshold
-        self._analyzer = self._build()
+        from medchat._importing import hidden
+
+        # spaCy (thinc) and Presidio probe for torch and transformers as they load; this pipeline uses neither,
+        # and the probe cost seconds (docs/benchmarks.md, "Start-up").
+        with hidden(*_UNUSED_BACKENDS):
+            self._analyzer = self._build()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -269,3 +277,21 @@ def get_detector() -> PIIDetector:
         if _DETECTOR is None:
             _DETECTOR = PIIDetector()
         return _DETECTOR
+
+
+def warm_detector() -> None:
+    """Start building the shared detector on a background thread and return at once; ``get_detector()`` then
+    waits for that build instead of starting its own. Does nothing once it is built or being built. A failure
+    (Presidio not installed) is left for ``get_detector()`` to raise where the detector is needed."""
+    if _DETECTOR is not None or not _DETECTOR_LOCK.acquire(blocking=False):
+        return  # built, or a build is under way
+    try:
+        if _DETECTOR is None:
+            threading.Thread(target=_build_quietly, name="medchat-pii-warm", daemon=True).start()
+    finally:
+        _DETECTOR_LOCK.release()
+
+
+def _build_quietly() -> None:
+    with contextlib.suppress(Exception):  # reported where the detector is needed
+        get_detector()

@@ -22,6 +22,7 @@ See ``scripts/train_safety_classifier.py``; ``benchmarks/safety_eval.py`` measur
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -574,6 +575,10 @@ class TriageResult:
         return "no red flags"
 
 
+# How much of a sentence around a red flag the rules read (negation, history, a figure of speech...): a normal
+# sentence is read whole; a run-on one is not read again in full for each of its matches.
+CLAUSE_CHARS = 300
+
 _EN_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:but|however|although|though)\s+", _I)
 _ZH_SPLIT = re.compile(r"(?<=[。！？；!?;])|\n+|但是|不过|可是|但(?=这次|现在|今天|今晚|刚才|这回)")
 
@@ -616,20 +621,52 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
     mixed = [("zh", _ZH), ("en", _EN)] if language == "zh" else [("en", _EN), ("zh", _ZH)]
     sentences_by_lang = {lang: _sentences(text, lang) for lang, _ in mixed}
     matches: list[TriageMatch] = []
-    framed = _framed(text)
+    whole = _Whole(text)
     for lang, table in mixed:
         for offset, sentence in sentences_by_lang[lang]:
             for category, patterns in table.items():
                 for pattern in patterns:
                     for m in pattern.finditer(sentence):
                         match = TriageMatch(category, offset + m.start(), offset + m.end(), m.group(0))
-                        match.dropped = _why_not(lang, category, sentence, m.start(), m.end(), text, framed)
+                        # the clause around the match, not the whole sentence: a run-on message of 50,000
+                        # characters with hundreds of red flags costs each one a bounded look
+                        lo, hi = max(0, m.start() - CLAUSE_CHARS), min(len(sentence), m.end() + CLAUSE_CHARS)
+                        match.dropped = _why_not(lang, category, sentence[lo:hi], m.start() - lo, m.end() - lo,
+                                                 whole)
                         matches.append(match)
     kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
     return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language)
 
 
-def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whole: str, framed: bool) -> str | None:
+class _Whole:
+    """What the rules ask of the whole message, each answered once per message (not once per red flag)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._answers: dict[str, bool] = {}
+
+    def _once(self, name: str, ask: Callable[[], object]) -> bool:
+        if name not in self._answers:
+            self._answers[name] = bool(ask())
+        return self._answers[name]
+
+    @property
+    def framed(self) -> bool:
+        return self._once("framed", lambda: _framed(self.text))
+
+    @property
+    def question(self) -> bool:
+        return self._once("question", lambda: "?" in self.text)
+
+    @property
+    def first_person(self) -> bool:
+        return self._once("first_person", lambda: _FIRST_PERSON.search(self.text))
+
+    def personal_now(self, zh: bool) -> bool:
+        return self._once(f"personal_now_{zh}", lambda: _personal_now(self.text, zh))
+
+
+def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whole: _Whole) -> str | None:
     before = sentence[:start]
     zh = lang == "zh"
     if (_ZH_FIGURATIVE if zh else _EN_FIGURATIVE).search(sentence):
@@ -659,10 +696,10 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
     if history and not (_ZH_NOW if zh else _EN_NOW).search(sentence):
         return "past event"
     general = (_ZH_GENERAL if zh else _EN_GENERAL).search(sentence) or (not zh and _EN_GENERIC_YOU.search(sentence)) or (
-        not zh and "?" in whole and _GENERIC_SUBJECT.search(sentence) and not _FIRST_PERSON.search(whole))
-    if general and not _personal_now(whole, zh):
+        not zh and whole.question and _GENERIC_SUBJECT.search(sentence) and not whole.first_person)
+    if general and not whole.personal_now(zh):
         return "general question"
-    if framed:
+    if whole.framed:
         return "fiction or professional question"
     strong = _STRONG_ALLERGY if category == "anaphylaxis" else _STRONG
     if category in _MILD_MATTERS and (_ZH_MILD if zh else _EN_MILD).search(sentence) and not strong.search(sentence):

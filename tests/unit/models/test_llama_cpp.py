@@ -101,3 +101,53 @@ async def test_a_json_schema_constrains_the_answer_to_valid_json():
                              max_tokens=80, json_schema=schema)
     answer = json.loads((await get_model("builtin/smollm2").complete(request)).text)
     assert set(answer) == {"explanation", "met"} and isinstance(answer["met"], bool)
+
+
+# -- prompt-prefix reuse ------------------------------------------------------------------------------------
+
+def _system(language: str) -> str:
+    """~100 tokens of a real system prompt: enough to be worth a saved state (MIN_SHARED_PREFIX)."""
+    from medchat.safety.prompts import load_prompt
+
+    return load_prompt("constitution", language)[:400 if language == "en" else 80]
+
+
+async def _ask(model, system: str, question: str) -> tuple[str, int, int]:
+    from medchat.types import GenerationParams, Message
+
+    done = await model.complete(ChatRequest(messages=[Message.system(system), Message.user(question)],
+                                            params=GenerationParams(temperature=0, seed=7, max_tokens=12)))
+    return done.text, done.usage.prompt_tokens, model.prompt_tokens_evaluated
+
+
+@pytest.fixture(scope="module")
+def alternating():
+    """The same conversation of prompts (system prompts A, A, B, A) on a model that keeps saved prefixes and on
+    one that does not (each on its own loaded context)."""
+    import asyncio
+
+    async def run(prefix_states: int) -> list[tuple[str, int, int]]:
+        model = create_model("builtin/smollm2", prefix_states=prefix_states)
+        a, b = _system("en"), _system("zh")
+        turns = [(a, "What helps a sore throat?"), (a, "Is a fever of 38 C dangerous?"),
+                 (b, "感冒要吃什么药？"), (a, "How much water should I drink a day?")]
+        return [await _ask(model, system, question) for system, question in turns]
+
+    return {"reuse": asyncio.run(run(2)), "live-only": asyncio.run(run(0))}
+
+
+def test_a_prompt_sharing_a_prefix_evaluates_only_what_differs(alternating):
+    (_, first_prompt, first_evaluated), (_, second_prompt, second_evaluated) = alternating["reuse"][:2]
+    assert first_evaluated == first_prompt  # nothing to reuse yet
+    assert second_evaluated < second_prompt - 50  # the system prompt came from the first call's state
+
+
+def test_an_alternating_prefix_is_restored_from_a_saved_state(alternating):
+    _, prompt, evaluated = alternating["reuse"][3]  # A again, after B replaced A in the live context
+    assert evaluated < prompt - 50
+    _, prompt, evaluated = alternating["live-only"][3]  # without saved prefixes A is read again
+    assert evaluated >= prompt - 5
+
+
+def test_reused_prefixes_give_the_same_answers_as_evaluating_everything(alternating):
+    assert [text for text, _, _ in alternating["reuse"]] == [text for text, _, _ in alternating["live-only"]]

@@ -399,3 +399,34 @@ def test_jokes_and_history_do_not_hide_what_is_happening_now(text, category):
 def test_laughter_bruises_forms_and_news_are_not_emergencies(text):
     result = assess(text, use_classifier=False)
     assert not result.emergency, result.reason
+
+
+def test_a_long_run_on_message_costs_each_red_flag_a_bounded_look(monkeypatch):
+    """Counted, not timed: each red flag's checks read at most the clause around it, and the questions about the
+    whole message (framing, first person, someone present now) are asked once, however many flags there are."""
+    from medchat.safety import triage
+
+    seen: list[int] = []
+    whole_calls = {"framed": 0, "personal_now": 0}
+    real_why_not, real_framed, real_personal = triage._why_not, triage._framed, triage._personal_now
+
+    def why_not(lang, category, sentence, start, end, whole):
+        seen.append(len(sentence))
+        return real_why_not(lang, category, sentence, start, end, whole)
+
+    def framed(text):
+        whole_calls["framed"] += 1
+        return real_framed(text)
+
+    def personal_now(text, zh):
+        whole_calls["personal_now"] += 1
+        return real_personal(text, zh)
+
+    monkeypatch.setattr(triage, "_why_not", why_not)
+    monkeypatch.setattr(triage, "_framed", framed)
+    monkeypatch.setattr(triage, "_personal_now", personal_now)
+    text = "Last year my dad had crushing chest pain and could not breathe, " * 800  # 51,200 characters, one sentence
+    result = triage._assess_rules(text)
+    assert len(result.matches) >= 800 and not result.emergency  # every one a past event
+    assert max(seen) <= 2 * triage.CLAUSE_CHARS + 40
+    assert whole_calls["framed"] <= 1 and whole_calls["personal_now"] <= 2

