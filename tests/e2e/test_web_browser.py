@@ -292,6 +292,9 @@ def test_phone_sized_screen(serve, tab, artifacts):  # noqa: F811
     box = reply.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # nothing wider than the screen
     assert not p.locator(".sidebar").is_visible()
+    for control in ("#lang-toggle", "nav.tabs a[data-view=feedback]", "#send"):  # the top bar fits the screen
+        box = p.locator(control).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, control
     p.click("#menu-toggle")
     assert p.locator(".sidebar").is_visible()
     p.screenshot(path=str(artifacts / "chat-phone.png"))

@@ -86,6 +86,24 @@ export async function download(path, fallbackName) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+// The data of each server-sent event of a response, as it arrives (events without data are skipped).
+export async function* serverSentData(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const data = buffer.slice(0, end).split("\n").filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).trimStart()).join("\n");
+      buffer = buffer.slice(end + 2);
+      if (data) yield data;
+    }
+  }
+}
+
 // POST /v1/chat/completions with stream: true. onEvent(chunk) gets each parsed chunk; resolves when the stream
 // ends ([DONE]), rejects with ApiError for an HTTP error or an error event, and with an AbortError when signal
 // aborts (the server then stops the generation).
@@ -97,27 +115,11 @@ export async function streamChat(body, onEvent, signal) {
     signal,
   });
   if (!response.ok) throw await errorOf(response);
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = event
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5).trimStart())
-        .join("\n");
-      if (!data) continue;
-      if (data === "[DONE]") return;
-      const chunk = JSON.parse(data);
-      if (chunk.error) throw new ApiError(500, chunk);
-      onEvent(chunk);
-    }
+  for await (const data of serverSentData(response)) {
+    if (data === "[DONE]") return;
+    const chunk = JSON.parse(data);
+    if (chunk.error) throw new ApiError(500, chunk);
+    onEvent(chunk);
   }
   throw new ApiError(502, { error: { message: t("error") + ": the answer ended early" } });
 }

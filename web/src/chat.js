@@ -6,21 +6,7 @@ import { ApiError, json, streamChat } from "./api.js";
 import { applyStatic, lang, reasonLabel, t } from "./i18n.js";
 import { icon } from "./icons.js";
 import { renderMarkdown } from "./markdown.js";
-
-const $ = (selector, root = document) => root.querySelector(selector);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
+import { $, el } from "./dom.js";
 
 export const state = {
   conversationId: null,

@@ -2,23 +2,9 @@
 // HTML report `medchat report` writes, shown in a sandboxed frame), two runs compared, a run started from the
 // page; and the feedback tab: flagged answers by reason and model, exported as an eval dataset.
 
-import { download, json, request } from "./api.js";
+import { download, json, request, serverSentData } from "./api.js";
 import { reasonLabel, t } from "./i18n.js";
-
-const $ = (selector, root = document) => root.querySelector(selector);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
+import { $, el } from "./dom.js";
 
 const live = new Map(); // run id -> AbortController of its progress stream
 let frameUrl = null;
@@ -62,26 +48,12 @@ async function follow(id, row) {
   live.set(id, controller);
   try {
     const response = await request(`/api/runs/${id}/events`, { signal: controller.signal });
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const data = buffer.slice(0, end).split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5)).join("");
-        buffer = buffer.slice(end + 2);
-        if (!data.trim()) continue;
-        const event = JSON.parse(data);
-        $(".status", row).textContent = event.status;
-        row.dataset.status = event.status;
-        row.children[3].replaceWith(progressCell(event));
-        if (event.final) {
-          const cancel = row.children[7];
-          cancel.replaceChildren();
-        }
-      }
+    for await (const data of serverSentData(response)) {
+      const event = JSON.parse(data);
+      $(".status", row).textContent = event.status;
+      row.dataset.status = event.status;
+      row.children[3].replaceWith(progressCell(event));
+      if (event.final) row.children[7].replaceChildren(); // no cancel button on a finished run
     }
   } catch (error) {
     if (error.name !== "AbortError") console.warn(error);

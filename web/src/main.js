@@ -3,9 +3,8 @@
 
 import { initChat, loadConversations, loadModels, loadReasons, openConversation, state } from "./chat.js";
 import { fillStartForm, hideReport, initDashboard, showComparison, showFeedback, showRun, showRuns } from "./dashboard.js";
+import { $ } from "./dom.js";
 import { applyStatic, lang, setLang, t } from "./i18n.js";
-
-const $ = (selector) => document.querySelector(selector);
 
 function show(view) {
   for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== `${view}-view`;

@@ -165,7 +165,6 @@ def check_servable(name: str, settings: Settings) -> None:
     """403 for a model a client names by a file on the server (``gguf/PATH``, ``local/PATH``, ``replay/PATH``,
     also inside ``assistant/...``) unless ``server.allow_model_files``: a request must not make the server open
     files it chooses. Aliases (the operator's configuration), builtin models and remote providers pass."""
-    from medchat.errors import ConfigError as _ConfigError
     from medchat.models.registry import resolve
 
     if settings.server.allow_model_files:
@@ -176,7 +175,7 @@ def check_servable(name: str, settings: Settings) -> None:
             return  # an alias: the operator chose its files
         try:
             resolved = resolve(spec, settings)
-        except _ConfigError:
+        except ConfigError:
             return  # not a model name: the build answers 404
         if resolved.provider.prefix != "assistant":
             break
