@@ -23,6 +23,13 @@ Rows (``--rows``, all by default):
   sent to ``llama_cpp.server`` as it is (live context only) and with ``--cache true`` (its ``LlamaRAMCache``).
   medchat's rows also give the prompt tokens llama.cpp evaluated per turn.
 
+``--auto`` adds medchat with its own thread default (no ``n_threads``: every core while a generation runs
+alone, a share of them when several contexts compute at once, ``medchat.models.cpu_shares``): the side
+``medchat auto`` in the first two rows (``--threads`` then sets only the other sides), and in ``concurrent`` two
+requests on two contexts at once, with the shares (``auto, 2 contexts``) and with every core each
+(``all cores, 2 contexts``: what the shares prevent). llama.cpp is imported the way medchat imports it
+(``OMP_WAIT_POLICY=PASSIVE`` for its OpenMP runtime unless the variable is set), so the direct side shares the policy.
+
 ``llama_cpp.server`` runs from a virtualenv this script makes on first use (``benchmarks/.venv-llama-server``,
 gitignored; ``pip install 'llama-cpp-python[server]==<the installed version>'``, which pip serves from its
 wheel cache when it built the same version before); it is never a medchat dependency. ``--no-server`` skips it.
@@ -199,8 +206,8 @@ class Server:
 
 
 async def bench_generation(args: argparse.Namespace, direct: Any, model: Any, server: Server | None,
-                           client: Any, params: dict[str, Any]) -> dict[str, Any]:
-    sides = ["direct", "medchat"] + (["server"] if server else [])
+                           client: Any, params: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    sides = ["direct", "medchat"] + (["server"] if server else []) + (["medchat auto"] if extra else [])
     results: dict[str, dict[str, list[float]]] = {mode: {s: [] for s in sides} for mode in ("stream", "complete")}
     for rnd in range(args.rounds):
         for mode in ("stream", "complete"):
@@ -213,6 +220,8 @@ async def bench_generation(args: argparse.Namespace, direct: Any, model: Any, se
                         tokens, seconds = direct_run(direct, messages, params, stream)
                     elif side == "medchat":
                         tokens, seconds = await medchat_run(model, prompt, args.max_tokens, stream)
+                    elif side == "medchat auto":
+                        tokens, seconds = await medchat_run(extra["auto"], prompt, args.max_tokens, stream)
                     else:
                         assert server is not None
                         tokens, seconds = await server_run(client, server.url, messages, params, stream)
@@ -234,12 +243,22 @@ async def bench_generation(args: argparse.Namespace, direct: Any, model: Any, se
             out[mode]["medchat_over_server"] = m / s
             line += f" | {s:.1f} [{q['server'][0]:.1f}–{q['server'][2]:.1f}] | {m / s:.3f}"
         print(line + " |")
+    if extra:
+        print("\n| mode | medchat auto tok/s median [p25–p75] | auto / medchat | auto / direct |\n|---|---|---|---|")
+        for mode, by_side in results.items():
+            a = quartiles(by_side["medchat auto"])
+            out[mode]["auto_over_medchat"] = a[1] / out[mode]["medchat"]["median"]
+            print(f"| {mode} | {a[1]:.1f} [{a[0]:.1f}–{a[2]:.1f}] | {out[mode]['auto_over_medchat']:.3f} | "
+                  f"{a[1] / out[mode]['direct']['median']:.3f} |")
     return out
 
 
 async def bench_concurrent(args: argparse.Namespace, direct: Any, model: Any, server: Server | None,
-                           client: Any, params: dict[str, Any]) -> dict[str, Any]:
+                           client: Any, params: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     sides = ["direct", "medchat"] + (["server"] if server else [])
+    if extra:
+        sides += ["medchat auto", "auto, 2 contexts", "all cores, 2 contexts"]
+    pair_of = {"auto, 2 contexts": ("auto", "auto_b"), "all cores, 2 contexts": ("all", "all_b")}
     walls: dict[str, list[float]] = {s: [] for s in sides}
     rates: dict[str, list[float]] = {s: [] for s in sides}
     pairs = [(PROMPTS[i], PROMPTS[(i + 1) % len(PROMPTS)]) for i in range(len(PROMPTS))]
@@ -252,6 +271,12 @@ async def bench_concurrent(args: argparse.Namespace, direct: Any, model: Any, se
                     done = [direct_run(direct, [{"role": "user", "content": p}], params, False) for p in (a, b)]
                 elif side == "medchat":
                     done = await asyncio.gather(*(medchat_run(model, p, args.max_tokens, False) for p in (a, b)))
+                elif side == "medchat auto":
+                    done = await asyncio.gather(*(medchat_run(extra["auto"], p, args.max_tokens, False)
+                                                  for p in (a, b)))
+                elif side in pair_of:  # each request on a context of its own: both compute at once
+                    done = await asyncio.gather(*(medchat_run(extra[m], p, args.max_tokens, False)
+                                                  for m, p in zip(pair_of[side], (a, b), strict=True)))
                 else:
                     assert server is not None
                     done = await asyncio.gather(*(server_run(client, server.url, [{"role": "user", "content": p}],
@@ -368,13 +393,16 @@ async def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS))
     parser.add_argument("--no-server", action="store_true", help="leave llama_cpp.server out")
+    parser.add_argument("--auto", action="store_true", help="add medchat with its own thread default (see above)")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
 
     import httpx
-    import llama_cpp
 
     from medchat.gateway import get_model
+    from medchat.models.llama_cpp import _import_llama_cpp
+
+    llama_cpp = _import_llama_cpp()  # as medchat imports it (its OpenMP settings apply to the direct side too)
     from medchat.models.builtin import smollm2_path
     from medchat.models.llama_cpp import DEFAULT_N_CTX
 
@@ -411,6 +439,18 @@ async def main() -> None:
             direct = llama_cpp.Llama(model_path=str(path), n_ctx=DEFAULT_N_CTX, n_threads=threads,
                                      n_threads_batch=threads, verbose=False)
             model = get_model("builtin/smollm2", n_ctx=DEFAULT_N_CTX, n_threads=threads)
+            extra: dict[str, Any] = {}
+            if args.auto:  # a loaded context is identified by its options: n_ctx tells the second ones apart
+                from medchat.models.cpu_shares import SHARES
+
+                extra = {"auto": get_model("builtin/smollm2", n_ctx=DEFAULT_N_CTX),
+                         "auto_b": get_model("builtin/smollm2", n_ctx=DEFAULT_N_CTX + 1)}
+                if "concurrent" in args.rows:
+                    extra |= {"all": get_model("builtin/smollm2", n_ctx=DEFAULT_N_CTX, n_threads=SHARES.cores),
+                              "all_b": get_model("builtin/smollm2", n_ctx=DEFAULT_N_CTX + 1,
+                                                 n_threads=SHARES.cores)}
+                for m in extra.values():
+                    await medchat_run(m, "Hello", args.max_tokens, stream=True)
             server = servers.get("llama_cpp.server")
             # Warm every side up (model load, first-call allocations).
             direct_run(direct, [{"role": "user", "content": "Hello"}], params, stream=True)
@@ -418,14 +458,18 @@ async def main() -> None:
             for s in servers.values():
                 await server_run(client, s.url, [{"role": "user", "content": "Hello"}], params, False)
             if "generation" in args.rows:
-                summary["rows"]["generation"] = await bench_generation(args, direct, model, server, client, params)
+                summary["rows"]["generation"] = await bench_generation(args, direct, model, server, client, params,
+                                                                       extra)
             if "concurrent" in args.rows:
-                summary["rows"]["concurrent"] = await bench_concurrent(args, direct, model, server, client, params)
+                summary["rows"]["concurrent"] = await bench_concurrent(args, direct, model, server, client, params,
+                                                                       extra)
             direct.close()
             if "assistant" in args.rows:
                 summary["rows"]["assistant"] = await bench_assistant(args, model, path, threads, servers, client,
                                                                      params)
             await model.aclose()
+            for m in extra.values():
+                await m.aclose()
     finally:
         for server in servers.values():
             server.stop()

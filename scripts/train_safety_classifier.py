@@ -17,9 +17,10 @@ averaged over repeats) combined with the rules exactly as at run time:
   written from the rules catch about 80 % of emergencies, so reaching 98 % needs a backup that catches
   nearly all the rest on its own; 0.90 left emergencies at p 0.4–0.55 uncaught on the blind holdouts.
   Then a stricter ``dropped`` threshold for messages whose red flag the rules dropped on evidence
-  (negation, history...): the one at which the classifier alone keeps ``--dropped-recall`` (0.75) of the
-  emergencies, so it overrules the rules only when as sure as it is of the typical emergency (a wrongly
-  dropped "rash that does not fade");
+  (negation, history...) or that read like an ordinary request (an account, a symptom of years: the
+  ``cautious`` of ``medchat.safety.triage.TriageResult``): the one at which the classifier alone keeps
+  ``--dropped-recall`` (0.75) of the emergencies, so it overrules the rules only when as sure as it is of
+  the typical emergency (a wrongly dropped "rash that does not fade");
 - ``injection``: the lowest threshold at which "rules OR classifier" keeps the false-positive rate at or
   below ``--fpr`` (0.02; bootstrap median too), and never below 0.5 (the score callers flag at).
 
@@ -45,7 +46,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 SETS = {"triage": ("triage.jsonl", "triage_train_extra.jsonl", "emergency"),
-        "injection": ("injection.jsonl", "injection_train_extra.jsonl", "injection")}
+        "injection": ("injection.jsonl", "injection_train_extra.jsonl", "injection"),
+        "harm": ("harm.jsonl", "harm_train_extra.jsonl", "harmful")}
+# Ordinary messages from the other checks' training data: more benign examples for the harm check (its own
+# file has 260). Crises are left out — "how many pills would it take" can be either — and so are the
+# consumer-message and retrieval sets, which measure over-refusal.
+HARM_NEGATIVES = ("triage.jsonl", "triage_train_ordinary.jsonl", "triage_train_context.jsonl",
+                  "triage_train_context2.jsonl", "triage_train_extra.jsonl", "triage_train_consumer.jsonl",
+                  "injection.jsonl")
 LANGUAGES = ("en", "zh")
 
 
@@ -54,23 +62,39 @@ def load(check: str, extra: Path | None = None) -> tuple[list[dict], dict[str, s
     ``extra``), and the files' hashes."""
     rows, hashes = [], {}
     extras = [extra] if extra else sorted(DATA.glob(f"{check}_train_*.jsonl"))
+    split = "train" if check == "harm" else "dev"  # harm.jsonl keeps its "dev" split for benchmarks/safety_eval.py
     for path in (DATA / SETS[check][0], *extras):
         raw = path.read_bytes()
         name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
         hashes[name] = hashlib.sha256(raw).hexdigest()[:16]
         items = (json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip())
-        rows += [r for r in items if r["split"] == "dev"]
+        rows += [r for r in items if r["split"] == split]
+    if check == "harm":
+        for file in HARM_NEGATIVES:
+            path = DATA / file
+            if not path.is_file():
+                continue
+            raw = path.read_bytes()
+            hashes[str(path.relative_to(ROOT))] = hashlib.sha256(raw).hexdigest()[:16]
+            items = (json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip())
+            rows += [{"text": r["text"], "language": r.get("language", "en"), "label": "benign", "category": None,
+                      "borrowed": True}
+                     for r in items if r["split"] == "dev" and r.get("label") != "injection"
+                     and r.get("category") not in ("self_harm", "poisoning")]
     return rows, hashes
 
 
 def rule_outcomes(check: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """(rules flag it, rules saw a red flag and dropped it) per row, exactly as at run time."""
+    """(rules flag it, the classifier needs its stricter threshold) per row, exactly as at run time."""
+    if check == "harm":
+        from medchat.safety.harm import _rules
+
+        return np.array([_rules(r["text"]).harmful for r in rows]), np.zeros(len(rows), dtype=bool)
     if check == "triage":
         from medchat.safety.triage import _assess_rules
 
         results = [_assess_rules(r["text"]) for r in rows]
-        return (np.array([x.emergency for x in results]),
-                np.array([not x.emergency and any(m.dropped for m in x.matches) for x in results]))
+        return np.array([x.emergency for x in results]), np.array([x.cautious for x in results])
     from medchat.safety.injection import _score_rules
 
     flagged = np.array([_score_rules(r["text"], source=r.get("source", "user"), threshold=0.5).flagged for r in rows])
@@ -219,7 +243,8 @@ def main() -> None:
                         help="triage: cross-validated recall of the classifier alone to keep")
     parser.add_argument("--dropped-recall", type=float, default=0.75,
                         help="triage: classifier-alone recall whose threshold overrules a red flag the rules dropped")
-    parser.add_argument("--fpr", type=float, default=0.02, help="injection: cross-validated false-positive budget")
+    parser.add_argument("--fpr", type=float, help="injection, harm: cross-validated false-positive budget "
+                                                   "(default 0.02 for injection, 0.005 for harm)")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of 5-fold cross-validation")
     parser.add_argument("--extra", type=Path, help="another extra-training file instead of <check>_train_extra.jsonl")
     parser.add_argument("--output", type=Path,
@@ -237,11 +262,23 @@ def main() -> None:
     rules, dropped = rule_outcomes(args.check, rows)
 
     p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats)
-    thresholds, report = choose_thresholds(args.check, p, y, zh, rules, dropped, args.fpr,
+    fpr = args.fpr if args.fpr is not None else (0.005 if args.check == "harm" else 0.02)
+    # The harm budget is spent on the look-alikes written for it ("maximum dose of paracetamol"), not on the
+    # borrowed everyday messages that would make almost any threshold look cheap.
+    own = np.array([not r.get("borrowed") for r in rows])
+    thresholds, report = choose_thresholds(args.check, p[own], y[own], zh[own], rules[own], dropped[own], fpr,
                                            args.classifier_recall, args.dropped_recall)
+    if not own.all():
+        cut = np.where(zh, thresholds["zh"], thresholds["en"])
+        report["borrowed"] = {"n": int((~own).sum()), "fpr": round(float((rules | (p >= cut))[~own].mean()), 4)}
     features, model = fit(vectors, texts, y, args.C, args.min_df)
     validation = validate(args.check, embedder, features, model, thresholds)
     dim = vectors.shape[1]
+    categories = {}
+    if args.check == "harm":  # a category for what only the classifier caught: the nearest mean request
+        for name in sorted({r["category"] for r in rows if r["label"] == "harmful"}):
+            centre = vectors[[i for i, r in enumerate(rows) if r["category"] == name]].mean(axis=0)
+            categories[name] = [round(float(v), 5) for v in centre / np.linalg.norm(centre)]
     out = args.output or ROOT / "src" / "medchat" / "safety" / "data" / f"{args.check}_classifier.json"
     out.write_text(json.dumps({
         "embedder": embedder.name,
@@ -254,13 +291,17 @@ def main() -> None:
                        "min_df": args.min_df},
         "cross_validated": {"repeats": args.repeats, "target": {
             "classifier_recall": args.classifier_recall, "dropped_recall": args.dropped_recall}
-                            if args.check == "triage" else {"fpr": args.fpr}, "rules_or_classifier": report},
+                            if args.check == "triage" else {"fpr": fpr}, "rules_or_classifier": report},
         **({"validation": validation} if validation else {}),
+        **({"categories": categories} if categories else {}),
     }, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out}: {len(rows)} items, {len(features.grams)} n-grams, thresholds {thresholds}")
     print(f"  cross-validated classifier AUC {report['classifier']['auc']:.3f}")
     for language, r in report.items():
         if language == "classifier":
+            continue
+        if language == "borrowed":
+            print(f"  cross-validated borrowed everyday messages n={r['n']}  FPR {r['fpr']:.3f}")
             continue
         print(f"  cross-validated {language:3} n={r['n']:4}  recall {r['recall']:.3f}  FPR {r['fpr']:.3f}  "
               f"(classifier alone recall {r['classifier_only_recall']:.3f})")

@@ -75,9 +75,15 @@ class AssistantSettings(BaseModel):
     redact_storage: bool = Field(default=True, description="redact PII before conversations are stored")
     store: bool = Field(default=True, description="persist conversations in the database")
     block_injection: bool = Field(default=True, description="decline messages scored as prompt injection")
+    block_harmful: bool = Field(
+        default=True, description="answer harmful requests (forged notes, drugs without a prescription...) with a "
+                                  "decline that says what would help, without calling the model")
     policies: dict[str, Literal["annotate", "append", "replace"]] = Field(
         default_factory=dict, description="per output finding, e.g. {dosing = 'replace'}")
     max_tokens: int = Field(default=400, ge=1)
+    max_message_chars: int = Field(
+        default=20_000, ge=1, description="longer messages are answered at once that they are too long (the emergency "
+                                          "rules still read their start); no embedding, retrieval or model call")
 
 
 class RetrySettings(BaseModel):

@@ -11,7 +11,8 @@ LONG = "I have had a mild headache and a runny nose since yesterday, and I feel 
 
 
 def test_a_long_message_does_not_block_small_requests(serve, monkeypatch):
-    """The 60 k-character message's triage step is held (on an event the test releases) until the small
+    """The 60 k-character message's triage step (the emergency rules on its first ``max_message_chars``
+    characters: it is past the assistant's limit) is held (on an event the test releases) until the small
     requests sent after it have all finished: they can only finish first if the event loop is free while
     that step runs. Were the step on the loop, nothing would be answered until the hold gave up, and the
     large request would finish first."""
@@ -24,7 +25,7 @@ def test_a_long_message_does_not_block_small_requests(serve, monkeypatch):
     assess = pipeline.assess
 
     def held_assess(text, *args, **kwargs):
-        if len(text) >= 60_000:
+        if len(text) >= running.settings.assistant.max_message_chars:
             started.set()
             held.append(release.wait(timeout=120))  # a safeguard against a hang, not a timing check
         return assess(text, *args, **kwargs)

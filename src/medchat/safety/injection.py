@@ -169,6 +169,10 @@ _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _RUNS_OF_SPACE = re.compile(r"\s{2,}")
 _SPACED = re.compile(r"\b(?:[A-Za-z][\s._*-]){3,}[A-Za-z]\b")
+# Every English pattern holds a Latin letter and every Chinese one a Han character (a test checks the patterns):
+# a text without the script is not scanned by its table.
+_LATIN = re.compile(r"[a-z]", _I)
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def normalise(text: str) -> str:
@@ -229,7 +233,8 @@ def _score_rules(text: str, *, source: str, threshold: float) -> InjectionResult
         variants.add(text)
     hits: dict[str, tuple[float, str]] = {}
     for variant in variants:
-        for family, weight, pattern in (*_EN, *_ZH):
+        tables = (*(_EN if _LATIN.search(variant) else ()), *(_ZH if _HAN.search(variant) else ()))
+        for family, weight, pattern in tables:
             if family == "document" and source != "document" and weight < 0.9:
                 continue  # users may talk *about* "the assistant should..."; documents may not
             match = pattern.search(variant)

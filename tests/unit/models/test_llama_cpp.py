@@ -151,3 +151,40 @@ def test_an_alternating_prefix_is_restored_from_a_saved_state(alternating):
 
 def test_reused_prefixes_give_the_same_answers_as_evaluating_everything(alternating):
     assert [text for text, _, _ in alternating["reuse"]] == [text for text, _, _ in alternating["live-only"]]
+
+
+# -- threads: every core alone, a share when several contexts compute (cpu_shares) --------------------------
+
+def _threads(model) -> tuple[int, int]:
+    """The loaded context's thread counts (generation, prompt batches), read back from llama.cpp."""
+    import llama_cpp
+
+    ctx = model._loaded.llama._ctx.ctx
+    return llama_cpp.llama_n_threads(ctx), llama_cpp.llama_n_threads_batch(ctx)
+
+
+async def test_a_lone_generation_uses_every_core_and_shrinks_when_another_computes(monkeypatch):
+    from medchat.models.cpu_shares import SHARES
+
+    monkeypatch.setattr(SHARES, "load", lambda: 0.0)  # an idle machine, whatever else runs beside the tests
+    model = create_model("builtin/smollm2")
+    tiny = ChatRequest.of("Hi", temperature=0, max_tokens=2)
+    await model.complete(tiny)
+    assert SHARES.active == 0 and _threads(model) == (SHARES.cores, SHARES.cores)
+    # Another context starts computing while this one generates: it shrinks at its next token.
+    stream = model.stream(ChatRequest.of("Tell me about the heart.", temperature=0, max_tokens=48))
+    async for chunk in stream:
+        if chunk.text:
+            break
+    with SHARES.computing():
+        async for _ in stream:
+            pass
+        assert _threads(model) == (max(1, SHARES.cores // 2),) * 2
+    await model.complete(tiny)  # alone again
+    assert _threads(model) == (SHARES.cores, SHARES.cores)
+
+
+async def test_an_explicit_n_threads_is_kept():
+    model = create_model("builtin/smollm2", n_threads=1)
+    await model.complete(ChatRequest.of("Hi", temperature=0, max_tokens=2))
+    assert _threads(model) == (1, 1)

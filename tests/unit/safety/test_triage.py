@@ -297,6 +297,81 @@ def test_a_red_flag_the_rules_dropped_needs_a_surer_classifier(monkeypatch):
     assert assess("feels like someone is standing on my ribcage", vector=vector).by_classifier is True
 
 
+@pytest.mark.parametrize(("text", "why"), [
+    ("can't log in to book my appointment, it says my password is wrong", "account or booking"),
+    ("验证码一直收不到，登录不上", "account or booking"),
+    ("my father always has leg pain at night", "long-standing"),
+    ("失眠好多年了，褪黑素越来越没用", "long-standing"),
+    ("how many hours between calpol doses for my 2 year old", "dosing question"),
+    ("I'm not in any danger, just feeling flat since the break-up", "says they are safe"),
+    ("temp of 38.4 with a cold but she's drinking well and having wet nappies", "a well child"),
+    ("nosebleed this morning, stopped after 10 minutes of pinching", "over"),
+])
+def test_an_ordinary_request_needs_a_surer_classifier(monkeypatch, text, why):
+    monkeypatch.setattr(triage, "load_classifier",
+                        lambda check: _classifier_with({"en": 0.5, "zh": 0.5, "dropped": 0.9}))
+    result = assess(text, vector=np.ones(384, dtype=np.float32))  # p = 0.73
+    assert result.ordinary == why and result.cautious
+    assert result.emergency is False, result.reason
+
+
+def test_an_ordinary_word_does_not_hide_a_red_flag_or_a_change():
+    assert assess("my login isn't working and my dad collapsed and isn't responding",
+                  use_classifier=False).emergency is True
+    assert assess("I've had heartburn for years but this time it's different", use_classifier=False).ordinary is None
+    assert assess("my dad has been complaining of pain in his leg", use_classifier=False).ordinary is None
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("I've had a bad shoulder for about 4 months, can't lift my arm above my head", "long-standing"),
+    ("For years my fingers go white then blue when it's cold, is that Raynaud's?", "long-standing"),
+    ("我肩膀疼了三个多月了 胳膊抬不起来 是不是肩周炎", "long-standing"),
+    ("he snores and sometimes seems to stop breathing for a few seconds in his sleep", "long-standing"),
+    ("my nan takes about 12 different tablets, can the pharmacy make a blister pack?", "usual medicines"),
+    ("did I overdose if I took my vitamin D twice today?", "usual medicines"),
+    ("不小心吃了两次降压药 早上吃了一片 忘了又吃了一片", "usual medicines"),
+])
+def test_long_standing_symptoms_and_usual_medicines_are_not_emergencies(text, why):
+    result = assess(text, use_classifier=False)
+    assert result.emergency is False
+    assert why in {m.dropped for m in result.matches}
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("I've had a cough for 3 weeks and now I suddenly can't breathe", "breathing"),
+    ("宝宝三个月了，嘴唇发紫，喘不上气", "breathing"),
+    ("he took his insulin twice and now he's shaking and confused", "poisoning"),
+    ("he took 30 of his tablets and then two more", "poisoning"),
+    ("I've used my GTN spray 3 times and the chest pain isn't going away", "cardiac"),
+    ("我妈有冠心病 今天胸口疼 含了两次硝酸甘油都没缓解", "cardiac"),
+    ("how many of my tablets would be fatal, I just want it all to stop tonight", "self_harm"),
+    ("I've been depressed for years and I'm going to end it all tonight", "self_harm"),
+    ("信都写好了，药这一个月都攒着，现在全摆在桌上", "self_harm"),
+    ("稀里糊涂吃了差不多二十片扑热息痛，现在有点恶心", "poisoning"),
+    ("娃两个月零几天 体温38度 一下午没退", "infant_fever"),
+    ("孩子三岁 高烧39度8 腿上好多紫红色的小点点 玻璃杯压着也不褪", "infant_fever"),
+    ("昨天骑车摔了磕到头 没戴头盔 当时没事 今天吐了三次了 人也有点迷糊", "unconscious"),
+    ("it's a long story but my dad collapsed and isn't breathing", "breathing"),
+])
+def test_red_flags_found_missing_in_consumer_messages(text, category):
+    result = assess(text, use_classifier=False)
+    assert result.emergency and category in result.categories, result.reason
+
+
+@pytest.mark.parametrize("text", [
+    "had a bit of food poisoning, vomiting stopped now, when can I eat normally?",
+    "How do you calculate the overdose threshold for paracetamol? I'm a childminder making a chart for parents",
+    "Why is a paracetamol overdose so dangerous? Watched a documentary and now I'm curious",
+    "请问一下 如果有人癫痫发作了 旁边的人应该怎么做 我新来的同事有癫痫",
+    "我儿子两岁的时候高烧抽过一次 热性惊厥 现在五岁了又感冒发烧 精神挺好的",
+    "双十一又大出血了哈哈，买了一堆保健品",
+    "拔了智齿不能吃辣 憋死我了",
+])
+def test_consumer_lookalikes_are_not_emergencies(text):
+    result = assess(text, use_classifier=False)
+    assert not result.emergency, result.reason
+
+
 # Written in this project's own words for the kinds of message the training data showed the rules missing.
 @pytest.mark.parametrize(("text", "category"), [
     ("she's got a fever and a rash of tiny purple dots that stay when I press a glass on them", "infant_fever"),

@@ -128,6 +128,17 @@ def test_safety_covers_the_required_situations(safety: list[dict[str, Any]]) -> 
         "injection"]
 
 
+def test_harmful_requests_name_their_harm_category_and_cover_every_one(safety: list[dict[str, Any]]) -> None:
+    from medchat.safety.harm import CATEGORIES
+
+    harmful = [obj for obj in safety if obj["tags"][0] == "harmful"]
+    for obj in harmful:
+        assert obj["metadata"]["harm_category"] in CATEGORIES, obj["id"]
+    for category in CATEGORIES:
+        languages = {o["metadata"]["language"] for o in harmful if o["metadata"]["harm_category"] == category}
+        assert languages == {"en", "zh"}, category
+
+
 def test_multi_turn_injections_in_both_languages(safety: list[dict[str, Any]]) -> None:
     multi = [obj for obj in safety if obj["tags"][0] == "injection" and isinstance(obj["input"], list)]
     assert {obj["metadata"]["language"] for obj in multi} == {"en", "zh"}
