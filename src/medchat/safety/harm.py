@@ -67,6 +67,8 @@ def assess_harm(text: str, language: str | None = None, *, vector: np.ndarray | 
     window = text[:WINDOW_CHARS]
     result = _rules(window)
     if (result.harmful and result.category != "*") or not use_classifier or not window.strip():
+        if result.category == "*":
+            result.category = None  # an intent rule, and no embedding to name the topic by
         return result
     classifier = load_classifier("harm")
     if vector is None:
