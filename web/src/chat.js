@@ -166,9 +166,10 @@ function finishReply(reply, text, extension = {}) {
   const badges = $(".badges", reply.root);
   badges.replaceChildren();
   if (safety.redactions > 0) badges.append(el("span", { class: "badge", text: t("redacted", { n: safety.redactions }) }));
-  if ((safety.findings || []).some((f) => f.check === "injection" && f.action === "declined")) {
-    badges.append(el("span", { class: "badge warn", text: t("declined") }));
-  }
+  const declined = (check) => (safety.findings || []).some((f) => f.check === check && f.action === "declined");
+  if (declined("harm")) badges.append(el("span", { class: "badge warn", text: t("declinedHarm") }));
+  else if (declined("injection")) badges.append(el("span", { class: "badge warn", text: t("declined") }));
+  if (declined("length")) badges.append(el("span", { class: "badge warn", text: t("tooLong") }));
   const sources = $(".sources", reply.root);
   sources.replaceChildren();
   if (reply.citations.length) {

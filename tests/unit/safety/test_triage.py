@@ -505,3 +505,17 @@ def test_a_long_run_on_message_costs_each_red_flag_a_bounded_look(monkeypatch):
     assert len(result.matches) >= 800 and not result.emergency  # every one a past event
     assert max(seen) <= 2 * triage.CLAUSE_CHARS + 40
     assert whole_calls["framed"] <= 1 and whole_calls["personal_now"] <= 2
+
+
+def test_a_frame_far_away_in_a_long_message_does_not_drop_an_emergency() -> None:
+    """A novel mentioned pages earlier does not make "he is not breathing" fiction; next to it, it still does."""
+    from medchat.safety.triage import NEAR_CHARS
+
+    padding = "I also wanted to ask about my knee, which aches after running, and what stretches help. " * (
+        3 * NEAR_CHARS // 80)
+    emergency = "My husband just collapsed and he is not breathing."
+    far = "I am writing a novel about a family doctor. " + padding + emergency
+    assert assess(far).emergency
+    near = padding + "In the novel I am writing, the detective finds that her husband collapsed and is not breathing."
+    assert not assess(near).emergency
+    assert not assess("In my novel the hero collapses and is not breathing. " + "What happens next?").emergency
