@@ -264,6 +264,9 @@ class Assistant:
                 triage.categories.append("self_harm")
                 report.emergency_categories = triage.categories
         step("screen", f"emergency={triage.emergency} injection={injection.score:.2f} harmful={harm.category}")
+        if harm.harmful and s.block_harmful:  # nothing leaves and nothing is looked up; before the injection
+            return _Turn(language, report, triage, [], None, None,  # decline, as this one says what would help
+                         decline_message(harm.category, language))
 
         outgoing, history_out = text, list(history)
         if self._redact_outgoing:
@@ -292,8 +295,6 @@ class Assistant:
                     results.append(result)
         step("retrieve", f"{len(results)} passages")
 
-        if harm.harmful and s.block_harmful:  # before the injection decline: its answer says what would help
-            return _Turn(language, report, triage, [], None, None, decline_message(harm.category, language))
         if injection.flagged and s.block_injection and not triage.emergency:
             return _Turn(language, report, triage, results, None, None)
         sources_block = "\n\n".join(f"[{n}] {r.passage.title}: {r.passage.text}" for n, r in enumerate(results, 1))
