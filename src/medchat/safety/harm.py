@@ -23,7 +23,6 @@ to recall.
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,6 +40,7 @@ CATEGORIES = ("controlled_drugs", "forgery", "self_harm_method", "harm_others", 
 # cost must not grow with a pasted document (the embedding reads its own window).
 WINDOW_CHARS = 4000
 
+
 @dataclass
 class HarmResult:
     """Whether ``text`` asks for help with something harmful, which category, and the evidence."""
@@ -57,6 +57,7 @@ class HarmResult:
             return "no harmful request"
         how = "reads like one" if self.by_classifier else "; ".join(f"“{e}”" for e in self.evidence[:3])
         return f"harmful request ({self.category}): {how}"
+
 
 def assess_harm(text: str, language: str | None = None, *, vector: np.ndarray | None = None,
                 use_classifier: bool = True) -> HarmResult:
@@ -82,6 +83,7 @@ def assess_harm(text: str, language: str | None = None, *, vector: np.ndarray | 
         return HarmResult(True, nearest_category(vector), p, True, [f"reads like a harmful request (p={p:.2f})"])
     return HarmResult(False, None, p)
 
+
 def _rules(text: str) -> HarmResult:
     protective = DETECTION.search(text) is not None
     best: tuple[float, str, str] | None = None
@@ -98,21 +100,25 @@ def _rules(text: str) -> HarmResult:
         return HarmResult(False, score=0.0)
     return HarmResult(True, best[1], best[0], False, [best[2]])
 
+
 @cache
 def _centroids() -> tuple[tuple[str, ...], np.ndarray]:
     data = json.loads((resources.files("medchat.safety") / "data" / "harm_classifier.json").read_text())
     names = tuple(data["categories"])
     return names, np.asarray([data["categories"][n] for n in names], dtype=np.float32)
 
+
 def nearest_category(vector: np.ndarray) -> str:
     """The category whose training requests' mean embedding is closest (cosine) to ``vector``."""
     names, centres = _centroids()
     return names[int(np.argmax(centres @ vector))]
 
+
 @cache
 def _declines() -> dict[str, dict[str, str]]:
     path = resources.files("medchat.safety") / "data" / "harm_declines.toml"
     return tomllib.loads(path.read_text(encoding="utf-8"))
+
 
 def decline_message(category: str | None, language: str) -> str:
     """Why not, and what would help instead, in ``language`` ("en" or "zh"); names its authority."""
@@ -120,4 +126,3 @@ def decline_message(category: str | None, language: str) -> str:
     entry = texts.get(category or "", texts["default"])
     return entry.get(language, entry["en"]).strip()
 
-_WORDS = re.compile(r"\w+")
