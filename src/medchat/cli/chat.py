@@ -89,9 +89,10 @@ def build_assistant(spec: str | None, *, lang: str | None = None, locale: str | 
 
 
 def safety_summary(reply: AssistantReply) -> str:
-    """One line: emergency (categories), redactions, injection score, findings."""
+    """One line: emergency (categories), a harmful request (its category), redactions, injection score, findings."""
     s = reply.safety
     parts = [f"emergency ({', '.join(s.emergency_categories) or 'classifier'})" if s.emergency else "no emergency",
+             *(f"harmful request ({f.kind}, {f.action})" for f in s.by_check("harm")),
              f"{s.redactions} redaction{'' if s.redactions == 1 else 's'}",
              f"injection {s.injection_score:.2f}",
              f"{len(s.findings)} finding{'' if len(s.findings) == 1 else 's'}"]
