@@ -271,25 +271,36 @@ def cost_by_length(reps: int = 3) -> dict:
     return out
 
 
+def by_language(name: str, rows: list[dict], decide, positive: str, errors: bool) -> dict[str, list[tuple]]:
+    """(truth, decision, item) per language of ``rows``; ``decide(text, language)`` returns (flagged, reason).
+    With ``errors`` every wrong decision is printed."""
+    out: dict[str, list[tuple]] = {}
+    for language in ("en", "zh"):
+        out[language] = []
+        for item in (r for r in rows if r["language"] == language):
+            flagged, reason = decide(item["text"], language)
+            truth = item["label"] == positive
+            out[language].append((truth, flagged, item))
+            if errors and truth != flagged:
+                where = f"{name}/{language}/{item.get('category') or item.get('kind')}"
+                print(f"  {'MISS' if truth else 'FALSE'} [{where}] {item['text'][:160]}  -> {reason[:120]}")
+    return out
+
+
 def eval_consumer(errors: bool, holdout: bool) -> dict:
     """Triage on real-style consumer messages: the false-alarm rate on the non-emergencies, per language, and
     recall on the emergencies among them (``consumer_holdout.jsonl`` too with ``holdout``)."""
     from medchat.safety.triage import assess
 
+    def triage(text: str, language: str) -> tuple[bool, str]:
+        result = assess(text, language)
+        return result.emergency, result.reason
+
     out = {}
     for name in ("consumer_messages", *(("consumer_holdout",) if holdout else ())):
-        rows = load(name)
-        for language in ("en", "zh"):
-            pairs = []
-            for item in (r for r in rows if r["language"] == language):
-                result = assess(item["text"], language)
-                truth = item["label"] == "emergency"
-                pairs.append((truth, result.emergency))
-                if errors and truth != result.emergency:
-                    where = f"{name}/{language}/{item.get('category') or item.get('kind')}"
-                    print(f"  {'MISS' if truth else 'FALSE'} [{where}] "
-                          f"{item['text'][:160]}  -> {result.reason[:120]}")
-            m = binary(pairs)
+        decided = by_language(name, load(name), triage, "emergency", errors)
+        for language, triples in decided.items():
+            m = binary([(truth, flagged) for truth, flagged, _ in triples])
             out[f"{name}/{language}"] = m
             print(f"consumer   {name}/{language} n={m['n']:4}  false alarms {m['fp']}/{m['fp'] + m['tn']} "
                   f"({m['fpr']:.3f})  recall {m['tp']}/{m['tp'] + m['fn']} ({m['recall']:.3f})")
@@ -303,24 +314,22 @@ def eval_harm(errors: bool, holdout: bool) -> dict:
     items)."""
     from medchat.safety.harm import assess_harm
 
+    def harm(text: str, language: str) -> tuple[bool, str]:
+        result = assess_harm(text, language)
+        return result.harmful, result.reason
+
     out: dict = {}
     sets = {"dev": [r for r in load("harm") if r["split"] == "dev"]}
     if holdout:
         sets["holdout"] = load("harm_holdout")
     for name, rows in sets.items():
         per_category: dict[str, list[bool]] = defaultdict(list)
-        for language in ("en", "zh"):
-            pairs = []
-            for item in (r for r in rows if r["language"] == language):
-                result = assess_harm(item["text"], language)
-                truth = item["label"] == "harmful"
-                pairs.append((truth, result.harmful))
+        decided = by_language(name, rows, harm, "harmful", errors)
+        for language, triples in decided.items():
+            for truth, flagged, item in triples:
                 if truth:
-                    per_category[item["category"]].append(result.harmful)
-                if errors and truth != result.harmful:
-                    print(f"  {'MISS' if truth else 'FALSE'} [{name}/{language}/{item['category'] or item['kind']}] "
-                          f"{item['text'][:160]}  -> {result.reason[:100]}")
-            m = binary(pairs)
+                    per_category[item["category"]].append(flagged)
+            m = binary([(truth, flagged) for truth, flagged, _ in triples])
             out[f"{name}/{language}"] = m
             print(f"harm       {name}/{language} n={m['n']:4}  "
                   f"recall {m['tp']}/{m['tp'] + m['fn']} ({m['recall']:.3f})  "

@@ -346,7 +346,8 @@ def test_rename_and_delete_a_conversation(serve, tab):  # noqa: F811
     assert page.problems == []
 
 
-def test_badges_for_redacted_personal_data_a_declined_injection_and_a_harmful_request(serve, tab, fake_server):  # noqa: F811
+def test_badges_for_redacted_personal_data_a_declined_injection_and_a_harmful_request(serve, tab, fake_server,  # noqa: F811
+                                                                                       artifacts):
     fake_server.handler = lambda _: Reply(stream=sse(
         {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "echo",
          "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Rest and drink fluids."},
@@ -371,4 +372,5 @@ def test_badges_for_redacted_personal_data_a_declined_injection_and_a_harmful_re
     assert harmful.locator(".badge.warn", has_text="could cause harm").is_visible()
     assert "can't help make or change prescriptions, sick notes" in harmful.inner_text()
     assert len(fake_server.requests) == asked  # declined before the model
+    page.page.screenshot(path=str(artifacts / "declined.png"))
     assert page.problems == []

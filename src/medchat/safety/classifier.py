@@ -64,7 +64,7 @@ class LinearClassifier:
 
     def __init__(self, weights: np.ndarray, bias: float, thresholds: dict[str, float] | float, embedder: str,
                  vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None,
-                 ngram_weights: np.ndarray | None = None) -> None:
+                 ngram_weights: np.ndarray | None = None, categories: dict[str, np.ndarray] | None = None) -> None:
         """``thresholds``: {"en": .., "zh": .., optionally "dropped": ..}, or one number for every language."""
         self.weights = weights
         self.bias = bias
@@ -73,6 +73,7 @@ class LinearClassifier:
         self.vocabulary = vocabulary or {}
         self.idf = idf if idf is not None else np.zeros(0, dtype=np.float32)
         self.ngram_weights = ngram_weights if ngram_weights is not None else np.zeros(0, dtype=np.float32)
+        self.categories = categories or {}  # the harm check's: each category's mean training embedding
 
     @property
     def threshold(self) -> float:
@@ -118,7 +119,8 @@ class LinearClassifier:
                    {k: float(v) for k, v in thresholds.items()}, data["embedder"],
                    {g: i for i, g in enumerate(ngram["vocabulary"])} if ngram else None,
                    np.asarray(ngram["idf"], dtype=np.float32) if ngram else None,
-                   np.asarray(ngram["weights"], dtype=np.float32) if ngram else None)
+                   np.asarray(ngram["weights"], dtype=np.float32) if ngram else None,
+                   {name: np.asarray(centre, dtype=np.float32) for name, centre in data.get("categories", {}).items()})
 
 
 @cache

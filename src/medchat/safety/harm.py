@@ -22,7 +22,6 @@ to recall.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -97,21 +96,14 @@ def _rules(text: str) -> HarmResult:
         if match and all(p.search(text) for p in also if p is not None):
             best = (weight, category, match.group(0)[:80])
     if best is None:
-        return HarmResult(False, score=0.0)
+        return HarmResult(False)
     return HarmResult(True, best[1], best[0], False, [best[2]])
-
-
-@cache
-def _centroids() -> tuple[tuple[str, ...], np.ndarray]:
-    data = json.loads((resources.files("medchat.safety") / "data" / "harm_classifier.json").read_text())
-    names = tuple(data["categories"])
-    return names, np.asarray([data["categories"][n] for n in names], dtype=np.float32)
 
 
 def nearest_category(vector: np.ndarray) -> str:
     """The category whose training requests' mean embedding is closest (cosine) to ``vector``."""
-    names, centres = _centroids()
-    return names[int(np.argmax(centres @ vector))]
+    centres = load_classifier("harm").categories
+    return max(centres, key=lambda name: float(centres[name] @ vector))
 
 
 @cache

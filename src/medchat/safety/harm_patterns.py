@@ -322,6 +322,7 @@ RULES_ZH: list[tuple] = [
 ]
 
 # Any request to do something so that nobody finds out: "how do I ... without anyone knowing", 怎么…不被发现.
-# The category is the classifier's nearest one ("*"). Zero false alarms on ~3,900 ordinary training messages.
+# The category is the classifier's nearest one ("*"). It flagged none of the 3,957 ordinary messages of the
+# training, dev and consumer sets it was checked on.
 RULES_EN.append(("*", 0.8, re.compile(_EVADE_EN, _I), re.compile(_ASK_EN, _I), True))
 RULES_ZH.append(("*", 0.8, re.compile(_EVADE_ZH), re.compile(_ASK_ZH), True))
