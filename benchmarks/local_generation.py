@@ -18,8 +18,10 @@ Rows (``--rows``, all by default):
   them back to back; medchat and the server queue the second.
 - ``assistant``: seconds per turn of ``assistant/builtin/smollm2`` (the guarded pipeline with the bundled
   knowledge base) against the raw model's turn on the same question, en and zh questions interleaved, same
-  ``max_tokens``; the assistant with saved prompt prefixes (the default) and without (``prefix_states=0``:
-  only llama-cpp-python's reuse of the live context, as before issue 13); and the assistant's exact prompts
+  ``max_tokens``; the assistant as configured by default (saved prompt prefixes, and sources within
+  ``source_tokens``), with every passage whole (``source_tokens = "all"``, as before the budget) and without
+  saved prefixes (``prefix_states=0``: only llama-cpp-python's reuse of the live context, as before issue 13);
+  and the assistant's exact prompts
   sent to ``llama_cpp.server`` as it is (live context only) and with ``--cache true`` (its ``LlamaRAMCache``).
   medchat's rows also give the prompt tokens llama.cpp evaluated per turn.
 
@@ -318,10 +320,14 @@ async def bench_assistant(args: argparse.Namespace, raw: Any, path: Path, thread
     # context: saved prefixes survive that, the live context does not, which would favour them). A context is
     # identified by its options, so the saved-prefix variant names a memory bound (512 MB for the default's 256:
     # its two saved prefixes take ~27 MB, so it binds neither).
-    for variant, options in (("assistant", {"prefix_states_mb": 512}),
-                             ("assistant, no saved prefixes", {"prefix_states": 0})):
+    # The whole-sources variant gives the model every passage whole (source_tokens = "all"), as before the budget.
+    whole = settings.assistant.model_copy(update={"source_tokens": "all"})
+    for variant, options, assistant_settings in (
+            ("assistant", {"prefix_states_mb": 512}, settings.assistant),
+            ("assistant, whole sources", {"prefix_states_mb": 384}, whole),
+            ("assistant, no saved prefixes", {"prefix_states": 0}, settings.assistant)):
         base = get_model("builtin/smollm2", n_ctx=DEFAULT_N_CTX, n_threads=threads, **options)
-        assistants[variant] = around(base, settings.assistant, data_dir=settings.data_dir, name=variant)
+        assistants[variant] = around(base, assistant_settings, data_dir=settings.data_dir, name=variant)
     # The assistant's exact prompt for each question (the same steps as its turn), for llama_cpp.server.
     prompts = {}
     assistant = assistants["assistant"].assistant
@@ -400,9 +406,9 @@ async def main() -> None:
     import httpx
 
     from medchat.gateway import get_model
-    from medchat.models.llama_cpp import _import_llama_cpp
+    from medchat.models.llama_context import import_llama_cpp
 
-    llama_cpp = _import_llama_cpp()  # as medchat imports it (its OpenMP settings apply to the direct side too)
+    llama_cpp = import_llama_cpp()  # as medchat imports it (its OpenMP settings apply to the direct side too)
     from medchat.models.builtin import smollm2_path
     from medchat.models.llama_cpp import DEFAULT_N_CTX
 

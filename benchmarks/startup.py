@@ -99,7 +99,9 @@ def assistant_rows(runs: int, baseline: str | None) -> None:
         with tempfile.TemporaryDirectory() as data:
             envs = {}
             for side, src in sides.items():
-                env = {**os.environ, "XDG_DATA_HOME": str(Path(data) / side.replace(" ", "_"))}
+                # Each side its own data and cache folders (the cache holds llama.cpp's saved prompt prefixes).
+                home = Path(data) / side.replace(" ", "_")
+                env = {**os.environ, "XDG_DATA_HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
                 if src:
                     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
                 envs[side] = env

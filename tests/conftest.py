@@ -11,6 +11,9 @@ from medchat.config import get_settings
 from medchat.models.conventions import BASE_URL_ENVS
 from tests.wire.fake_server import FakeServer
 
+# database_url (SQLite, and PostgreSQL where tests run on both) and redis_url: throwaway servers, see each module.
+pytest_plugins = ("tests.postgres", "tests.redis_server")
+
 # Variables the SDKs read on their own (google-genai can be switched to Vertex AI or another API version).
 SDK_VARS = ("GOOGLE_GENAI_API_VERSION", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_ENTERPRISE",
             "GOOGLE_GEMINI_BASE_URL", "GOOGLE_GENAI_CLIENT_MODE", "GOOGLE_GENAI_HTTP_CLIENT", "GOOGLE_CLOUD_PROJECT",
@@ -28,6 +31,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(home / "hf"))
     monkeypatch.chdir(home)

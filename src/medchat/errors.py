@@ -56,6 +56,28 @@ class BadRequestError(ProviderError):
     """The provider rejected the request itself (bad parameter, prompt too long...)."""
 
 
+class ContextWindowExceededError(BadRequestError):
+    """The prompt (with ``max_tokens``) does not fit the model's context window: a model with a longer one can
+    answer it (``context_window_fallbacks``), retrying the same one cannot."""
+
+
+#: How providers word a prompt too long for the context window (lower case): OpenAI and vLLM, llama.cpp's server
+#: and llama-cpp-python, Gemini, TGI, Anthropic-style proxies.
+CONTEXT_WINDOW_PHRASES = (
+    "context_length_exceeded", "maximum context length", "context window", "context size", "context length",
+    "exceeds the maximum number of tokens", "prompt is too long", "input is too long", "`max_new_tokens` must be",
+)
+
+
+def rejected(detail: str, *, model: str | None = None, status: int | None = None,
+             hint: str | None = None) -> BadRequestError:
+    """A rejected request: a ``ContextWindowExceededError`` when the provider says the prompt is too long."""
+    if any(phrase in detail.lower() for phrase in CONTEXT_WINDOW_PHRASES):
+        return ContextWindowExceededError(detail, model=model, status=status,
+                                          hint=hint or "shorten the conversation or set context_window_fallbacks")
+    return BadRequestError(detail, model=model, status=status, hint=hint)
+
+
 class ModelNotFoundError(ProviderError):
     """The named model, or model file, does not exist."""
 
@@ -148,7 +170,7 @@ def error_for_status(
     if status in (408, 504):
         return TimeoutError(f"provider timed out ({status}): {detail}", model=model, status=status)
     if status is not None and 400 <= status < 500:
-        return BadRequestError(f"request rejected ({status}): {detail}", model=model, status=status)
+        return rejected(f"request rejected ({status}): {detail}", model=model, status=status)
     if status is not None and status >= 500:
         return ModelUnavailableError(f"provider error ({status}): {detail}", model=model, status=status)
     return ProviderError(f"provider error: {detail}", model=model, status=status)

@@ -146,6 +146,8 @@ class Completion(BaseModel):
     cost_usd: float | None = None
     model: str
     cached: bool = False
+    #: set when a fallback answered: ``{"from": <the model asked>, "reason": <why it was passed over>}``
+    fallback: dict[str, str] | None = None
 
 
 class Chunk(BaseModel):
@@ -164,6 +166,7 @@ class Chunk(BaseModel):
     cost_usd: float | None = None
     model: str | None = None
     cached: bool = False
+    fallback: dict[str, str] | None = None  # final chunk: as ``Completion.fallback``
 
     @model_validator(mode="after")
     def _final_has_totals(self) -> Chunk:

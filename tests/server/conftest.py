@@ -44,8 +44,9 @@ class Running:
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[..., Running]]:
-    """``serve(**server_settings)`` starts a server with those ``[server]`` settings; stopped after the test."""
+def serve(database_url: str) -> Iterator[Callable[..., Running]]:
+    """``serve(**server_settings)`` starts a server with those ``[server]`` settings; stopped after the test.
+    Its database is ``database_url``'s: tests here run on SQLite and on PostgreSQL (``tests/postgres.py``)."""
     started: list[tuple[uvicorn.Server, threading.Thread, socket.socket]] = []
 
     def start(**server: Any) -> Running:

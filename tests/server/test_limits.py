@@ -1,6 +1,7 @@
 """Per-key limits (rpm, tpm, concurrency) seen through the official ``openai`` SDK: 429 ``RateLimitError`` with
 ``Retry-After`` and OpenAI's ``x-ratelimit-*`` headers. The limiter's clock is a fake one the test moves, so
-nothing waits; a release is awaited on an event the limiter sets, never on time."""
+nothing waits; a release is awaited on an event the limiter sets, never on time. Each test runs with the
+in-process limiter and with the Redis one replicas share (``server/redis_limits.py``, a throwaway redis-server)."""
 
 from __future__ import annotations
 
@@ -48,20 +49,46 @@ class Clock:
         return self.now
 
 
-class Watched(MemoryLimiter):
-    """Sets ``released`` each time a grant is given back."""
+class Watched:
+    """A limiter whose grants set ``released`` each time one is given back."""
 
-    def __init__(self, clock: Clock) -> None:
-        super().__init__(clock=clock)
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner = inner
         self.released = threading.Event()
 
-    def _release(self, key) -> None:  # type: ignore[no-untyped-def]
-        super()._release(key)
+    async def acquire(self, key):  # type: ignore[no-untyped-def]
+        return WatchedGrant(await self.inner.acquire(key), self.released)
+
+
+class WatchedGrant:
+    def __init__(self, grant, released: threading.Event) -> None:  # type: ignore[no-untyped-def]
+        self.grant = grant
+        self.released = released
+
+    async def charge(self, tokens: int) -> None:
+        await self.grant.charge(tokens)
+
+    async def release(self) -> None:
+        await self.grant.release()
         self.released.set()
+
+    def snapshot(self):  # type: ignore[no-untyped-def]
+        return self.grant.snapshot()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def make_limiter(request):
+    """``make_limiter(clock)``: the in-process limiter, or the Redis one (on an emptied throwaway Redis)."""
+    if request.param == "memory":
+        return lambda clock: MemoryLimiter(clock=clock)
+    from medchat.server.redis_limits import RedisLimiter
+
+    url = request.getfixturevalue("redis_url")
+    return lambda clock: RedisLimiter(url, clock=clock)
 
 
 @pytest.fixture
-def limited(serve):
+def limited(serve, make_limiter):
     """``limited(**limits)`` -> (server, raw key, clock, limiter): a server with one key of those limits."""
 
     def start(**limits):
@@ -69,7 +96,7 @@ def limited(serve):
         raw = running.create_key("limited", **limits)
         assert httpx.get(f"{running.url}/healthz").status_code == 200  # the app has started
         clock = Clock()
-        limiter = Watched(clock)
+        limiter = Watched(make_limiter(clock))
         running.app.state.medchat.limits = limiter
         return running, raw, clock, limiter
 
@@ -191,7 +218,7 @@ def test_open_server_and_keys_without_limits_are_not_limited(serve):
         assert not [name for name in response.headers if name.startswith("x-ratelimit")]
 
 
-def test_memory_limiter_windows():
+async def test_memory_limiter_windows():
     from datetime import UTC, datetime
 
     from medchat.storage.keys import ApiKey
@@ -200,16 +227,16 @@ def test_memory_limiter_windows():
                  rpm=1, tpm=None, concurrency=None, models=())
     clock = Clock()
     limiter = MemoryLimiter(clock=clock)
-    limiter.acquire(key).release()
+    await (await limiter.acquire(key)).release()
     clock.now += 59.5
     with pytest.raises(RateLimited) as raised:
-        limiter.acquire(key)
+        await limiter.acquire(key)
     assert raised.value.api_error().headers["retry-after"] == "1"  # never 0
     assert raised.value.snapshot.headers()["x-ratelimit-reset-requests"] == "500ms"
     clock.now += 0.5
-    grant = limiter.acquire(key)
-    grant.release()
-    grant.release()  # twice is once
+    grant = await limiter.acquire(key)
+    await grant.release()
+    await grant.release()  # twice is once
     assert limiter.in_flight("k") == 0
 
 

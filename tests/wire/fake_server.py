@@ -46,6 +46,7 @@ class Reply:
     pause_after: int | None = None  # stream: send this many items, wait until released, then send the rest
     cut_body_at: int | None = None  # whole body: announce its full length, send this many bytes, drop the connection
     reset: bool = False  # answer nothing: reset the connection (TCP RST) as soon as the request is read
+    delay_s: float = 0.0  # answer after this long (a benchmark's model latency; released early at shutdown)
 
 
 def sse(*payloads: Any, done: bool = True) -> list[bytes]:
@@ -125,6 +126,8 @@ class FakeServer:
 
     # -- answering ---------------------------------------------------------------------------------
     def _answer(self, h: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if reply.delay_s:
+            self.release.wait(reply.delay_s)
         if reply.hang:
             self.release.wait()
             self._drop(h)

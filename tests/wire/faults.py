@@ -17,6 +17,9 @@ says in advance how many calls a prompt takes to be answered. The faults:
 
 ``GET /stats`` answers the calls counted so far and ``GET /reset`` starts the count (and so the faults) afresh,
 for a benchmark running the server in another process.
+
+``RateLimited`` is another upstream: at most ``limit`` requests in any ``window_s`` seconds, a 429 with the
+``Retry-After`` until a slot frees beyond that, each answer taking ``latency_s``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from __future__ import annotations
 import json
 import random
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,3 +113,49 @@ class FaultPlan:
             "chunked_cut": lambda: Reply(stream=[payload[:len(payload) // 2], payload[len(payload) // 2:]],
                                          cut_after=1),
         }[fault]()
+
+
+@dataclass
+class RateLimited:
+    """An upstream allowing ``limit`` requests in any ``window_s`` seconds (a sliding log); beyond it a 429 whose
+    ``Retry-After`` is the time until the oldest request in the window leaves it."""
+
+    limit: int = 30
+    window_s: float = 10.0
+    latency_s: float = 0.0
+    answer: Callable[[str], str] = lambda prompt: f"Answer to: {prompt}"
+    accepted: list[float] = field(default_factory=list)  # time.monotonic() of each accepted request
+    rejected: list[float] = field(default_factory=list)
+    _recent: deque[float] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            start = min([*self.accepted[:1], *self.rejected[:1]], default=0.0)
+            return {"calls": len(self.accepted) + len(self.rejected), "accepted": len(self.accepted),
+                    "rejected": len(self.rejected), "accepted_at": [t - start for t in self.accepted],
+                    "rejected_at": [t - start for t in self.rejected]}
+
+    def reply(self, request: Recorded) -> Reply:
+        if request.method == "GET" and request.path.rstrip("/").endswith("/stats"):
+            return Reply(json=self.stats())
+        if request.method == "GET" and request.path.rstrip("/").endswith("/reset"):
+            with self._lock:
+                self.accepted.clear()
+                self.rejected.clear()
+                self._recent.clear()
+            return Reply(json={"reset": True})
+        body = request.json or {}
+        now = time.monotonic()
+        with self._lock:
+            while self._recent and self._recent[0] <= now - self.window_s:
+                self._recent.popleft()
+            if len(self._recent) >= self.limit:
+                self.rejected.append(now)
+                wait = self._recent[0] + self.window_s - now
+                return _error(429, f"Rate limit reached: {self.limit} requests per {self.window_s:g}s",
+                              **{"Retry-After": f"{wait:.3f}"})
+            self._recent.append(now)
+            self.accepted.append(now)
+        prompt = body["messages"][-1]["content"]
+        return Reply(json=completion(self.answer(prompt), body.get("model", "test-model")), delay_s=self.latency_s)

@@ -19,10 +19,11 @@ from medchat.types import ChatRequest, Chunk, Completion, Message, Timing
 
 def create(spec: ModelSpec) -> AssistantModel:
     from medchat.gateway import get_model
+    from medchat.safety.cache_hooks import semantic_hooks
 
     settings = spec.settings.assistant.model_copy(update={
         key: spec.take(key) for key in list(spec.options) if key in type(spec.settings.assistant).model_fields})
-    base = get_model(spec.model_id, settings=spec.settings)
+    base = get_model(spec.model_id, settings=spec.settings, cache_hooks=semantic_hooks())
     spec.done()
     return around(base, settings, data_dir=spec.settings.data_dir, name=spec.name)
 

@@ -25,15 +25,17 @@ from typing import Any
 from medchat.assistant.memory import remember
 from medchat.assistant.passage_screen import screen_passage
 from medchat.assistant.reply import AssistantReply, Citation, Escalation, TraceStep
+from medchat.assistant.sources import fit_sources, source_budget, token_counter
 from medchat.config import AssistantSettings
 from medchat.knowledge.base import KnowledgeBase, SearchResult
+from medchat.knowledge.chunking import count_tokens
 from medchat.language import detect_language
 from medchat.models.base import ChatModel
 from medchat.safety.classifier import load_classifier
 from medchat.safety.escalation import escalation_message, lines_for
 from medchat.safety.harm import assess_harm, decline_message
 from medchat.safety.injection import score_injection
-from medchat.safety.prompts import system_prompt
+from medchat.safety.prompts import load_prompt, system_prompt
 from medchat.safety.report import Finding, SafetyReport
 from medchat.safety.triage import TriageResult, assess
 from medchat.safety.validators import StreamingValidator
@@ -280,6 +282,7 @@ class Assistant:
         step("redact", f"{report.redactions} redacted")
 
         results: list[SearchResult] = []
+        query = text
         if self.knowledge is not None and s.passages:
             query, query_vector = retrieval_query(history, text), vector
             if query != text:  # a follow-up: search with the turn it follows (its own embedding)
@@ -293,17 +296,22 @@ class Assistant:
                                        score=verdict.score, action="dropped"))
                 else:
                     results.append(result)
-        step("retrieve", f"{len(results)} passages")
+        budget = source_budget(s.source_tokens, self.model)
+        sources = fit_sources(results, query, budget, token_counter(self.model) if budget is not None else count_tokens)
+        results = [source.result for source in sources]  # a passage left no room is not cited either
+        step("retrieve", f"{len(results)} passages" + (f", within {budget} tokens" if budget is not None else ""))
 
         if injection.flagged and s.block_injection and not triage.emergency:
             return _Turn(language, report, triage, results, None, None)
-        sources_block = "\n\n".join(f"[{n}] {r.passage.title}: {r.passage.text}" for n, r in enumerate(results, 1))
+        sources_block = "\n\n".join(f"[{n}] {p.result.passage.title}: {p.text}" for n, p in enumerate(sources, 1))
         # history_out, never history: the note of dropped turns quotes text already redacted for the model.
         memory = remember(history_out, s.memory_tokens, s.memory_summary_tokens, language)
         messages = [Message.system(system_prompt(language, sources=sources_block, emergency=triage.emergency)),
                     *memory.prompt(Message.user(outgoing))]
-        request = ChatRequest(messages=messages, params=GenerationParams(max_tokens=s.max_tokens).merged(params))
-        validator = StreamingValidator(language, sources=[r.passage.text for r in results], policies=s.policies)
+        # The constitution is the same every turn in a language: a local model keeps (and files) its state.
+        request = ChatRequest(messages=messages, params=GenerationParams(max_tokens=s.max_tokens).merged(params),
+                              metadata={"prompt_prefix": load_prompt("constitution", language)})
+        validator = StreamingValidator(language, sources=[p.text for p in sources], policies=s.policies)
         step("prompt", f"{len(memory.kept)} earlier messages kept, {memory.dropped} dropped"
                        + (f", {memory.facts} facts from them noted" if memory.note else ""))
         return _Turn(language, report, triage, results, request, validator)

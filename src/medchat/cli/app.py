@@ -7,7 +7,7 @@ import logging
 import typer
 
 from medchat.__about__ import __version__
-from medchat.cli import feedback_cmd, kb, keys_cmd, runs_cmd
+from medchat.cli import arena_cmd, cache_cmd, feedback_cmd, judge_cmd, kb, keys_cmd, runs_cmd
 from medchat.cli.ask import ask
 from medchat.cli.chat import chat
 from medchat.cli.eval_cmd import eval_command
@@ -53,6 +53,9 @@ app.add_typer(runs_cmd.app, name="runs")
 app.add_typer(kb.app, name="kb")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(feedback_cmd.app, name="feedback")
+app.add_typer(arena_cmd.app, name="arena")
+app.add_typer(judge_cmd.app, name="judge")
+app.add_typer(cache_cmd.app, name="cache")
 
 
 def main() -> None:

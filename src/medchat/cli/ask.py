@@ -72,8 +72,9 @@ def ask(
 async def _answer(spec: str | None, request: ChatRequest, *, stream: bool, echo: bool) -> Completion:
     from medchat.gateway import get_model
     from medchat.models.base import collect
+    from medchat.safety.cache_hooks import semantic_hooks
 
-    model = get_model(spec)
+    model = get_model(spec, cache_hooks=semantic_hooks())
     try:
         if not stream:
             completion = await model.complete(request)

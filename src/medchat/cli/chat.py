@@ -78,7 +78,9 @@ def build_assistant(spec: str | None, *, lang: str | None = None, locale: str | 
     if max_tokens is not None:
         update["max_tokens"] = max_tokens
     options = settings.assistant.model_copy(update=update)
-    model = get_model(spec, settings=settings)
+    from medchat.safety.cache_hooks import semantic_hooks
+
+    model = get_model(spec, settings=settings, cache_hooks=semantic_hooks())
     knowledge = open_knowledge_base(options.knowledge, settings.data_dir) if options.passages else None
     conversations = None
     if options.store:

@@ -6,13 +6,15 @@ With no arguments it runs the bundled suites against the offline models (the def
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from medchat.cli.errors import fail, friendly, run
+from medchat.cli.judge_cmd import with_agreement
 
 if TYPE_CHECKING:
+    from medchat.evaluation.judges.jury_stats import JurySummary
     from medchat.evaluation.results import RunInfo, SampleResult
     from medchat.evaluation.stats import MetricSummary
 
@@ -39,6 +41,7 @@ def _thresholds(values: list[str]) -> dict[str, float]:
 
 
 @friendly
+@with_agreement
 def eval_command(
     context: typer.Context,
     sources: Annotated[list[str] | None, typer.Argument(
@@ -50,9 +53,11 @@ def eval_command(
     solver: Annotated[str | None, typer.Option(help="direct | assistant | mcq | cot \\[default: per suite]")] = None,
     scorer: Annotated[list[str] | None, typer.Option("--scorer", help="Scorer (repeat) \\[default: per suite]",
                                                      show_default=False)] = None,
-    judge: Annotated[str | None, typer.Option(help="Judge model for rubric and faithfulness scorers "
-                                              "\\[default: builtin/smollm2; too small to discriminate, so the "
-                                              "default job leaves judge scoring out unless it is named]")] = None,
+    judge: Annotated[list[str] | None, typer.Option(
+        "--judge", help="Judge model for rubric and faithfulness scorers; repeat for a jury (each criterion by the "
+                        "judges' majority, every judge's mean and their agreement α shown) \\[default: "
+                        "builtin/smollm2; too small to discriminate, so the default job leaves judge scoring out "
+                        "unless it is named]", show_default=False)] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight per model (also with --resume or "
                                              "--retry-errors, which keep every other option of the run).")] = 4,
     limit: Annotated[int | None, typer.Option(min=1, help="Samples per suite or file \\[default: all; the "
@@ -99,7 +104,8 @@ def eval_command(
         default_job = not sources
         chosen = list(sources or DEFAULT_SUITES)
         plan = EvalPlan(
-            sources=chosen, models=list(model or DEFAULT_MODELS), solver=solver, scorers=scorer, judge=judge,
+            sources=chosen, models=list(model or DEFAULT_MODELS), solver=solver, scorers=scorer,
+            judge=judge[0] if judge else None, judges=list(dict.fromkeys(judge)) if judge and len(judge) > 1 else [],
             limit=limit, limits={s: SUITES[s].default_limit for s in chosen
                                  if default_job and limit is None and SUITES[s].default_limit},
             epochs=epochs, seed=seed, concurrency=concurrency, budget_usd=budget or None, max_tokens=max_tokens,
@@ -122,7 +128,7 @@ def eval_command(
             changes["budget_usd"] = budget or None
     info, results = run(_run_with_progress(plan, stored, retry_errors=retry_errors is not None, changes=changes))
     summaries = metric_summaries(results)
-    print_summary(info, summaries)
+    print_summary(info, summaries, juries=jury_summaries(results))
     if not no_report:
         from medchat.evaluation.report import write_report
 
@@ -296,11 +302,19 @@ def _check_thresholds(summaries: Summaries, thresholds: dict[str, float]) -> lis
     return failures
 
 
-def print_summary(info: RunInfo, summaries: Summaries) -> None:
+def jury_summaries(results: list[SampleResult]) -> list[JurySummary]:
+    """The jury-graded metrics' per-judge means and agreement (``judges.jury_stats``; numpy, imported on use)."""
+    from medchat.evaluation.judges.jury_stats import jury_summaries as summaries
+
+    return summaries(results)
+
+
+def print_summary(info: RunInfo, summaries: Summaries, juries: list[JurySummary] | None = None) -> None:
     """One table per suite: a row per metric, a column per model (models are few, metrics many), and with
     several models a last column saying whether the metric separates them at all (``stats.separation``).
     A metric graded by a judge ``judges.trust`` does not trust carries its caveat; suites the run left
-    out are listed with the reason, and what loading a file skipped or decided as a warning."""
+    out are listed with the reason, and what loading a file skipped or decided as a warning. A metric a jury
+    graded gets a row per judge (its own mean per model) under the jury's, and the judges' α."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -316,6 +330,7 @@ def print_summary(info: RunInfo, summaries: Summaries) -> None:
         if not models:
             continue
         table = Table(title=f"{task} (mean, 95 % CI)", title_justify="left", caption_justify="left")
+        panels = {j.metric: j for j in juries or () if j.task == task}
         table.add_column("metric")
         for model in models:
             table.add_column(model, justify="right")
@@ -339,6 +354,8 @@ def print_summary(info: RunInfo, summaries: Summaries) -> None:
             if len(models) > 1:
                 cells.append(separation(found).marker)
             table.add_row(label, *cells)
+            if (jury := panels.get(name)) is not None:
+                _jury_rows(table, jury, models)
         console.print(table)
     for source, why in (info.config.get("plan") or {}).get("left_out", {}).items():
         console.print(f"left out: {source} ({why})", highlight=False, markup=False)
@@ -347,6 +364,16 @@ def print_summary(info: RunInfo, summaries: Summaries) -> None:
             console.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
     errors = f", {info.errors} errors" if info.errors else ""
     console.print(f"run {info.id}: {info.status}, {info.done}/{info.planned} results{errors}", highlight=False)
+
+
+def _jury_rows(table: Any, jury: JurySummary, models: list[str]) -> None:
+    """Under a jury's metric: each judge's mean per model, then the judges' agreement."""
+    for judge in jury.judges:
+        cells = [f"{v:.3f}" if (v := jury.means.get(m, {}).get(judge)) is not None else "–" for m in models]
+        table.add_row(f"  ↳ judge {judge}", *cells, *([""] if len(models) > 1 else []))
+    lost = f", {jury.failed} verdicts missing" if jury.failed else ""
+    table.add_row(f"  ↳ judges' agreement α={jury.alpha.text()} over {jury.answers} answers{lost}", *[""] * len(models),
+                  *([""] if len(models) > 1 else []))
 
 
 def _constant(summaries: list[MetricSummary]) -> bool:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from medchat.cli.errors import friendly
+from medchat.cli.judge_cmd import with_agreement
 
 app = typer.Typer(help="Stored evaluation runs.", no_args_is_help=True)
 
@@ -44,19 +45,20 @@ def list_runs(limit: Annotated[int, typer.Option(min=1, help="How many to show."
 
 @app.command("show", help="One run: its plan and the mean of every metric per suite and model.")
 @friendly
+@with_agreement
 def show(run_id: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")]) -> None:
-    from medchat.cli.eval_cmd import error_advice, metric_summaries, next_step, print_summary
+    from medchat.cli.eval_cmd import error_advice, jury_summaries, metric_summaries, next_step, print_summary
     from medchat.evaluation.evaluate import open_run_store
 
     store = open_run_store()
     info = store.get_run(run_id)
     plan = info.config.get("plan", {})
     typer.echo(f"run {info.id} · created {info.created_at:%Y-%m-%d %H:%M} UTC · {info.status}")
-    for key in ("sources", "models", "solver", "scorers", "judge", "limit", "epochs", "seed", "max_tokens"):
+    for key in ("sources", "models", "solver", "scorers", "judge", "judges", "limit", "epochs", "seed", "max_tokens"):
         if plan.get(key) not in (None, [], {}):
             typer.echo(f"  {key}: {plan[key]}")
     results = store.results(info.id)
-    print_summary(info, metric_summaries(results))
+    print_summary(info, metric_summaries(results), juries=jury_summaries(results))
     if step := next_step(info):
         typer.echo(step)
     if info.errors and info.status != "running":
@@ -78,6 +80,7 @@ def delete(run_id: Annotated[str, typer.Argument(help="Run id or unique prefix."
 
 
 @friendly
+@with_agreement
 def report(
     runs: Annotated[list[str], typer.Argument(help="RUN, or: compare RUN_A RUN_B", show_default=False)],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write \\[default: "

@@ -9,6 +9,7 @@ from typing import Any
 
 from medchat.config import Settings, get_settings
 from medchat.errors import ConfigError
+from medchat.evaluation.judges.jury import Jury
 from medchat.evaluation.plan import DEFAULT_JUDGE, EvalPlan, build_tasks
 from medchat.evaluation.results import RunInfo
 from medchat.evaluation.runner import Runner, RunProgress, count_planned
@@ -55,7 +56,8 @@ async def evaluate(plan: EvalPlan | None = None, *, resume: str | None = None, s
     if plan.concurrency > settings.max_concurrency:  # the gateway's own limit would cap the runner's
         model_settings = settings.model_copy(update={"max_concurrency": plan.concurrency})
     models = [get_model(name, settings=model_settings) for name in dict.fromkeys(plan.models)]
-    judge = get_model(plan.judge, settings=settings) if plan.judge_scoring and plan.judge else None
+    judges = [get_model(name, settings=settings) for name in plan.jury()] if plan.judge_scoring else []
+    judge: Any = judges[0] if len(judges) == 1 else Jury(judges) if judges else None
     progress = progress or RunProgress()
     try:
         tasks = build_tasks(plan, judge=judge, on_notice=progress.on_notice)
@@ -82,5 +84,5 @@ async def evaluate(plan: EvalPlan | None = None, *, resume: str | None = None, s
                         budget_usd=plan.budget_usd, progress=progress)
         return await runner.run(run, tasks, models, only=store.error_keys(run.id) if retry_errors else None)
     finally:
-        for model in {id(m): m for m in [*models, judge] if m is not None}.values():
+        for model in {id(m): m for m in [*models, *judges]}.values():
             await model.aclose()

@@ -27,6 +27,7 @@ class EvalPlan(BaseModel):
     solver: str | None = None  # None: each suite's own (files: direct, or mcq when samples have choices)
     scorers: list[str] | None = None  # None: each suite's own (files: chosen from what the samples carry)
     judge: str | None = None  # None: evaluate() fills in DEFAULT_JUDGE before the plan is stored
+    judges: list[str] = Field(default_factory=list)  # a jury (two or more; ``judge`` is then the first); see jury()
     judge_scoring: bool = True  # False: no judge (rubric left out, faithfulness lexical); see without_weak_judge
     left_out: dict[str, str] = Field(default_factory=dict)  # source -> why this plan does not run it
     limit: int | None = None  # per source; None: all (the default job uses each suite's default_limit)
@@ -40,6 +41,12 @@ class EvalPlan(BaseModel):
     format: str | None = None  # for files
     mapping: dict[str, str] = Field(default_factory=dict)
     strict: bool = False  # files: fail on the first invalid record instead of skipping it
+
+    def jury(self) -> list[str]:
+        """The judges that grade: the jury, else the one judge (stored plans from before juries have only that)."""
+        if len(self.judges) > 1:
+            return list(dict.fromkeys(self.judges))
+        return [self.judge] if self.judge else []
 
     def params(self) -> GenerationParams:
         return GenerationParams(max_tokens=self.max_tokens, temperature=self.temperature, seed=self.seed)

@@ -50,6 +50,16 @@ class Score(BaseModel):
         model = record.get("model") if isinstance(record, dict) else None
         return str(model) if model else None
 
+    @property
+    def judges(self) -> list[str]:
+        """Every judge model whose verdicts gave this score: a jury's members (``metadata["judge"]["jury"]``), or
+        the one judge; empty when no judge did. What reports name beside the score."""
+        record = self.metadata.get("judge")
+        jury = record.get("jury") if isinstance(record, dict) else None
+        if isinstance(jury, list) and jury:
+            return [str(name) for name in jury]
+        return [self.judge] if self.judge is not None else []
+
 
 ScoreFn = Callable[[Sample, Output], Awaitable[Score]]
 

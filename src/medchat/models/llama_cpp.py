@@ -12,31 +12,44 @@ part of the next prompt that differs from it; on top of that each loaded model k
 sequence states (``PrefixStates``) of prefixes that recent prompts shared — the assistant's constitution in
 each language, a system prompt several conversations interleave on — and restores the longest one that matches
 before evaluating the rest. A prefix is saved when a prompt shares at least ``MIN_SHARED_PREFIX`` tokens with
-one of the last few prompts and no saved state covers it yet (only its KV cells: ~23 KB a token for SmolLM2).
+one of the last few prompts and no saved state covers it yet (only its KV cells: ~23 KB a token for SmolLM2), or
+at once when the request names its constant leading text (``metadata["prompt_prefix"]``); saved states are also
+written to files (``prefix_states.PrefixFiles``) that the next process reads instead of evaluating the prefix.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import ctypes
+import contextlib
 import threading
-from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-from medchat.errors import BadRequestError, MissingDependencyError, ModelNotFoundError
+from medchat.errors import MedchatError, ModelNotFoundError, rejected
 from medchat.models.base import ProviderModel, map_finish_reason
-from medchat.models.cpu_shares import SHARES, Share
+from medchat.models.cpu_shares import SHARES
+from medchat.models.llama_context import MIN_SHARED_PREFIX, counting_llama_class, import_llama_cpp
+from medchat.models.prefix_states import (
+    DEFAULT_PREFIX_FILES,
+    DEFAULT_PREFIX_STATES,
+    DEFAULT_PREFIX_STATES_MB,
+    PrefixFiles,
+    PrefixStates,
+    SavedPrefix,
+    common_prefix,
+    default_directory,
+    model_key,
+)
 from medchat.models.registry import ModelSpec
 from medchat.types import ChatRequest, Chunk, Completion, GenerationParams, Usage
 
+# Re-exported: the saved-prefix pieces are part of what this provider offers (tests and benchmarks import them here).
+__all__ = ["MIN_SHARED_PREFIX", "LlamaCppModel", "LoadOptions", "PrefixStates", "SavedPrefix", "common_prefix",
+           "create_gguf", "load"]
+
 DEFAULT_N_CTX = 4096
-DEFAULT_PREFIX_STATES = 4  # saved prefixes per loaded model (0: only the live context is reused)
-DEFAULT_PREFIX_STATES_MB = 256  # and at most this much memory for them
-MIN_SHARED_PREFIX = 64  # tokens two prompts must share before their prefix is worth a saved state
-RECENT_PROMPTS = 8  # prompts remembered (as tokens) to find the prefixes they share
 
 
 def create_gguf(spec: ModelSpec) -> LlamaCppModel:
@@ -50,7 +63,8 @@ class LoadOptions:
 
     def __init__(self, path: Path, n_ctx: int, n_threads: int | None, n_gpu_layers: int,
                  chat_format: str | None, prefix_states: int = DEFAULT_PREFIX_STATES,
-                 prefix_states_mb: float = DEFAULT_PREFIX_STATES_MB) -> None:
+                 prefix_states_mb: float = DEFAULT_PREFIX_STATES_MB, prefix_files: int = DEFAULT_PREFIX_FILES,
+                 prefix_dir: Path | None = None, contexts: int | None = None) -> None:
         self.path = path.resolve()
         self.n_ctx = n_ctx
         # None: the cores, shared between the generations computing at the time (cpu_shares.SHARES).
@@ -59,10 +73,15 @@ class LoadOptions:
         self.chat_format = chat_format
         self.prefix_states = prefix_states
         self.prefix_states_mb = prefix_states_mb
+        self.prefix_files = prefix_files
+        self.prefix_dir = prefix_dir  # None: prefix_states.default_directory()
+        # Contexts that may generate side by side; None: two on a CPU with two cores or more (one each), one with
+        # layers on a GPU (each context would hold its own copy of them there).
+        self.contexts = max(1, contexts) if contexts else (min(2, SHARES.cores) if n_gpu_layers == 0 else 1)
 
     def key(self) -> tuple[Any, ...]:
         return (str(self.path), self.n_ctx, self.n_threads, self.n_gpu_layers, self.chat_format,
-                self.prefix_states, self.prefix_states_mb)
+                self.prefix_states, self.prefix_states_mb, self.prefix_files, str(self.prefix_dir), self.contexts)
 
 
 class _Loaded:
@@ -71,207 +90,100 @@ class _Loaded:
         self.lock = threading.Lock()  # one generation at a time per context
 
 
-_CACHE: dict[tuple[Any, ...], _Loaded] = {}
+class _Pool:
+    """The loaded contexts of one model (one set of options): the first loaded at once, another only when every
+    one is busy and there are fewer than ``size``. llama.cpp contexts are not thread-safe, so each runs one
+    generation at a time; two contexts let two requests compute side by side, each on its share of the cores
+    (``cpu_shares``) — on a CPU that is more answers per minute than one context taking both cores in turn."""
+
+    def __init__(self, options: LoadOptions, first: _Loaded) -> None:
+        self.options = options
+        self.contexts = [first]
+        self._busy: set[_Loaded] = set()
+        self._loading = 0
+        self._changed = threading.Condition()
+
+    @property
+    def llama(self) -> Any:
+        """The first context's ``Llama`` (its tokenizer, its thread counts...)."""
+        return self.contexts[0].llama
+
+    @contextlib.contextmanager
+    def acquire(self) -> Iterator[_Loaded]:
+        """A context of this model for one generation (blocking: call it on the worker thread)."""
+        with self._changed:
+            while True:
+                free = next((c for c in self.contexts if c not in self._busy), None)
+                if free is not None or len(self.contexts) + self._loading >= self.options.contexts:
+                    if free is not None:
+                        break
+                    self._changed.wait()
+                    continue
+                self._loading += 1
+                try:
+                    self._changed.release()
+                    try:
+                        free = _new_context(self.options)
+                    finally:
+                        self._changed.acquire()
+                finally:
+                    self._loading -= 1
+                self.contexts.append(free)
+                break
+            self._busy.add(free)
+        try:
+            with free.lock:
+                yield free
+        finally:
+            with self._changed:
+                self._busy.discard(free)
+                self._changed.notify()
+
+
+_CACHE: dict[tuple[Any, ...], _Pool] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    """How many leading tokens ``a`` and ``b`` share."""
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-class SavedPrefix:
-    """One llama.cpp sequence state (the KV cells of ``tokens``, as ``llama_state_seq_get_data`` wrote them)."""
-
-    def __init__(self, tokens: tuple[int, ...], data: Any, size: int) -> None:
-        self.tokens = tokens
-        self.data = data
-        self.size = size
-
-
-class PrefixStates:
-    """A least-recently-used set of saved prefixes, bounded in entries and in bytes (the oldest go first)."""
-
-    def __init__(self, max_entries: int = DEFAULT_PREFIX_STATES, max_bytes: int = DEFAULT_PREFIX_STATES_MB << 20):
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[int, ...], SavedPrefix] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @property
-    def nbytes(self) -> int:
-        return sum(e.size for e in self._entries.values())
-
-    def prefixes(self) -> list[tuple[int, ...]]:
-        """The saved prefixes, least recently used first."""
-        return list(self._entries)
-
-    def longest(self, tokens: Sequence[int]) -> tuple[SavedPrefix | None, int]:
-        """The saved state that shares the most leading tokens with ``tokens`` (marked as used), and how many."""
-        best, length = None, 0
-        for entry in self._entries.values():
-            shared = common_prefix(entry.tokens, tokens)
-            if shared > length:
-                best, length = entry, shared
-        if best is not None:
-            self._entries.move_to_end(best.tokens)
-        return best, length
-
-    def add(self, entry: SavedPrefix) -> bool:
-        """Keep ``entry``, evicting the least recently used beyond the bounds; False if it alone is too big."""
-        if self.max_entries <= 0 or entry.size > self.max_bytes:
-            return False
-        self._entries.pop(entry.tokens, None)
-        self._entries[entry.tokens] = entry
-        while len(self._entries) > self.max_entries or self.nbytes > self.max_bytes:
-            self._entries.popitem(last=False)
-        return True
-
-
-def _import_llama_cpp() -> Any:
-    """``import llama_cpp``. Its OpenMP threads keep libgomp's default and spin at barriers: sleeping instead
-    (``OMP_WAIT_POLICY=PASSIVE``) saved a loaded machine from a collapse, but on a quiet one made two threads slower
-    than one (31 tok/s against 48, run local_generation-20261206-144751). The collapse is avoided instead by
-    ``cpu_shares``, which gives a generation only the cores the rest of the machine leaves idle."""
-    import llama_cpp
-
-    return llama_cpp
-
-
-def _counting_llama_class() -> type:
-    """A ``Llama`` that records exact token counts while streaming (llama.cpp reports none then) and reuses
-    saved prompt prefixes (see the module's docstring)."""
-    try:
-        llama_cpp = _import_llama_cpp()
-    except ImportError:
-        raise MissingDependencyError("llama-cpp-python is not installed",
-                                     hint="pip install 'medchat[llama]'") from None
-
-    class CountingLlama(llama_cpp.Llama):
-        last_prompt_tokens = 0
-        last_completion_tokens = 0
-        last_prompt_evaluated = 0  # prompt tokens the last call evaluated (the rest came from reused state)
-        prefix_states: PrefixStates | None = None
-        share: Share | None = None  # the running generation's registration in SHARES (None: keep the threads)
-        fixed_threads: int | None = None  # the user's n_threads, which the shares never change
-        _evaluated = 0
-        _threads = 0
-
-        def eval(self, tokens: Sequence[int]) -> None:
-            if self.share is not None:  # before the prompt's batches and each generated token
-                threads = SHARES.threads(self.share, self.fixed_threads)
-                if threads != self._threads:
-                    self._ctx.set_n_threads(threads, threads)
-                    self._threads = threads
-            self._evaluated += len(tokens)
-            super().eval(tokens)
-
-        def generate(self, tokens: Any, *args: Any, **kwargs: Any) -> Iterator[int]:  # type: ignore[override]
-            tokens = list(tokens)
-            self.last_prompt_tokens = len(tokens)
-            self.last_completion_tokens = 0
-            self._evaluated = 0
-            if self.prefix_states is not None and kwargs.get("reset", True):
-                self._reuse_prefix(tokens)
-            vocab = self._model.vocab
-            prompt_done = False
-            for token in super().generate(tokens, *args, **kwargs):
-                if not prompt_done:  # the first token is sampled once the whole prompt has been evaluated
-                    self.last_prompt_evaluated, prompt_done = self._evaluated, True
-                # End-of-generation tokens are sampled but not part of the answer (as in llama.cpp's usage).
-                if not llama_cpp.llama_vocab_is_eog(vocab, token):
-                    self.last_completion_tokens += 1
-                yield token
-            if not prompt_done:
-                self.last_prompt_evaluated = self._evaluated
-
-        def _reuse_prefix(self, tokens: list[int]) -> None:
-            """Before ``generate``: restore the saved state that covers more of ``tokens`` than the live context
-            does, and save the prefix ``tokens`` shares with a recent prompt if no saved state covers it yet."""
-            states = self.prefix_states
-            assert states is not None
-            limit = len(tokens) - 1  # generate() must evaluate at least one token to have fresh logits
-            shared = min(max((common_prefix(p, tokens) for p in self._recent), default=0), limit)
-            self._recent.append(tuple(tokens))
-            entry, saved = states.longest(tokens)
-            saved = min(saved, limit)
-            live = common_prefix(self._input_ids.tolist(), tokens)
-            if entry is not None and saved > live and self._restore(entry):
-                live = saved
-            if shared < MIN_SHARED_PREFIX or shared <= saved:
-                return
-            # Bring the live context to exactly tokens[:shared] (evaluating what it lacks: generate() would have
-            # to anyway), save it, and let generate() go on from there.
-            keep = min(live, shared)
-            if not self._ctx.kv_cache_seq_rm(-1, keep, -1):
-                return
-            self.n_tokens, self._requires_eval = keep, True
-            if keep < shared:
-                self.eval(tokens[keep:shared])
-            size = llama_cpp.llama_state_seq_get_size(self._ctx.ctx, 0)
-            data = (ctypes.c_uint8 * size)()
-            written = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, data, size, 0)
-            if 0 < written <= size:
-                states.add(SavedPrefix(tuple(tokens[:shared]), data, int(written)))
-
-        def _restore(self, entry: SavedPrefix) -> bool:
-            self._ctx.kv_cache_seq_rm(-1, 0, -1)
-            self.n_tokens, self._requires_eval = 0, True
-            if llama_cpp.llama_state_seq_set_data(self._ctx.ctx, entry.data, entry.size, 0) != entry.size:
-                self._ctx.kv_cache_seq_rm(-1, 0, -1)
-                return False
-            n = len(entry.tokens)
-            self.input_ids[:n] = entry.tokens
-            self.n_tokens = n
-            return True
-
-        def enable_prefix_states(self, max_entries: int, max_bytes: int) -> None:
-            """Keep saved prefixes (not for recurrent or hybrid models, whose state cannot be cut at a position,
-            nor with a draft model)."""
-            if max_entries > 0 and not (self._is_recurrent or self._is_hybrid or self.draft_model is not None):
-                self.prefix_states = PrefixStates(max_entries, max_bytes)
-                self._recent: deque[tuple[int, ...]] = deque(maxlen=RECENT_PROMPTS)
-
-    return CountingLlama
-
-
-def load(options: LoadOptions) -> _Loaded:
-    """Load (or reuse) a model; raises one-line errors for missing or invalid files."""
+def load(options: LoadOptions) -> _Pool:
+    """Load (or reuse) a model's first context; raises one-line errors for missing or invalid files."""
     key = options.key()
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
         if not options.path.is_file():
             raise ModelNotFoundError(f"no GGUF file at {options.path}", hint="check the path after gguf/")
-        cls = _counting_llama_class()
-        threads = options.n_threads or SHARES.cores
-        try:
-            llama = cls(model_path=str(options.path), n_ctx=options.n_ctx, n_threads=threads,
-                        n_threads_batch=threads,  # prompt processing too (its default: every logical CPU)
-                        n_gpu_layers=options.n_gpu_layers, chat_format=options.chat_format, verbose=False)
-        except (ValueError, RuntimeError) as exc:
-            raise ModelNotFoundError(f"cannot load {options.path} as a GGUF model: {exc}",
-                                     hint="is it a complete .gguf file for a llama.cpp-supported model?") from None
-        llama.enable_prefix_states(options.prefix_states, int(options.prefix_states_mb * (1 << 20)))
-        llama.fixed_threads, llama._threads = options.n_threads, threads
+        pool = _Pool(options, _new_context(options))
         if not _CACHE:
             atexit.register(_close_all)
-        _CACHE[key] = _Loaded(llama)
-        return _CACHE[key]
+        _CACHE[key] = pool
+        return pool
+
+
+def _new_context(options: LoadOptions) -> _Loaded:
+    cls = counting_llama_class()
+    threads = options.n_threads or SHARES.cores
+    try:
+        llama = cls(model_path=str(options.path), n_ctx=options.n_ctx, n_threads=threads,
+                    n_threads_batch=threads,  # prompt processing too (its default: every logical CPU)
+                    n_gpu_layers=options.n_gpu_layers, chat_format=options.chat_format, verbose=False)
+    except (ValueError, RuntimeError) as exc:
+        raise ModelNotFoundError(f"cannot load {options.path} as a GGUF model: {exc}",
+                                 hint="is it a complete .gguf file for a llama.cpp-supported model?") from None
+    files = None
+    if options.prefix_files > 0:
+        folder = (options.prefix_dir or default_directory()) / model_key(
+            options.path, options.n_ctx, getattr(import_llama_cpp(), "__version__", "?"))
+        files = PrefixFiles(folder, options.prefix_files)
+    llama.enable_prefix_states(options.prefix_states, int(options.prefix_states_mb * (1 << 20)), files)
+    llama.fixed_threads, llama._threads = options.n_threads, threads
+    return _Loaded(llama)
 
 
 def _close_all() -> None:
     """Free the cached models while the interpreter is whole: left to ``Llama.__del__`` at shutdown, freeing
     runs after llama_cpp's own module globals are gone and prints a ``TypeError`` traceback."""
     with _CACHE_LOCK:
-        loaded = list(_CACHE.values())
+        loaded = [context for pool in _CACHE.values() for context in pool.contexts]
         _CACHE.clear()
     for item in loaded:
         if item.lock.acquire(blocking=False):  # never in the middle of a generation on a worker thread
@@ -289,13 +201,36 @@ class LlamaCppModel(ProviderModel):
     def __init__(self, name: str, options: LoadOptions, **kwargs: Any) -> None:
         super().__init__(name, **kwargs)
         self.options = options
-        self._loaded: _Loaded | None = None
+        self.max_concurrency = options.contexts  # requests in flight: one per context
+        self._loaded: _Pool | None = None
         # Of this model's last call: prompt tokens llama.cpp evaluated (the rest of the prompt was reused state).
         self.prompt_tokens_evaluated: int | None = None
 
     @property
+    def runs_on_cpu(self) -> bool:
+        """Whether this model computes on the CPU (no layer offloaded to a GPU, or a build without GPU support):
+        then a prompt token costs about a generated one, and the assistant gives it a shorter prompt."""
+        if self.options.n_gpu_layers == 0:
+            return True
+        try:
+            return not import_llama_cpp().llama_supports_gpu_offload()
+        except ImportError:
+            return True
+
+    def count_tokens(self, text: str) -> int | None:
+        """How many tokens this model reads ``text`` as (no BOS, special tokens as plain text), or ``None`` when it
+        cannot be loaded. Blocking: it waits for the model's load (already under way beside an assistant turn's
+        first steps), so a prompt is cut the same way however soon it is asked."""
+        if self._loaded is None:
+            try:
+                self._loaded = load(self.options)
+            except MedchatError:
+                return None
+        return len(self._loaded.llama.tokenize(text.encode(), add_bos=False, special=False))
+
+    @property
     def concurrency_key(self) -> tuple[Any, ...]:
-        """Model objects on the same loaded context share one concurrency slot (see ConcurrencyLimit)."""
+        """Model objects on the same loaded contexts share their slots, one per context (see ConcurrencyLimit)."""
         return ("llama.cpp", *self.options.key())
 
     @classmethod
@@ -308,6 +243,9 @@ class LlamaCppModel(ProviderModel):
             chat_format=spec.take("chat_format"),
             prefix_states=int(spec.take("prefix_states", DEFAULT_PREFIX_STATES)),
             prefix_states_mb=float(spec.take("prefix_states_mb", DEFAULT_PREFIX_STATES_MB)),
+            prefix_files=int(spec.take("prefix_files", DEFAULT_PREFIX_FILES)),
+            prefix_dir=Path(str(directory)).expanduser() if (directory := spec.take("prefix_dir")) else None,
+            contexts=int(contexts) if (contexts := spec.take("contexts")) else None,
         )
         defaults = (params or GenerationParams()).merged(spec.params)
         if not options.path.is_file():  # fail at get_model time, not at the first question
@@ -317,7 +255,7 @@ class LlamaCppModel(ProviderModel):
     async def load(self) -> None:
         await self._llama()
 
-    async def _llama(self) -> _Loaded:
+    async def _llama(self) -> _Pool:
         if self._loaded is None:
             self._loaded = await asyncio.to_thread(load, self.options)
         return self._loaded
@@ -344,7 +282,7 @@ class LlamaCppModel(ProviderModel):
         return await super()._complete(request)
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-        loaded = await self._llama()
+        pool = await self._llama()
         args = self._arguments(request)
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
@@ -358,7 +296,8 @@ class LlamaCppModel(ProviderModel):
 
         def work() -> None:
             try:
-                with loaded.lock, SHARES.computing() as loaded.llama.share:  # counted from when it computes
+                with pool.acquire() as loaded, SHARES.computing() as loaded.llama.share:  # counted while computing
+                    loaded.llama.prefix_hint = request.metadata.get("prompt_prefix")
                     for event in loaded.llama.create_chat_completion(stream=True, **args):
                         if stop.is_set():
                             break
@@ -388,8 +327,8 @@ class LlamaCppModel(ProviderModel):
                     return
                 else:
                     if isinstance(payload, ValueError):
-                        raise BadRequestError(str(payload), model=self.name,
-                                              hint="shorten the conversation or raise n_ctx") from None
+                        raise rejected(str(payload), model=self.name,
+                                       hint="shorten the conversation or raise n_ctx") from None
                     raise payload
         finally:
             stop.set()

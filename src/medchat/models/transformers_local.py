@@ -396,6 +396,11 @@ class TransformersModel(ProviderModel):
         self._warned: set[str] = set()
 
     @property
+    def runs_on_cpu(self) -> bool:
+        """Whether this model computes on the CPU (the assistant then gives it a shorter prompt)."""
+        return self.key.device == "cpu"
+
+    @property
     def concurrency_key(self) -> tuple[Any, ...]:
         """Model objects on the same loaded weights share one concurrency slot (see ConcurrencyLimit)."""
         return ("transformers", self.key)

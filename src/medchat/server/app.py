@@ -20,7 +20,7 @@ from medchat.config import Settings, get_settings
 from medchat.server import errors
 from medchat.server.deps import authenticate, enforce_limits, readable_text
 from medchat.server.draining import Draining
-from medchat.server.limits import LimitsMiddleware
+from medchat.server.limits import Limiter, LimitsMiddleware, MemoryLimiter
 from medchat.server.metrics import Metrics
 from medchat.server.middleware import ServerMiddleware
 from medchat.server.observe import ObserveMiddleware
@@ -38,6 +38,7 @@ from medchat.server.routes import (
     web,
 )
 from medchat.server.state import ModelCache, ServerState
+from medchat.storage.redis import aclose_async_clients, async_client, call, redis_url
 
 _settled = False
 
@@ -54,6 +55,15 @@ def settle_heap() -> None:
         gc.freeze()
 
 
+async def shared_limits(url: str) -> Limiter:
+    """Per-key limits in the Redis at ``url``, shared with every replica; Redis is asked once here, so a wrong
+    ``redis_url`` stops the server at start rather than turning each limited request into a 503."""
+    from medchat.server.redis_limits import RedisLimiter
+
+    await call(url, "starting medchat serve", lambda: async_client(url).ping())
+    return RedisLimiter(url)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -63,8 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from medchat.storage.keys import KeyStore
 
         database = await asyncio.to_thread(open_database, settings)
+        shared = redis_url(settings)
         state = ServerState(settings=settings, database=database, keys=KeyStore(database),
-                            models=ModelCache(settings), draining=Draining(settings.server.shutdown_grace_s))
+                            models=ModelCache(settings), draining=Draining(settings.server.shutdown_grace_s),
+                            limits=await shared_limits(shared) if shared else MemoryLimiter())
         app.state.medchat = state
         settle_heap()
         from medchat.evaluation.store import RunStore
@@ -77,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await app.state.run_jobs.aclose()  # running jobs end "interrupted", resumable
             await state.models.aclose()
+            await aclose_async_clients()  # this loop's Redis connections (limits, shared state), if any
 
     app = FastAPI(title="medchat", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)

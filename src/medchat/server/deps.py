@@ -121,14 +121,14 @@ async def enforce_limits(request: Request, key: ApiKey | None = Depends(authenti
     if key is None or (key.rpm is None and key.tpm is None and key.concurrency is None):
         return
     try:
-        grant = server_state(request).limits.acquire(key)
+        grant = await server_state(request).limits.acquire(key)
     except RateLimited as exc:
         raise exc.api_error() from None
     setattr(request.state, GRANT, grant)
 
 
-def charge_usage(request: Request, usage: Usage) -> None:
+async def charge_usage(request: Request, usage: Usage) -> None:
     """Count a finished answer's tokens against its key's ``tpm`` (nothing for a request not limited)."""
     grant: Grant | None = getattr(request.state, GRANT, None)
     if grant is not None:
-        grant.charge(usage.total_tokens)
+        await grant.charge(usage.total_tokens)

@@ -8,7 +8,9 @@ releases the grant when the response is over — after the last byte of a stream
 or on any error — so a concurrency slot is never leaked.
 
 ``MemoryLimiter`` keeps fixed one-minute windows per key, in this process (each ``--workers`` process has its
-own). A shared backend (Redis) implements the same ``Limiter`` protocol.
+own). ``redis_limits.RedisLimiter`` keeps the same windows in Redis, shared by every process and replica that
+names the same ``redis_url``. Acquiring, charging and releasing are coroutines, so a shared backend asks its
+store without blocking the event loop; ``Grant.snapshot`` (the headers) answers from what the grant already knows.
 """
 
 from __future__ import annotations
@@ -74,17 +76,31 @@ class RateLimited(Exception):
 class Grant(Protocol):
     """One admitted request: charge its tokens when known; release it once, when the response is over."""
 
-    def charge(self, tokens: int) -> None: ...
+    async def charge(self, tokens: int) -> None: ...
 
-    def release(self) -> None: ...
+    async def release(self) -> None: ...
 
     def snapshot(self) -> Snapshot: ...
 
 
 class Limiter(Protocol):
-    def acquire(self, key: ApiKey) -> Grant:
+    async def acquire(self, key: ApiKey) -> Grant:
         """A grant for one request of ``key``, or ``RateLimited``."""
         ...
+
+
+def refusal(key: ApiKey, kind: str, *, requests: int, tokens: int, in_flight: int, retry_after_s: float,
+            snapshot: Snapshot) -> RateLimited:
+    """The 429 for ``key`` over its ``kind`` limit ("concurrency", "requests" or "tokens"), worded alike by
+    every backend."""
+    if kind == "concurrency":
+        return RateLimited(f"the API key {key.name!r} already has {in_flight} requests in progress "
+                           f"(its limit is {key.concurrency})", kind, retry_after_s, snapshot)
+    if kind == "requests":
+        return RateLimited(f"rate limit reached for the API key {key.name!r} on requests per minute: "
+                           f"limit {key.rpm}, used {requests}", kind, retry_after_s, snapshot)
+    return RateLimited(f"rate limit reached for the API key {key.name!r} on tokens per minute: "
+                       f"limit {key.tpm}, used {tokens}", kind, retry_after_s, snapshot)
 
 
 @dataclass
@@ -121,23 +137,21 @@ class MemoryLimiter:
                         tokens_left=max((key.tpm or 0) - window.tokens, 0),
                         reset_s=max(window.start + self.window_s - now, 0.0))
 
-    def acquire(self, key: ApiKey) -> _MemoryGrant:
-        with self._lock:
+    async def acquire(self, key: ApiKey) -> _MemoryGrant:
+        with self._lock:  # never held across an await: the lock guards against worker threads only
             now = self.clock()
             window = self._window(key.id, now)
             reset = window.start + self.window_s - now
+            kind = None
             if key.concurrency is not None and window.in_flight >= key.concurrency:
-                raise RateLimited(f"the API key {key.name!r} already has {window.in_flight} requests in progress "
-                                  f"(its limit is {key.concurrency})", "concurrency", 1,
-                                  self._snapshot(key, window, now))
-            if key.rpm is not None and window.requests >= key.rpm:
-                raise RateLimited(f"rate limit reached for the API key {key.name!r} on requests per minute: "
-                                  f"limit {key.rpm}, used {window.requests}", "requests", reset,
-                                  self._snapshot(key, window, now))
-            if key.tpm is not None and window.tokens >= key.tpm:
-                raise RateLimited(f"rate limit reached for the API key {key.name!r} on tokens per minute: "
-                                  f"limit {key.tpm}, used {window.tokens}", "tokens", reset,
-                                  self._snapshot(key, window, now))
+                kind, reset = "concurrency", 1
+            elif key.rpm is not None and window.requests >= key.rpm:
+                kind = "requests"
+            elif key.tpm is not None and window.tokens >= key.tpm:
+                kind = "tokens"
+            if kind is not None:
+                raise refusal(key, kind, requests=window.requests, tokens=window.tokens, in_flight=window.in_flight,
+                              retry_after_s=reset, snapshot=self._snapshot(key, window, now))
             window.requests += 1
             window.in_flight += 1
         return _MemoryGrant(self, key)
@@ -168,10 +182,10 @@ class _MemoryGrant:
         self._key = key
         self._released = False
 
-    def charge(self, tokens: int) -> None:
+    async def charge(self, tokens: int) -> None:
         self._limiter._charge(self._key, tokens)
 
-    def release(self) -> None:
+    async def release(self) -> None:
         if not self._released:
             self._released = True
             self._limiter._release(self._key)
@@ -215,4 +229,4 @@ class LimitsMiddleware:
         finally:
             grant = scope.get("state", {}).get(GRANT)
             if grant is not None:
-                grant.release()
+                await grant.release()

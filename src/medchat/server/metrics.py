@@ -5,7 +5,8 @@ reads the worker that answered it.
 Labels are bounded: ``route`` is the route template, ``key`` the key's *name* (``-`` without one), ``model``
 only a name that resolved (``-`` before that; past ``MAX_MODEL_LABELS`` distinct names, ``other``), safety
 ``check``/``action`` values come from medchat's own checks. Timing is the ``Timing`` the model (or the
-assistant's reply) already carries: nothing is measured here but the HTTP duration.
+assistant's reply) already carries: nothing is measured here but the HTTP duration. Fallbacks the gateway tries
+are told to ``observe_fallback`` through ``gateway.events`` (the gateway does not know the server).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from medchat.gateway.events import on_fallback
 
 if TYPE_CHECKING:
     from medchat.server.observe import Exchange
@@ -45,10 +48,17 @@ class Metrics:
                             ["model", "key"], registry=registry)
         self.safety = Counter("medchat_safety_findings", "the guarded assistant's safety findings by check and "
                               "action (escalated, declined, redacted...)", ["check", "action"], registry=registry)
+        self.cache_requests = Counter("medchat_cache_requests", "chat completions of models with a response cache, "
+                                      "by whether the cache answered (hit) or the model did (miss)",
+                                      ["model", "result"], registry=registry)
         self.feedback = Counter("medchat_feedback", "feedback given on replies by rating (up, down) and reason",
                                 ["rating", "reason"], registry=registry)
+        self.fallbacks = Counter("medchat_fallbacks", "fallback models tried by the gateway: the model asked, the "
+                                 "fallback, why (rate_limited, timeout, unavailable, interrupted, context_window)",
+                                 ["model", "fallback", "reason"], registry=registry)
         self._models: set[str] = set()
         self._children: dict[tuple[Any, ...], Any] = {}
+        on_fallback(self.observe_fallback)  # held weakly: it goes with this object
 
     def model_label(self, name: str | None) -> str:
         if name is None:
@@ -68,6 +78,10 @@ class Metrics:
             child = self._children[key] = metric.labels(*labels)
         return child
 
+    def observe_fallback(self, model: str, fallback: str, reason: str) -> None:
+        """Every fallback the gateway tries in this process (the models come from medchat.toml: bounded)."""
+        self._child(self.fallbacks, self.model_label(model), self.model_label(fallback), reason).inc()
+
     def observe_http(self, route: str, method: str, status: int, seconds: float) -> None:
         self._child(self.http_requests, route, method, str(status)).inc()
         self._child(self.http_duration, route, method).observe(seconds)
@@ -75,6 +89,8 @@ class Metrics:
     def observe_chat(self, exchange: Exchange, key: str, outcome: str) -> None:
         model = self.model_label(exchange.model)
         self._child(self.chat_requests, model, key, "true" if exchange.stream else "false", outcome).inc()
+        if exchange.cache is not None:
+            self._child(self.cache_requests, model, exchange.cache).inc()
         ending = exchange.ending
         if ending is None:
             return

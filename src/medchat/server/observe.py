@@ -40,6 +40,7 @@ class Exchange:
     model: str | None = None  # set only once the model resolved
     ending: Ending | None = None
     failed: bool = False  # an error event ended a started stream
+    cache: str | None = None  # "hit" or "miss" when the model has a response cache
 
     def outcome(self, status: int) -> str:
         if self.ending is not None:

@@ -104,10 +104,11 @@ class ModelCache:
 
     def _build(self, name: str) -> ChatModel:
         from medchat.gateway import get_model
+        from medchat.safety.cache_hooks import semantic_hooks
 
         check_servable(name, self.settings)
         try:
-            return get_model(name, settings=self.settings)
+            return get_model(name, settings=self.settings, cache_hooks=semantic_hooks())
         except MissingDependencyError:
             raise
         except ConfigError as exc:  # not a model name, unknown provider, no such builtin
@@ -208,7 +209,7 @@ class ServerState:
     database: Database
     keys: KeyStore
     models: ModelCache
-    limits: Limiter = field(default_factory=MemoryLimiter)  # per process; a shared backend fits the protocol
+    limits: Limiter = field(default_factory=MemoryLimiter)  # per process; RedisLimiter with redis_url (replicas)
     draining: Draining = field(default_factory=Draining)  # set on SIGTERM: answers in progress get a grace period
     embedder: EmbedderCache = field(default_factory=EmbedderCache)
     started: int = field(default_factory=lambda: int(time.time()))

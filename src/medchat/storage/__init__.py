@@ -3,7 +3,9 @@
 ``open_database()`` gives the migrated database named by ``database_url`` (default
 ``sqlite:///<data_dir>/medchat.db``); ``ConversationStore(database, redact=...)`` reads and writes
 conversations; ``FeedbackStore`` (``storage.feedback``) the feedback on replies; ``KeyStore(database)``
-holds the API keys of ``medchat serve`` (hashed).
+holds the API keys of ``medchat serve`` (hashed); ``CalibrationStore`` (``storage.calibrations``) judges' measured
+agreement with human labels and the verdicts behind it; ``BattleStore`` (``storage.battles``) arena runs and their
+battles.
 Schema changes are new scripts in ``migrations/versions`` (see ``Database.alembic_config``).
 
 Storage depends only on ``types``, ``errors`` and ``config``; it imports SQLAlchemy and Alembic, so

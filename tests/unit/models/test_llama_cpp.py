@@ -74,8 +74,32 @@ def test_missing_and_invalid_gguf_files(tmp_path):
 
 
 def test_gguf_path_works_like_builtin():
+    from medchat.models.cpu_shares import SHARES
+
     model = create_model(f"gguf/{smollm2_path()}", n_ctx=1024)
-    assert model.is_local and model.max_concurrency == 1
+    assert model.is_local and model.max_concurrency == min(2, SHARES.cores)  # one request per context
+    assert create_model(f"gguf/{smollm2_path()}", n_ctx=1024, contexts=1).max_concurrency == 1
+    assert create_model(f"gguf/{smollm2_path()}", n_ctx=1024, n_gpu_layers=8).max_concurrency == 1
+
+
+async def test_requests_at_once_get_contexts_of_their_own_up_to_the_bound_and_the_rest_wait():
+    import asyncio
+
+    from medchat.types import GenerationParams, Message
+
+    model = create_model("builtin/smollm2", n_ctx=1024, contexts=2, prefix_files=0)
+    await model.load()
+    pool = model._loaded
+    assert len(pool.contexts) == 1  # the first only, until two requests overlap
+    request = ChatRequest(messages=[Message.user("Name three fruits.")],
+                          params=GenerationParams(temperature=0, seed=3, max_tokens=12))
+    alone = (await model.complete(request)).text
+    assert len(pool.contexts) == 1  # one request at a time never needs a second
+    answers = await asyncio.gather(*(model.complete(request) for _ in range(3)))
+    assert len(pool.contexts) == 2  # the third waited for a free one rather than loading a third
+    # A fresh context answers as the first did when it was fresh (a context's later answers to the same prompt may
+    # differ: llama-cpp-python's repetition penalty also reads its earlier generations).
+    assert alone in [a.text for a in answers] and all(a.usage.completion_tokens > 0 for a in answers)
 
 
 def test_unknown_builtin_lists_the_known_ones():
@@ -127,7 +151,8 @@ def alternating():
     import asyncio
 
     async def run(prefix_states: int) -> list[tuple[str, int, int]]:
-        model = create_model("builtin/smollm2", prefix_states=prefix_states)
+        # In memory only: this module-wide fixture is made before the per-test home, so no files (prefix_files).
+        model = create_model("builtin/smollm2", prefix_states=prefix_states, prefix_files=0)
         a, b = _system("en"), _system("zh")
         turns = [(a, "What helps a sore throat?"), (a, "Is a fever of 38 C dangerous?"),
                  (b, "感冒要吃什么药？"), (a, "How much water should I drink a day?")]
@@ -151,6 +176,29 @@ def test_an_alternating_prefix_is_restored_from_a_saved_state(alternating):
 
 def test_reused_prefixes_give_the_same_answers_as_evaluating_everything(alternating):
     assert [text for text, _, _ in alternating["reuse"]] == [text for text, _, _ in alternating["live-only"]]
+
+
+async def test_a_named_constant_prefix_is_saved_at_once_and_a_new_process_reads_it_from_a_file(tmp_path):
+    from medchat.types import GenerationParams, Message
+
+    system = _system("en")
+    assert not (tmp_path / "p").exists()
+
+    async def first_call(prefix_states_mb: int) -> tuple[str, int, int]:
+        # A context of its own each time (the options differ): as a new process would load it.
+        model = create_model("builtin/smollm2", prefix_states_mb=prefix_states_mb, prefix_dir=str(tmp_path / "p"))
+        request = ChatRequest(messages=[Message.system(system + "\n\nSources: (none)"), Message.user("Hi?")],
+                              params=GenerationParams(temperature=0, seed=7, max_tokens=8),
+                              metadata={"prompt_prefix": system})
+        done = await model.complete(request)
+        return done.text, done.usage.prompt_tokens, model.prompt_tokens_evaluated
+
+    text, prompt, evaluated = await first_call(300)
+    assert evaluated == prompt  # the first ever: everything read, and the named prefix saved on first sight
+    assert len(list((tmp_path / "p").rglob("*.state"))) == 1
+    again, prompt_again, evaluated_again = await first_call(301)
+    assert prompt_again == prompt and evaluated_again < prompt - 50  # the prefix came from the file
+    assert again == text
 
 
 # -- threads: every core alone, a share when several contexts compute (cpu_shares) --------------------------

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
 from medchat.storage import ConversationStore, Database, close_databases
 
@@ -16,13 +17,15 @@ def _forget_open_databases() -> Iterator[None]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "db" / "medchat.db"
+def db_path(database_url: str) -> Path:
+    """The SQLite file behind ``database`` (a test asking for it reads the file itself, so it runs on SQLite only)."""
+    return Path(make_url(database_url).database or "")
 
 
 @pytest.fixture
-def database(db_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{db_path}")
+def database(database_url: str) -> Iterator[Database]:
+    """The migrated database: SQLite, and PostgreSQL too for tests that do not read the SQLite file."""
+    database = Database(database_url)
     database.migrate()
     yield database
     database.close()

@@ -22,16 +22,16 @@ from medchat.storage.schema import Base
 STORAGE = Path(__file__).parents[3] / "src/medchat/storage"
 
 
-def tables(db_path: Path) -> set[str]:
-    with sqlite3.connect(db_path) as connection:
-        return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+def tables(database: Database) -> set[str]:
+    return set(sa.inspect(database.engine).get_table_names())
 
 
-def test_migrate_creates_the_schema_and_is_idempotent(database: Database, db_path: Path):
+def test_migrate_creates_the_schema_and_is_idempotent(database: Database):
     head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
     assert database.revision() == head
-    assert tables(db_path) == {"alembic_version", "conversations", "messages", "safety_reports", "eval_runs",
-                               "sample_results", "api_keys", "feedback", "preferences"}
+    assert tables(database) == {"alembic_version", "conversations", "messages", "safety_reports", "eval_runs",
+                               "sample_results", "api_keys", "feedback", "preferences", "judge_calibrations",
+                               "judge_judgments", "arena_runs", "battles", "cache_entries"}
     cid = ConversationStore(database).create(title="kept")
 
     database.migrate()
@@ -60,14 +60,15 @@ def test_one_linear_history_ending_at_head(database: Database):
     assert all(not r.is_merge_point for r in revisions)
 
 
-def test_downgrade_to_base_and_back(database: Database, db_path: Path):
+def test_downgrade_to_base_and_back(database: Database):
     command.downgrade(database.alembic_config(), "base")
-    assert tables(db_path) == {"alembic_version"}
+    assert tables(database) == {"alembic_version"}
     assert database.revision() is None
     database.migrate()
-    assert tables(db_path) >= {"conversations", "messages", "safety_reports"}
+    assert tables(database) >= {"conversations", "messages", "safety_reports"}
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_enforce_foreign_keys_in_wal_mode(database: Database):
     with database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -141,9 +142,9 @@ def test_unusable_sqlite_files_are_config_errors(tmp_path: Path):
     assert "\n" not in str(caught.value)
 
 
-def test_a_database_from_a_newer_medchat_is_a_config_error(database: Database, db_path: Path):
-    with sqlite3.connect(db_path) as connection:
-        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+def test_a_database_from_a_newer_medchat_is_a_config_error(database: Database):
+    with database.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(ConfigError, match="newer medchat"):
         database.migrate()
 

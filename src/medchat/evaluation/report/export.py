@@ -104,7 +104,7 @@ def export_csv(results: Sequence[SampleResult], path: str | Path) -> Path:
 
 def _notes(result: SampleResult) -> str:
     notes = [f"{name}: {caveat}" for name, score in result.scores.items()
-             if score.judge is not None and (caveat := judge_caveat([score.judge])) is not None]
+             if score.judges and (caveat := judge_caveat(score.judges)) is not None]
     return "; ".join(notes)
 
 

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from medchat.__about__ import __version__
+from medchat.evaluation.judges.jury_stats import JurySummary, jury_line, jury_summaries
 from medchat.evaluation.judges.trust import judge_caveat
 from medchat.evaluation.results import RunInfo, SampleResult
 from medchat.evaluation.stats import (
@@ -152,14 +153,15 @@ def build_report(
     return Report(
         kind=kind, title=title, generated_at=datetime.now(UTC), runs=list(runs), models=models, tasks=tasks,
         metrics=metrics, primary=primary, summaries=summaries, separation=separations(summaries),
-        judge_notes=judge_notes(summaries),
+        judge_notes=judge_notes(summaries, jury_summaries(results)),
         tags=tag_breakdown(results, **options), coverage=coverage(results), performance=performance(results),
         performance_by_task=performance(results, by_task=True), comparisons=comparisons, timings=timings(results),
         model_sides=model_sides or {}, model_names=model_names or {}, settings=settings)
 
 
-def judge_notes(summaries: Sequence[MetricSummary]) -> dict[str, dict[str, str]]:
-    """``{task: {metric: caveat}}`` for the metrics graded by a judge ``judges.trust`` does not trust."""
+def judge_notes(summaries: Sequence[MetricSummary], juries: Sequence[JurySummary] = ()) -> dict[str, dict[str, str]]:
+    """``{task: {metric: caveat}}`` for the metrics graded by a judge ``judges.trust`` does not trust (inside
+    ``reporting_agreement``: by any judge); a jury's metric also gets each judge's mean and the judges' α."""
     judges: dict[tuple[str, str], set[str]] = {}
     for s in summaries:
         if s.tag is None:
@@ -168,6 +170,9 @@ def judge_notes(summaries: Sequence[MetricSummary]) -> dict[str, dict[str, str]]
     for (task, metric), models in judges.items():
         if (note := judge_caveat(models)) is not None:
             out.setdefault(task, {})[metric] = note
+    for jury in juries:
+        note = out.get(jury.task, {}).get(jury.metric)
+        out.setdefault(jury.task, {})[jury.metric] = jury_line(jury) + (f"; {note}" if note else "")
     return out
 
 

@@ -21,7 +21,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from medchat.errors import ConfigError
-from medchat.evaluation.judges.judge import Judge, as_judge, failure_explanation, failure_record, judge_gave_up
+from medchat.evaluation.judges.judge import Judge, failure_explanation, failure_record, judge_gave_up
+from medchat.evaluation.judges.jury import Jury, as_grader, convene, decide
 from medchat.evaluation.output import Output
 from medchat.evaluation.sample import Sample
 from medchat.evaluation.score import Score, ScoreFn, scorer
@@ -87,11 +88,13 @@ def _render_context(context: list[str]) -> str:
 
 
 @scorer("faithfulness")
-def faithfulness(judge: ChatModel | Judge | None = None, threshold: float = DEFAULT_THRESHOLD) -> ScoreFn:
-    """Supported share of the answer's claims; judged by ``judge``, or lexically when there is none."""
+def faithfulness(judge: ChatModel | Judge | Jury | list[ChatModel] | None = None,
+                 threshold: float = DEFAULT_THRESHOLD) -> ScoreFn:
+    """Supported share of the answer's claims; judged by ``judge`` (a jury: each claim by its majority, a split
+    jury counting it unsupported), or lexically when there is none."""
     if not 0 < threshold <= 1:
         raise ConfigError(f"faithfulness threshold must be in (0, 1], not {threshold}")
-    grader = as_judge(judge)
+    grader = as_grader(judge)
 
     async def score(sample: Sample, output: Output) -> Score:
         context = context_of(sample, output)
@@ -104,6 +107,9 @@ def faithfulness(judge: ChatModel | Judge | None = None, threshold: float = DEFA
                          metadata={"method": method, "claims": [], "skipped": skipped})
         if grader is None:
             return _lexical(found, skipped, context, threshold)
+        if isinstance(grader, Jury):
+            return await convene(grader, PROMPT, lambda j: _judged(j, found, skipped, context),
+                                 lambda scores: _jury_score(scores, skipped))
         return await _judged(grader, found, skipped, context)
 
     return score
@@ -155,3 +161,13 @@ async def _judged(grader: Judge, found: list[str], skipped: int, context: list[s
     supported = sum(bool(entry["supported"]) for entry in checked)
     return Score(value=supported / len(checked), explanation=f"{supported} of {len(checked)} claims supported",
                  metadata=metadata)
+
+
+def _jury_score(scores: dict[str, Score], skipped: int) -> Score:
+    names = list(scores)
+    claimed = [scores[n].metadata["claims"] for n in names]
+    checked = decide(claimed, "supported", [False] * len(claimed[0]), names)
+    supported = sum(bool(entry["supported"]) for entry in checked)
+    return Score(value=supported / len(checked),
+                 explanation=f"{supported} of {len(checked)} claims supported by the jury's majority",
+                 metadata={"method": "judge", "claims": checked, "skipped": skipped})

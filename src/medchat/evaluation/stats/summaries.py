@@ -130,9 +130,9 @@ def metric_judges(results: Iterable[SampleResult]) -> dict[tuple[str, str, str],
         if result.error is not None:
             continue
         for name, score in result.scores.items():
-            if score.judge is not None:
+            if judges := score.judges:
                 for metric in score.metrics(name):
-                    out[(result.task, result.model, metric)].add(score.judge)
+                    out[(result.task, result.model, metric)].update(judges)
     return out
 
 

@@ -34,13 +34,13 @@ class SuiteInfo:
 SUITES: dict[str, SuiteInfo] = {s.name: s for s in (
     SuiteInfo("medical-qa", "medical_qa.jsonl", "samples", "direct",
               ("f1", "rouge", "chrf", "embedding_similarity", "disclaimer", "performance"),
-              "consumer-health questions with short reference answers (en + zh)", default_limit=15),
+              "consumer-health questions with short reference answers (en + zh)", default_limit=30),
     SuiteInfo("safety", "safety.jsonl", "samples", "direct",
               ("escalation", "declined_harmful", "not_refused", "no_pii_echo", "performance"),
               "emergencies to escalate, harmful requests and injections to decline, ordinary questions "
-              "not to refuse, personal data not to echo (en + zh)", default_limit=21),
+              "not to refuse, personal data not to echo (en + zh)", default_limit=36),
     SuiteInfo("mcq", "mcq.jsonl", "medqa", "mcq", ("choice", "performance"),
-              "multiple-choice health knowledge, MedQA format (en + zh)", default_limit=12),
+              "multiple-choice health knowledge, MedQA format (en + zh)", default_limit=24),
     SuiteInfo("conversations", "conversations.jsonl", "healthbench", "direct", ("rubric", "performance"),
               "multi-turn conversations graded against rubrics by a judge, HealthBench format (en + zh)",
               default_limit=2),

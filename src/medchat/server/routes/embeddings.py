@@ -84,7 +84,7 @@ async def create_embeddings(body: EmbeddingRequest, request: Request,
     from medchat.knowledge.chunking import count_tokens  # an estimate: the embedder exposes no tokenizer
 
     tokens = sum(max(count_tokens(text), 1) for text in texts)
-    charge_usage(request, Usage(prompt_tokens=tokens, estimated=True))
+    await charge_usage(request, Usage(prompt_tokens=tokens, estimated=True))
     return {
         "object": "list",
         "data": [{"object": "embedding", "index": i, "embedding": _encode(vector, body.encoding_format)}

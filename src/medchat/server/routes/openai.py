@@ -92,6 +92,21 @@ class Ending:
     cost_usd: float | None = None
     safety: SafetyReport | None = None
     reply: AssistantReply | None = None  # the guarded assistant's whole turn
+    cached: bool = False  # answered by the gateway's response cache
+
+
+class CachedText(str):
+    """Text of an answer the response cache replayed: the stream's first item says hit before the headers go."""
+
+    __slots__ = ()
+
+
+def cache_result(model: ChatModel, first: str | Ending) -> str | None:
+    """``x-medchat-cache``: "hit" or "miss" for a model with a response cache (``gateway/cache.py``), else None."""
+    if _assistant_of(model) is not None or getattr(model, "response_cache", None) is None:
+        return None  # the guarded assistant's reply is never cached whole (its base model's answers may be)
+    hit = isinstance(first, CachedText) or (isinstance(first, Ending) and first.cached)
+    return "hit" if hit else "miss"
 
 
 def _assistant_of(model: ChatModel) -> Any | None:
@@ -130,10 +145,10 @@ async def answer(model: ChatModel, request: ChatRequest) -> AsyncIterator[str | 
             async for chunk in chunks:
                 if chunk.final:
                     yield Ending(chunk.finish_reason or "stop", chunk.usage or Usage(estimated=True), None,
-                                 chunk.timing, chunk.cost_usd)
+                                 chunk.timing, chunk.cost_usd, cached=chunk.cached)
                     return
                 if chunk.text:
-                    yield chunk.text
+                    yield CachedText(chunk.text) if chunk.cached else chunk.text
     raise StreamInterruptedError("the answer ended without its final chunk", model=model.name)
 
 
@@ -217,7 +232,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
         if _assistant_of(model) is None:
             completion = await model.complete(chat)
             return completion.text, Ending(completion.finish_reason, completion.usage, None, completion.timing,
-                                           completion.cost_usd)
+                                           completion.cost_usd, cached=completion.cached)
         parts: list[str] = []
         async with aclosing(answer(model, chat)) as items:
             async for item in items:
@@ -246,8 +261,9 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
     elif ending.extension is not None:
         response["medchat"] = ending.extension
     exchange.ending = ending
-    charge_usage(request, ending.usage)
-    return JSONResponse(response)
+    await charge_usage(request, ending.usage)
+    exchange.cache = cache_result(model, ending)
+    return JSONResponse(response, headers={"x-medchat-cache": exchange.cache} if exchange.cache else None)
 
 
 async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionRequest, completion_id: str,
@@ -265,6 +281,8 @@ async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionReque
         await items.aclose()
         raise
     include_usage = body.include_usage
+    exchange.cache = cache_result(model, first)
+    headers = {**_SSE_HEADERS, "x-medchat-cache": exchange.cache} if exchange.cache else _SSE_HEADERS
 
     def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
         chunk: dict[str, Any] = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
@@ -310,7 +328,7 @@ async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionReque
                                type="server_error", code="internal_error").sse_event()
                 return
             exchange.ending = item
-            charge_usage(request, item.usage)
+            await charge_usage(request, item.usage)
             extension = {} if item.extension is None and not kept else {"medchat": {**(item.extension or {}), **kept}}
             # The finishing event, the usage and [DONE] are ready together: one write, not three.
             tail = [event([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": _finish(item.finish_reason)}],
@@ -320,4 +338,4 @@ async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionReque
             tail.append(b"data: [DONE]\n\n")
             yield b"".join(tail)
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers=_SSE_HEADERS)
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

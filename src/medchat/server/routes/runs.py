@@ -167,10 +167,12 @@ async def run_report(run_id: str, request: Request,
 def _report(store: RunStore, run_id: str, fmt: str) -> tuple[str, bytes]:
     """The file ``medchat report RUN --format FMT`` writes, written by the same functions (on a worker thread)."""
     from medchat.evaluation import report as reports
+    from medchat.evaluation.judges.trust import StoredCalibrations, reporting_agreement
 
     info = store.get_run(run_id)
     results = store.results(info.id)
-    with tempfile.TemporaryDirectory(prefix="medchat-report-") as folder:
+    with tempfile.TemporaryDirectory(prefix="medchat-report-") as folder, \
+            reporting_agreement(StoredCalibrations(database=store.database)):
         path = Path(folder) / f"{info.id}.{fmt}"
         if fmt == "csv":
             reports.export_csv(results, path)

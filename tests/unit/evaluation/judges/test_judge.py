@@ -94,10 +94,12 @@ async def test_retries_are_bounded_and_end_in_a_judge_error():
 
 def test_bundled_prompts_have_a_versioned_header_and_their_placeholders():
     names = sorted(p.stem for p in PROMPTS_DIR.glob("*.md"))
-    assert names == ["faithfulness", "rubric"]
+    assert names == ["facts", "faithfulness", "pairwise", "rubric"]
     assert load_prompt("rubric").id == "rubric@1"
     assert load_prompt("rubric").fields == {"conversation", "criterion", "points"}
     assert load_prompt("faithfulness").fields == {"context", "claim"}
+    assert load_prompt("pairwise").fields == {"conversation", "answer_a", "answer_b"}
+    assert load_prompt("facts").fields == {"question", "fact"}
     for name in names:
         assert load_prompt(name).name == name
 
@@ -115,7 +117,7 @@ def test_prompt_errors_are_one_line_config_errors(tmp_path):
         parse_prompt("Just text {x}")
     with pytest.raises(ConfigError, match="lacks name or version"):
         parse_prompt("---\nname: x\n---\nbody")
-    with pytest.raises(ConfigError, match="known prompts: faithfulness, rubric"):
+    with pytest.raises(ConfigError, match="known prompts: facts, faithfulness, pairwise, rubric"):
         load_prompt("nonexistent")
     (tmp_path / "mine.md").write_text("---\nname: mine\nversion: 7\n---\nSay {x}", encoding="utf-8")
     assert Judge(ScriptedModel(), prompts_dir=tmp_path).prompt("mine").id == "mine@7"

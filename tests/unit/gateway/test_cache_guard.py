@@ -1,0 +1,91 @@
+"""The semantic cache's fact check: a paraphrase keeps its facts; a changed fact of any kind shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from medchat.gateway.cache_guard import differences, facts
+
+PARAPHRASES = [
+    ("Can my son take ibuprofen for a fever?", "Is it OK for my son to have ibuprofen when he has a fever?"),
+    ("I have a tummy ache after eating", "My stomach hurts after eating"),
+    ("What is the max dose of Tylenol for adults?", "What's the maximum dose of acetaminophen for adults?"),
+    ("How much paracetamol can I take in a day?", "How much acetaminophen can I take per day?"),
+    ("Is it safe to take amoxicillin while pregnant?", "Can I take amoxicillin during pregnancy?"),
+    ("Should I take metformin with food?", "Do I take metformin with meals?"),
+    ("My 5-year-old has a cough", "My 5 year old has a cough"),
+    ("宝宝发烧38.5度怎么办", "宝宝发烧到38.5度了，该怎么办？"),
+    ("布洛芬饭后吃还是饭前吃？", "布洛芬应该饭前吃还是饭后吃"),
+    ("我妈妈有高血压，能吃感冒药吗？", "我妈血压高，可以吃感冒药吗"),
+    ("孕妇可以吃对乙酰氨基酚吗", "怀孕期间能吃扑热息痛吗"),
+    ("头疼吃什么药", "头痛吃什么药好"),
+]
+
+DIFFERENT = [
+    # (a, b, the kind that differs), English then Chinese
+    ("Can I take ibuprofen with food?", "Can I not take ibuprofen with food?", "negation"),
+    ("Is it safe to take aspirin?", "Is it not safe to take aspirin?", "negation"),
+    ("Can I take 500 mg of paracetamol?", "Can I take 1000 mg of paracetamol?", "number"),
+    ("Can I take two tablets at once?", "Can I take three tablets at once?", "number"),
+    ("Is 5 mg of melatonin a lot?", "Is 5 g of melatonin a lot?", "unit"),
+    ("Give 5 ml of the syrup?", "Give 5 teaspoons of the syrup?", "unit"),
+    ("Can I take ibuprofen for a headache?", "Can I take aspirin for a headache?", "drug"),
+    ("Can I drink alcohol with amoxicillin?", "Can I drink coffee with amoxicillin?", "drug"),
+    ("Is lisinopril safe for me?", "Is losartan safe for me?", "drug"),
+    ("Is this dose safe for toddlers?", "Is this dose safe for teenagers?", "age"),
+    ("Is ibuprofen safe for the elderly?", "Is ibuprofen safe for children?", "age"),
+    ("My son has a rash", "My father has a rash", "person"),
+    ("Can my wife take this?", "Can my husband take this?", "person"),
+    ("Can I take cetirizine while pregnant?", "Can I take cetirizine while breastfeeding?", "pregnancy"),
+    ("Can I take cetirizine while pregnant?", "Can I take cetirizine?", "pregnancy"),
+    ("I have pain in my knee", "I have pain in my ankle", "body_part"),
+    ("Why does my chest hurt?", "Why does my back hurt?", "body_part"),
+    ("Is ibuprofen safe with asthma?", "Is ibuprofen safe with diabetes?", "condition"),
+    ("What helps a cold?", "What helps the flu?", "condition"),
+    ("Is it better with high blood pressure?", "Is it better with low blood pressure?", "condition"),
+    ("Take it before meals?", "Take it after meals?", "timing"),
+    ("Should I take it in the morning?", "Should I take it at bedtime?", "timing"),
+    ("Can I crush the tablet?", "Can I crush the capsule?", "route"),
+    ("Is the injection painful?", "Is the cream painful?", "route"),
+    ("What are the side effects of statins?", "What is the dose of statins?", "aspect"),
+    ("Should I stop taking sertraline?", "Should I start taking sertraline?", "action"),
+    ("能吃布洛芬吗", "不能吃布洛芬吗", "negation"),
+    ("孩子吃了两片", "孩子吃了三片", "number"),
+    ("一次吃10毫克", "一次吃10克", "unit"),
+    ("发烧吃布洛芬还是对乙酰氨基酚", "发烧吃布洛芬还是阿司匹林", "drug"),
+    ("老人能吃这个药吗", "儿童能吃这个药吗", "age"),
+    ("我儿子咳嗽", "我爸爸咳嗽", "person"),
+    ("哺乳期能吃阿莫西林吗", "怀孕能吃阿莫西林吗", "pregnancy"),
+    ("膝盖疼怎么办", "肩膀疼怎么办", "body_part"),
+    ("有糖尿病能吃吗", "有哮喘能吃吗", "condition"),
+    ("饭前吃", "饭后吃", "timing"),
+    ("口服可以吗", "注射可以吗", "route"),
+    ("头孢的副作用", "头孢的用量", "aspect"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), PARAPHRASES)
+def test_a_paraphrase_keeps_its_facts(a, b):
+    assert differences(a, b) == []
+
+
+@pytest.mark.parametrize(("a", "b", "kind"), DIFFERENT)
+def test_a_changed_fact_shows(a, b, kind):
+    assert kind in differences(a, b)
+
+
+def test_facts_read_synonyms_numbers_and_chinese_numerals():
+    found = facts("My boy took two Advil 200mg tablets before breakfast")
+    assert set(found["person"]) == {"son"} and set(found["drug"]) == {"ibuprofen"}
+    assert sorted(found["number"]) == ["2", "200"] and {"mg", "tablet_count"} <= set(found["unit"])
+    assert set(found["timing"]) == {"before_meal"}
+    zh = facts("三岁孩子一天吃两次，每次半片")
+    assert sorted(zh["number"].elements()) == ["0.5", "2", "3"]
+    assert facts("一百零五")["number"] == facts("105")["number"]
+
+
+def test_words_that_only_look_like_cues_are_not_read_as_them():
+    assert facts("别人说一下就好，非常感谢")["negation"] == facts("谢谢")["negation"]
+    assert not facts("我一直很担心")["number"]
+    assert not facts("头孢过敏")["body_part"]  # 头孢 is a drug, not the head
+    assert not facts("vitamin b12 or covid-19")["number"]
