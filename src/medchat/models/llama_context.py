@@ -84,7 +84,8 @@ def counting_llama_class() -> type:
             assert states is not None
             limit = len(tokens) - 1  # generate() must evaluate at least one token to have fresh logits
             shared = max((common_prefix(p, tokens) for p in self._recent), default=0)
-            shared = min(max(shared, self._hinted(tokens)), limit)
+            hinted = min(self._hinted(tokens), limit)
+            shared = min(max(shared, hinted), limit)
             self._recent.append(tuple(tokens))
             entry, saved = states.longest(tokens)
             if self.prefix_files is not None:  # a longer prefix saved by an earlier process
@@ -112,7 +113,9 @@ def counting_llama_class() -> type:
             if 0 < written <= size:
                 entry = SavedPrefix(tuple(tokens[:shared]), data, int(written))
                 states.add(entry)
-                if self.prefix_files is not None:
+                # Only a prefix the caller named as constant goes to a file (the assistant's constitution): a prefix
+                # two prompts merely shared may be a conversation's earlier turns, which must not leave memory.
+                if self.prefix_files is not None and shared == hinted:
                     self.prefix_files.write(entry)
 
         def _hinted(self, tokens: list[int]) -> int:

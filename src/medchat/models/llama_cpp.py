@@ -13,8 +13,8 @@ sequence states (``PrefixStates``) of prefixes that recent prompts shared — th
 each language, a system prompt several conversations interleave on — and restores the longest one that matches
 before evaluating the rest. A prefix is saved when a prompt shares at least ``MIN_SHARED_PREFIX`` tokens with
 one of the last few prompts and no saved state covers it yet (only its KV cells: ~23 KB a token for SmolLM2), or
-at once when the request names its constant leading text (``metadata["prompt_prefix"]``); saved states are also
-written to files (``prefix_states.PrefixFiles``) that the next process reads instead of evaluating the prefix.
+at once when the request names its constant leading text (``metadata["prompt_prefix"]``); such named prefixes are
+also written to files (``prefix_states.PrefixFiles``) that the next process reads instead of evaluating them.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ Why files: a one-shot ``medchat ask --assistant`` sees one prompt, so no prefix 
 and its first token waited for llama.cpp to read the whole constitution (338 tokens in English, 807 in Chinese on
 SmolLM2, ~100 tokens/s on one core). A caller that knows which leading text stays the same (the assistant's
 constitution) says so in ``ChatRequest.metadata["prompt_prefix"]``; its state is saved on first sight, written to
-a file beside the others of the same model, and read back (a few milliseconds) by the next process.
+a file beside the others of the same model, and read back (a few milliseconds) by the next process. Only such named
+prefixes are written: a prefix two prompts merely shared may hold a conversation's earlier turns (a state file
+holds its tokens), and those stay in memory.
 """
 
 from __future__ import annotations

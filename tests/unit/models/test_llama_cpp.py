@@ -201,6 +201,20 @@ async def test_a_named_constant_prefix_is_saved_at_once_and_a_new_process_reads_
     assert again == text
 
 
+async def test_a_prefix_prompts_merely_share_stays_in_memory_and_never_reaches_a_file(tmp_path):
+    """Consecutive turns of one conversation share its earlier turns: saved for reuse, but not written to disk."""
+    from medchat.types import GenerationParams, Message
+
+    model = create_model("builtin/smollm2", prefix_states_mb=302, prefix_dir=str(tmp_path / "p"))
+    history = [Message.system(_system("en")), Message.user("My name is Ann and I have asthma."),
+               Message.assistant("Thank you, Ann.")]
+    for question in ("What inhaler do I need?", "And for my cough?"):
+        await model.complete(ChatRequest(messages=[*history, Message.user(question)],
+                                         params=GenerationParams(temperature=0, max_tokens=4)))
+    assert len(model._loaded.contexts[0].llama.prefix_states) == 1  # the shared turns were saved in memory
+    assert not list((tmp_path / "p").rglob("*.state"))
+
+
 # -- threads: every core alone, a share when several contexts compute (cpu_shares) --------------------------
 
 def _threads(model) -> tuple[int, int]:
