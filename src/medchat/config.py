@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from medchat.errors import ConfigError
@@ -41,6 +41,17 @@ DEFAULT_MODEL = "builtin/smollm2"
 
 
 Strategy = Literal["least-busy", "latency", "weighted"]
+
+
+def _no_misspelt_fields(model: BaseModel) -> None:
+    """Unknown keys are provider options (``base_url``, ``n_ctx``...); one a letter or two from a field of its own is a
+    typo (``fallback``, ``weigth``), which would otherwise reach the provider or be ignored."""
+    import difflib
+
+    for key in model.model_extra or {}:
+        close = difflib.get_close_matches(key, list(type(model).model_fields), n=1, cutoff=0.8)
+        if close:
+            raise ValueError(f"unknown option {key!r} (did you mean {close[0]!r}?)")
 
 
 class Deployment(BaseModel):
@@ -60,6 +71,11 @@ class Deployment(BaseModel):
     @property
     def options(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
+
+    @model_validator(mode="after")
+    def _typos(self) -> Deployment:
+        _no_misspelt_fields(self)
+        return self
 
 
 class ModelAlias(BaseModel):
@@ -85,6 +101,11 @@ class ModelAlias(BaseModel):
     def options(self) -> dict[str, Any]:
         """Provider options: every key that is not a field above (base_url, n_ctx, ...)."""
         return dict(self.model_extra or {})
+
+    @model_validator(mode="after")
+    def _typos(self) -> ModelAlias:
+        _no_misspelt_fields(self)
+        return self
 
 
 class Price(BaseModel):
@@ -149,6 +170,9 @@ class GatewaySettings(BaseModel):
                                                                     "default: the current limit (one round)")
     max_hold_s: float = Field(default=120.0, ge=0, description="a Retry-After longer than this fails the request "
                                                                "instead of holding every request back")
+    shared_limits: bool = Field(default=True, description="with redis_url: the AIMD limit, Retry-After holds and "
+                                                          "rpm/tpm buckets are kept in Redis, one for every replica "
+                                                          "and medchat eval; off: per process")
 
 
 class ServerSettings(BaseModel):
@@ -274,7 +298,7 @@ def load_settings(**overrides: Any) -> Settings:
             raise ConfigError(f"invalid setting {where!r} in the environment variable {env}: {first['msg']}",
                               hint=f"fix or unset {env}") from None
         source = config_path() or "the MEDCHAT_* environment"
-        raise ConfigError(f"invalid setting {where!r} in {source}: {first['msg']}",
+        raise ConfigError(f"invalid setting {where!r} in {source}: {first['msg'].removeprefix('Value error, ')}",
                           hint="fix or remove that entry") from None
     except Exception as exc:  # a TOML syntax error, an unreadable file
         if isinstance(exc, ConfigError):

@@ -146,7 +146,8 @@ class Completion(BaseModel):
     cost_usd: float | None = None
     model: str
     cached: bool = False
-    #: set when a fallback answered: ``{"from": <the model asked>, "reason": <why it was passed over>}``
+    #: set when a fallback answered: ``{"from": <the model asked>, "to": <the one that answered>, "reason": <why
+    #: the one asked was passed over>}``
     fallback: dict[str, str] | None = None
 
 
@@ -166,7 +167,7 @@ class Chunk(BaseModel):
     cost_usd: float | None = None
     model: str | None = None
     cached: bool = False
-    fallback: dict[str, str] | None = None  # final chunk: as ``Completion.fallback``
+    fallback: dict[str, str] | None = None  # first and final chunk: as ``Completion.fallback``
 
     @model_validator(mode="after")
     def _final_has_totals(self) -> Chunk:

@@ -77,9 +77,11 @@ def calibrate(
             grader: Any = ReplayJudge.from_file(judge.removeprefix(PREFIX), label_set.format)
             return await calibrate(label_set, grader, repeats=1, concurrency=concurrency, store=calibrations,
                                    on_progress=progress)
+        from medchat.config import get_settings
         from medchat.gateway import get_model
+        from medchat.safety.cache_hooks import hooks_for
 
-        model = get_model(judge)
+        model = get_model(judge, cache_hooks=hooks_for(judge, get_settings()))
         try:
             return await calibrate(label_set, ModelJudge(model, label_set.format), repeats=repeats,
                                    concurrency=concurrency, store=calibrations, on_progress=progress)

@@ -1,14 +1,46 @@
-"""``medchat models``: what can be used here, and what is missing to use the rest."""
+"""``medchat models``: what can be used here, and what is missing to use the rest; each alias's gateway options."""
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from medchat.cli.errors import friendly
+
+if TYPE_CHECKING:
+    from medchat.config import Settings
+
+
+def gateway_of(name: str, settings: Settings) -> dict[str, Any]:
+    """What the gateway does for alias ``name`` (along its alias chain, as ``get_model`` builds it)."""
+    from medchat.gateway.cache import cache_mode
+    from medchat.gateway.stack import routing_of
+
+    routing = routing_of(name, settings, {})
+    deployments = len(routing.deployments)
+    return {"deployments": deployments,
+            "strategy": (routing.strategy or settings.gateway.strategy) if deployments else None,
+            "fallbacks": routing.fallbacks, "context_window_fallbacks": routing.context_window_fallbacks,
+            "rpm": routing.rpm, "tpm": routing.tpm, "cache": cache_mode(name, settings)}
+
+
+def gateway_line(gateway: dict[str, Any]) -> str:
+    """``2 deployments (latency) · fallbacks a, b · long prompts → c · 60 rpm · cache semantic``; "" for none."""
+    parts = []
+    if gateway["deployments"]:
+        count = gateway["deployments"]
+        parts.append(f"{count} deployment{'s' if count > 1 else ''} ({gateway['strategy']})")
+    if gateway["fallbacks"]:
+        parts.append("fallbacks " + ", ".join(gateway["fallbacks"]))
+    if gateway["context_window_fallbacks"]:
+        parts.append("long prompts → " + ", ".join(gateway["context_window_fallbacks"]))
+    parts += [f"{gateway[unit]:,} {unit}" for unit in ("rpm", "tpm") if gateway[unit]]
+    if gateway["cache"] != "off":
+        parts.append(f"cache {gateway['cache']}")
+    return " · ".join(parts)
 
 
 @friendly
@@ -34,7 +66,8 @@ def models(
             "example": info.example,
             "base_url_env": {"url": from_env[0], "variable": from_env[1]} if from_env else None,
         })
-    aliases = {name: {"model": a.model, **a.options} for name, a in settings.models.items()}
+    aliases = {name: {"model": a.model, **a.options, "gateway": gateway_of(name, settings)}
+               for name, a in settings.models.items()}
     builtin = {f"builtin/{name}": desc for name, (desc, _) in BUILTIN.items()}
     if json_output:
         typer.echo(json.dumps({"default_model": settings.default_model, "providers": rows, "aliases": aliases,
@@ -67,8 +100,9 @@ def models(
         alias_table.add_column("alias")
         alias_table.add_column("model")
         alias_table.add_column("options")
+        alias_table.add_column("gateway")
         for name, entry in aliases.items():
-            opts = ", ".join(f"{k}={v}" for k, v in entry.items() if k != "model")
-            alias_table.add_row(name, entry["model"], opts)
+            opts = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("model", "gateway"))
+            alias_table.add_row(name, entry["model"], escape(opts), escape(gateway_line(entry["gateway"])))
         console.print(alias_table)
     console.print(f"Default model: [bold]{settings.default_model}[/]")

@@ -55,8 +55,12 @@ async def evaluate(plan: EvalPlan | None = None, *, resume: str | None = None, s
     model_settings = settings
     if plan.concurrency > settings.max_concurrency:  # the gateway's own limit would cap the runner's
         model_settings = settings.model_copy(update={"max_concurrency": plan.concurrency})
-    models = [get_model(name, settings=model_settings) for name in dict.fromkeys(plan.models)]
-    judges = [get_model(name, settings=settings) for name in plan.jury()] if plan.judge_scoring else []
+    from medchat.safety.cache_hooks import hooks_for  # a semantic cache's embedder and triage, as the CLI's
+
+    models = [get_model(name, settings=model_settings, cache_hooks=hooks_for(name, model_settings))
+              for name in dict.fromkeys(plan.models)]
+    judges = [get_model(name, settings=settings, cache_hooks=hooks_for(name, settings))
+              for name in plan.jury()] if plan.judge_scoring else []
     judge: Any = judges[0] if len(judges) == 1 else Jury(judges) if judges else None
     progress = progress or RunProgress()
     try:

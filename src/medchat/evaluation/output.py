@@ -13,7 +13,9 @@ class Output(BaseModel):
     """A model's answer to one sample.
 
     ``emergency``/``declined``/``citations``/``safety`` come from the guarded assistant and stay
-    ``None``/empty for a raw model; safety scorers then judge the text itself.
+    ``None``/empty for a raw model; safety scorers then judge the text itself. ``fallback`` is set when a
+    fallback model answered instead of the one asked (``Completion.fallback``: from, to, reason), so a run's
+    results can count them.
     """
 
     text: str
@@ -28,10 +30,11 @@ class Output(BaseModel):
     citations: list[dict[str, Any]] = Field(default_factory=list)
     safety: dict[str, Any] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    fallback: dict[str, str] | None = None
 
     @classmethod
     def from_completion(cls, completion: Completion, messages: list[Message]) -> Output:
         return cls(text=completion.text, model=completion.model,
                    messages=[*messages, Message.assistant(completion.text)],
                    finish_reason=completion.finish_reason, usage=completion.usage, timing=completion.timing,
-                   cost_usd=completion.cost_usd)
+                   cost_usd=completion.cost_usd, fallback=completion.fallback)

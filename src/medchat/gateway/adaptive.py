@@ -12,8 +12,10 @@
 
 Waiting here is queueing, not the answer's time: it is reported ``not_waiting`` (see ``gateway/clock.py``), as
 ``ConcurrencyLimit`` does. The state is kept per key (``"<model>@<base_url>"``) behind ``LimitStore``: this
-process's memory by default (``MemoryLimitStore``), so every wrapper of one endpoint shares it; a shared store
-(Redis) can implement the same protocol. The requests waiting for a slot are this process's.
+process's memory by default (``MemoryLimitStore``), so every wrapper of one endpoint shares it; with ``redis_url``
+(and ``[gateway] shared_limits``, on by default) in Redis (``storage/redis_limits_state.py``, opened by
+``open_store``), so replicas and a ``medchat eval`` beside them share one limit and one hold. The count of
+requests in flight, and those waiting for a slot, are this process's: each keeps at most the shared limit.
 """
 
 from __future__ import annotations
@@ -26,13 +28,16 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from medchat.errors import MedchatError, ModelUnavailableError, RateLimitError
 from medchat.gateway.clock import not_waiting
 from medchat.gateway.wrapper import ModelWrapper
 from medchat.models.base import ChatModel
 from medchat.types import ChatRequest, Chunk, Completion, Usage
+
+if TYPE_CHECKING:
+    from medchat.config import Settings
 
 log = logging.getLogger("medchat.gateway")
 
@@ -148,6 +153,31 @@ _default_store = MemoryLimitStore()
 def default_store() -> MemoryLimitStore:
     """The process-wide store every wrapper uses unless given another."""
     return _default_store
+
+
+#: Stores shared by processes, by module path: imported on first use (the gateway does not import storage).
+SHARED_STORES = {"redis": "medchat.storage.redis_limits_state:RedisLimitStore"}
+_OPEN: dict[str, LimitStore] = {}
+
+
+def open_store(settings: Settings) -> LimitStore:
+    """Where ``get_model``'s limits live: Redis when ``redis_url`` is set (and ``[gateway] shared_limits``), one
+    store per process and URL; else this process's memory."""
+    url = (getattr(settings, "redis_url", None) or "").strip()
+    if not url or not settings.gateway.shared_limits:
+        return default_store()
+    store = _OPEN.get(url)
+    if store is None:
+        import importlib
+
+        module, _, attr = SHARED_STORES["redis"].partition(":")
+        store = _OPEN[url] = getattr(importlib.import_module(module), attr)(url, fallback=default_store())
+    return store
+
+
+def forget_stores() -> None:
+    """Drop the shared stores ``open_store`` kept (tests; a changed configuration)."""
+    _OPEN.clear()
 
 
 class _Gate:

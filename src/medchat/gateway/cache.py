@@ -4,8 +4,8 @@ Two modes (``[cache] mode``, or an alias's ``cache = ...``):
 
 - **exact**: the key is the sha256 of the canonical request — the model's identity (its resolved name, provider
   options such as ``base_url``, the alias's default params), every generation param, every message (system
-  prompt and sources included), ``json_schema`` and the request's metadata (``sample_id`` decides a replay
-  model's answer; only ``prompt_prefix``, a speed hint, is left out).
+  prompt and sources included), ``json_schema`` and the request's metadata (but ``prompt_prefix``, a speed hint;
+  and an eval sample's ``sample_id``/``recorded_output``, unless a model that may answer reads them: a replay model).
 - **semantic**: also a request whose everything-but-the-last-user-message is byte-identical (the same *scope*:
   model, params, system prompt, sources, earlier turns) and whose last user message is embedding-similar
   (cosine ≥ ``threshold``) *and* states the same facts (``cache_guard.differences``: negation, numbers, units,
@@ -19,9 +19,10 @@ model are stored (``stop`` or ``length``; not a fallback's): never a cut stream 
 so (``cached=True``), keeps the usage it was stored with, and costs 0.
 
 The embedding and the triage live above the gateway (``knowledge/``, ``safety/``), which it may not import: the
-caller of ``get_model`` (the CLI, the server, the assistant) passes them in as ``CacheHooks``
-(``safety.cache_hooks.semantic_hooks()``). Without hooks a semantic cache works as an exact one, and no
-emergency check runs (an exact cache repeats only a byte-identical request's answer).
+caller of ``get_model`` (the CLI, the server, the assistant; evaluations and judges where the mode is semantic) passes
+them in as ``CacheHooks`` (``safety.cache_hooks.semantic_hooks()``, ``hooks_for()``). Without hooks a semantic
+cache works as an exact one, and no emergency check runs (an exact cache repeats only a byte-identical request's
+answer).
 
 A broken backend (a Redis gone away) is logged and treated as a miss: the cache never fails an answer.
 """
@@ -55,6 +56,7 @@ log = logging.getLogger("medchat.gateway.cache")
 Mode = Literal["off", "exact", "semantic"]
 KEY_VERSION = 1  # bump when the canonical form changes: old entries then simply miss
 _UNKEYED_METADATA = frozenset({"prompt_prefix"})  # hints that do not change the answer
+_SAMPLE_METADATA = frozenset({"sample_id", "recorded_output"})  # an eval sample's labels: a replay model's answer
 _STORED_FINISH = frozenset({"stop", "length"})
 _WARNED: dict[str, bool] = {}  # models whose semantic cache was warned about (once per process)
 _SCOPE_CANDIDATES = 256  # most recently used entries of one scope the semantic matcher compares against
@@ -95,20 +97,23 @@ def model_identity(name: str, options: dict[str, Any], params: GenerationParams)
     return _sha({"name": name, "options": kept, "params": params.model_dump(mode="json")})
 
 
-def _request_parts(identity: str, request: ChatRequest, params: GenerationParams) -> dict[str, Any]:
+def _request_parts(identity: str, request: ChatRequest, params: GenerationParams,
+                   unkeyed: frozenset[str]) -> dict[str, Any]:
     return {"v": KEY_VERSION, "model": identity, "params": params.model_dump(mode="json"),
-            "metadata": {k: v for k, v in request.metadata.items() if k not in _UNKEYED_METADATA}}
+            "metadata": {k: v for k, v in request.metadata.items() if k not in unkeyed}}
 
 
-def exact_key(identity: str, request: ChatRequest, params: GenerationParams) -> str:
-    """sha256 of the whole canonical request."""
-    parts = _request_parts(identity, request, params)
+def exact_key(identity: str, request: ChatRequest, params: GenerationParams,
+              unkeyed: frozenset[str] = _UNKEYED_METADATA) -> str:
+    """sha256 of the whole canonical request (but the ``unkeyed`` metadata)."""
+    parts = _request_parts(identity, request, params, unkeyed)
     return _sha({**parts, "messages": [[m.role, m.content] for m in request.messages]})
 
 
-def scope_key(identity: str, request: ChatRequest, params: GenerationParams) -> str:
+def scope_key(identity: str, request: ChatRequest, params: GenerationParams,
+              unkeyed: frozenset[str] = _UNKEYED_METADATA) -> str:
     """sha256 of everything a semantic hit must share: all of the request but its last message."""
-    parts = _request_parts(identity, request, params)
+    parts = _request_parts(identity, request, params, unkeyed)
     return _sha({**parts, "scope": True, "before": [[m.role, m.content] for m in request.messages[:-1]]})
 
 
@@ -150,7 +155,8 @@ class ResponseCache(ModelWrapper):
     def __init__(self, inner: ChatModel, backend: CacheBackend, *, mode: Mode = "exact", identity: str | None = None,
                  default_params: GenerationParams | None = None, ttl_s: float = 86_400.0, threshold: float = 0.95,
                  deterministic_only: bool = True, hooks: CacheHooks | None = None,
-                 answering: frozenset[str] | None = None, clock: Callable[[], float] = time.time) -> None:
+                 answering: frozenset[str] | None = None, unkeyed_metadata: frozenset[str] = _UNKEYED_METADATA,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__(inner)
         self.backend = backend
         self.mode: Mode = mode
@@ -161,6 +167,7 @@ class ResponseCache(ModelWrapper):
         self.deterministic_only = deterministic_only
         self.hooks = hooks
         self.answering = answering  # the names whose answers are this model's: not a fallback's (None: any)
+        self.unkeyed_metadata = unkeyed_metadata  # request metadata that does not change this model's answer
         self._clock = clock
         if mode == "semantic" and hooks is None:
             log.info("%s: semantic cache without an embedder and triage (no CacheHooks): exact matches only",
@@ -187,8 +194,9 @@ class ResponseCache(ModelWrapper):
         last = request.messages[-1]
         prompt = last.content if last.role == "user" else ""
         semantic = self.mode == "semantic" and self.hooks is not None and bool(prompt.strip())
-        return _Plan(key=exact_key(self.identity, request, params),
-                     scope=scope_key(self.identity, request, params) if semantic else None, prompt=prompt)
+        unkeyed = self.unkeyed_metadata
+        return _Plan(key=exact_key(self.identity, request, params, unkeyed),
+                     scope=scope_key(self.identity, request, params, unkeyed) if semantic else None, prompt=prompt)
 
     async def _screen(self, plan: _Plan) -> None:
         """Embed the last user message (semantic) and ask the triage about it, once per request."""
@@ -324,6 +332,16 @@ def cache_mode(spec: str, settings: Settings) -> Mode:
     return settings.cache.mode
 
 
+def answers_by_sample(model: ChatModel) -> bool:
+    """Whether a model in this stack (a deployment, a fallback) answers by the eval sample's labels (``replay/``)."""
+    if getattr(type(model), "answers_by_sample", False):
+        return True
+    own = vars(model) if hasattr(model, "__dict__") else {}  # not ModelWrapper's delegation: this layer's own
+    below = [own.get("inner"), *(d.model for d in own.get("deployments") or ()), *(own.get("fallbacks") or ()),
+             *(own.get("context_window_fallbacks") or ())]
+    return any(answers_by_sample(m) for m in below if m is not None)
+
+
 def with_cache(model: ChatModel, spec: str, settings: Settings, *, hooks: CacheHooks | None = None,
                **options: Any) -> ChatModel:
     """``model`` behind a ``ResponseCache`` when the mode for ``spec`` is on; otherwise ``model`` itself.
@@ -347,4 +365,6 @@ def with_cache(model: ChatModel, spec: str, settings: Settings, *, hooks: CacheH
     cache = settings.cache
     return ResponseCache(model, open_backend(settings), mode=mode, identity=identity, default_params=resolved.params,
                          ttl_s=cache.ttl_s, threshold=cache.threshold, deterministic_only=cache.deterministic_only,
-                         hooks=hooks, answering=frozenset(answering))
+                         hooks=hooks, answering=frozenset(answering),
+                         unkeyed_metadata=_UNKEYED_METADATA | (frozenset() if answers_by_sample(model)
+                                                               else _SAMPLE_METADATA))

@@ -4,7 +4,8 @@
 answers, or every deployment cooling down — and ``context_window_fallbacks`` when the prompt is too long for it
 (``ContextWindowExceededError``). A bad request (or a wrong key) goes to the caller at once: another model would
 refuse it too, or hide a mistake in the settings. The answer says who gave it (``model``) and why
-(``fallback = {"from": <the model asked>, "reason": ...}``); each try is told to ``events.on_fallback``
+(``fallback = {"from": <the model asked>, "to": <the one that answered>, "reason": ...}``; a stream's first and
+final chunks carry it, so the server can say so in its headers); each try is told to ``events.on_fallback``
 listeners (the server's ``medchat_fallbacks_total``).
 """
 
@@ -71,8 +72,8 @@ class Fallback(ModelWrapper):
         fallback_tried(self.name, following.name, reason)
         return chain, reason
 
-    def _mark(self, reason: str | None) -> dict[str, str] | None:
-        return None if reason is None else {"from": self.name, "reason": reason}
+    def _mark(self, reason: str | None, answered: ChatModel) -> dict[str, str] | None:
+        return None if reason is None else {"from": self.name, "to": answered.name, "reason": reason}
 
     async def complete(self, request: ChatRequest) -> Completion:
         model, chain, first_reason, tried = self.inner, None, None, 0
@@ -86,7 +87,7 @@ class Fallback(ModelWrapper):
                 continue
             if first_reason is None:
                 return completion
-            return completion.model_copy(update={"fallback": self._mark(first_reason)})
+            return completion.model_copy(update={"fallback": self._mark(first_reason, model)})
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         model, chain, first_reason, tried = self.inner, None, None, 0
@@ -95,9 +96,9 @@ class Fallback(ModelWrapper):
             try:
                 async with aclosing(model.stream(request)) as chunks:  # type: ignore[type-var]
                     async for chunk in chunks:
+                        if (chunk.final or not started) and first_reason is not None:
+                            chunk = chunk.model_copy(update={"fallback": self._mark(first_reason, model)})
                         started = True
-                        if chunk.final and first_reason is not None:
-                            chunk = chunk.model_copy(update={"fallback": self._mark(first_reason)})
                         yield chunk
                 return
             except MedchatError as error:

@@ -5,7 +5,8 @@
     Fallback(                      with fallbacks / context_window_fallbacks: the primary, then each fallback
       Router(                      with deployments: one stack below per deployment
         Retry(                     retryable errors, backoff, Retry-After; e2e clock
-          AdaptiveLimit(           rpm/tpm buckets, AIMD in-flight limit, Retry-After hold (per model@base_url)
+          AdaptiveLimit(           rpm/tpm buckets, AIMD in-flight limit, Retry-After hold (per model@base_url;
+                                   in Redis with redis_url, shared by replicas)
             ConcurrencyLimit(      the static cap (max_concurrency, a local engine's slots)
               Timeout(provider))))))
 
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 
 from medchat.config import ModelAlias, Settings, get_settings
 from medchat.errors import ConfigError
-from medchat.gateway.adaptive import AdaptiveLimit
+from medchat.gateway.adaptive import AdaptiveLimit, open_store
 from medchat.gateway.fallback import Fallback
 from medchat.gateway.limits import ConcurrencyLimit, Timeout
 from medchat.gateway.retry import Retry
@@ -84,7 +85,8 @@ def with_reliability(model: ChatModel, settings: Settings | None = None, *, rpm:
     if (remote and gateway.adaptive) or rpm or tpm:
         layered = AdaptiveLimit(layered, key=limit_key(model), rpm=rpm, tpm=tpm, adaptive=remote and gateway.adaptive,
                                 floor=gateway.aimd_floor, ceiling=min(limit, gateway.aimd_ceiling or limit),
-                                window=gateway.aimd_window, max_hold_s=gateway.max_hold_s)
+                                window=gateway.aimd_window, max_hold_s=gateway.max_hold_s,
+                                store=open_store(settings))
     retry = settings.retry
     return Retry(layered, max_attempts=retry.max_attempts, backoff_base_s=retry.backoff_base_s,
                  backoff_max_s=retry.backoff_max_s, jitter=retry.jitter)

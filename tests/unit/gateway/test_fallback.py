@@ -36,7 +36,7 @@ async def test_an_unavailable_primary_is_answered_by_the_fallback_which_says_so(
     done = await Fallback(primary, fallbacks=[backup]).complete(REQ)
     assert done.text.strip() == "backup"
     assert done.model == "test/backup"
-    assert done.fallback == {"from": "test/primary", "reason": reason}
+    assert done.fallback == {"from": "test/primary", "to": "test/backup", "reason": reason}
 
 
 async def test_an_answer_from_the_primary_has_no_fallback_mark():
@@ -60,7 +60,8 @@ async def test_fallbacks_are_tried_in_order_until_one_answers():
     fallback = Fallback(model("primary", RateLimitError("429")), fallbacks=[first, second, third])
     done = await fallback.complete(REQ)
     assert done.model == "test/third"
-    assert done.fallback == {"from": "test/primary", "reason": "rate_limited"}  # why the model asked was passed over
+    # why the model asked was passed over, and who answered
+    assert done.fallback == {"from": "test/primary", "to": "test/third", "reason": "rate_limited"}
     assert [len(m.calls) for m in (first, second, third)] == [1, 1, 1]
 
 
@@ -77,7 +78,7 @@ async def test_a_prompt_too_long_goes_to_the_context_window_fallbacks_only():
                         fallbacks=[backup], context_window_fallbacks=[long_context])
     done = await fallback.complete(REQ)
     assert done.model == "test/long-context"
-    assert done.fallback == {"from": "test/primary", "reason": "context_window"}
+    assert done.fallback == {"from": "test/primary", "to": "test/long-context", "reason": "context_window"}
     assert backup.calls == []
 
 
@@ -97,7 +98,7 @@ async def test_a_stream_falls_back_before_its_first_chunk_and_marks_its_final_ch
     fallback = Fallback(model("primary", ModelUnavailableError("503")), fallbacks=[model("backup")])
     done = await collect(fallback.stream(REQ))
     assert done.text.strip() == "backup"
-    assert done.fallback == {"from": "test/primary", "reason": "unavailable"}
+    assert done.fallback == {"from": "test/primary", "to": "test/backup", "reason": "unavailable"}
 
     backup = model("backup")
     cut = Fallback(model("primary", ("partial", ["half "], StreamInterruptedError("cut"))), fallbacks=[backup])
@@ -154,3 +155,13 @@ def test_providers_context_length_errors_become_context_window_errors(status, de
 def test_other_rejections_stay_bad_requests():
     error = error_for_status(400, "temperature must be at most 2", model="m")
     assert type(error) is BadRequestError and fallback_reason(error) is None
+
+
+async def test_a_fallback_streams_first_chunk_says_so_before_any_text_is_sent():
+    fallback = Fallback(model("primary", ModelUnavailableError("503")), fallbacks=[model("backup")])
+    chunks = [chunk async for chunk in fallback.stream(REQ)]
+    mark = {"from": "test/primary", "to": "test/backup", "reason": "unavailable"}
+    assert chunks[0].fallback == mark and chunks[-1].fallback == mark
+    assert all(chunk.fallback is None for chunk in chunks[1:-1])
+    plain = [chunk async for chunk in Fallback(model("primary"), fallbacks=[model("backup")]).stream(REQ)]
+    assert all(chunk.fallback is None for chunk in plain)

@@ -125,5 +125,5 @@ async def test_the_whole_stack_falls_back_after_every_deployment_gives_up():
                   "fallbacks": ["stacktest/backup"]}})
     done = await get_model("smart", settings=conf).complete(REQ)
     assert done.model == "stacktest/backup"
-    assert done.fallback == {"from": "stacktest/x", "reason": "unavailable"}
+    assert done.fallback == {"from": "stacktest/x", "to": "stacktest/backup", "reason": "unavailable"}
     assert done.timing.attempts == 1

@@ -123,7 +123,10 @@ async def run_arena(plan: ArenaPlan | None = None, *, resume: str | None = None,
     if not plan.sources and (missing := [m for m in dict.fromkeys(plan.models) if m not in stored]):
         raise ConfigError(f"no stored answers of {', '.join(missing)} in run {', '.join(from_runs)}",
                           hint="give the suite or file too, so they are asked, or a run that holds them")
-    judges = [get_model(name, settings=settings) for name in plan.jury()]  # an unknown judge fails first
+    from medchat.safety.cache_hooks import hooks_for
+
+    judges = [get_model(name, settings=settings, cache_hooks=hooks_for(name, settings))
+              for name in plan.jury()]  # an unknown judge fails first
     try:
         if resume is None:
             run = store.create_run(kind="judged", judge=run_judge(judges), models=list(dict.fromkeys(plan.models)),

@@ -93,12 +93,38 @@ class Ending:
     safety: SafetyReport | None = None
     reply: AssistantReply | None = None  # the guarded assistant's whole turn
     cached: bool = False  # answered by the gateway's response cache
+    fallback: dict[str, str] | None = None  # a fallback answered: ``Completion.fallback``
 
 
 class CachedText(str):
     """Text of an answer the response cache replayed: the stream's first item says hit before the headers go."""
 
     __slots__ = ()
+
+
+class FallbackText(str):
+    """The first text of an answer a fallback model gave: the stream's first item says so before the headers go."""
+
+    fallback: dict[str, str]
+
+
+def fallback_of(first: str | Ending) -> dict[str, str] | None:
+    """``Completion.fallback`` as the answer's first item (or its ending) tells it, or None."""
+    return first.fallback if isinstance(first, FallbackText | Ending) else None
+
+
+def answer_headers(cache: str | None, fallback: dict[str, str] | None) -> dict[str, str]:
+    """``x-medchat-cache`` (hit/miss) and ``x-medchat-fallback: <from> -> <to>; reason=<reason>``, where known."""
+    headers = {"x-medchat-cache": cache} if cache else {}
+    if fallback:
+        headers["x-medchat-fallback"] = (f"{fallback.get('from', '')} -> {fallback.get('to', '')}; "
+                                         f"reason={fallback.get('reason', '')}")
+    return headers
+
+
+def _with_fallback(extension: dict[str, Any] | None, fallback: dict[str, str] | None) -> dict[str, Any] | None:
+    """The ``medchat`` extension object, with ``fallback`` when a fallback answered."""
+    return extension if fallback is None else {**(extension or {}), "fallback": fallback}
 
 
 def cache_result(model: ChatModel, first: str | Ending) -> str | None:
@@ -141,14 +167,23 @@ async def answer(model: ChatModel, request: ChatRequest) -> AsyncIterator[str | 
                     yield Ending("stop", item.usage, _extension(item), item.timing, item.cost_usd, item.safety, item)
                     return
     else:
+        fallback, told = None, False
         async with aclosing(model.stream(request)) as chunks:  # type: ignore[type-var]
             async for chunk in chunks:
+                fallback = chunk.fallback or fallback
                 if chunk.final:
                     yield Ending(chunk.finish_reason or "stop", chunk.usage or Usage(estimated=True), None,
-                                 chunk.timing, chunk.cost_usd, cached=chunk.cached)
+                                 chunk.timing, chunk.cost_usd, cached=chunk.cached, fallback=fallback)
                     return
                 if chunk.text:
-                    yield CachedText(chunk.text) if chunk.cached else chunk.text
+                    if chunk.cached:
+                        yield CachedText(chunk.text)
+                    elif fallback is not None and not told:
+                        text, told = FallbackText(chunk.text), True
+                        text.fallback = fallback
+                        yield text
+                    else:
+                        yield chunk.text
     raise StreamInterruptedError("the answer ended without its final chunk", model=model.name)
 
 
@@ -232,7 +267,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
         if _assistant_of(model) is None:
             completion = await model.complete(chat)
             return completion.text, Ending(completion.finish_reason, completion.usage, None, completion.timing,
-                                           completion.cost_usd, cached=completion.cached)
+                                           completion.cost_usd, cached=completion.cached,
+                                           fallback=completion.fallback)
         parts: list[str] = []
         async with aclosing(answer(model, chat)) as items:
             async for item in items:
@@ -255,15 +291,16 @@ async def chat_completions(body: ChatCompletionRequest, request: Request,
         "usage": _usage(ending.usage),
         "system_fingerprint": None,
     }
+    extension = _with_fallback(ending.extension, ending.fallback)
     if body.keeps_conversation:
         kept = await stored_chat.keep(state, body, chat, text, ending, _assistant_of(model))
-        response["medchat"] = {**(ending.extension or {}), **kept}
-    elif ending.extension is not None:
-        response["medchat"] = ending.extension
+        response["medchat"] = {**(extension or {}), **kept}
+    elif extension is not None:
+        response["medchat"] = extension
     exchange.ending = ending
     await charge_usage(request, ending.usage)
     exchange.cache = cache_result(model, ending)
-    return JSONResponse(response, headers={"x-medchat-cache": exchange.cache} if exchange.cache else None)
+    return JSONResponse(response, headers=answer_headers(exchange.cache, ending.fallback) or None)
 
 
 async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionRequest, completion_id: str,
@@ -282,7 +319,7 @@ async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionReque
         raise
     include_usage = body.include_usage
     exchange.cache = cache_result(model, first)
-    headers = {**_SSE_HEADERS, "x-medchat-cache": exchange.cache} if exchange.cache else _SSE_HEADERS
+    headers = {**_SSE_HEADERS, **answer_headers(exchange.cache, fallback_of(first))}
 
     def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
         chunk: dict[str, Any] = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
@@ -329,7 +366,8 @@ async def _stream(model: ChatModel, chat: ChatRequest, body: ChatCompletionReque
                 return
             exchange.ending = item
             await charge_usage(request, item.usage)
-            extension = {} if item.extension is None and not kept else {"medchat": {**(item.extension or {}), **kept}}
+            found = _with_fallback(item.extension, item.fallback)
+            extension = {} if found is None and not kept else {"medchat": {**(found or {}), **kept}}
             # The finishing event, the usage and [DONE] are ready together: one write, not three.
             tail = [event([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": _finish(item.finish_reason)}],
                           **extension)]
