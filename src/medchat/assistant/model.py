@@ -20,10 +20,11 @@ from medchat.types import ChatRequest, Chunk, Completion, Message, Timing
 def create(spec: ModelSpec) -> AssistantModel:
     from medchat.gateway import get_model
     from medchat.safety.cache_hooks import semantic_hooks
+    from medchat.storage.gateway_stores import gateway_stores
 
     settings = spec.settings.assistant.model_copy(update={
         key: spec.take(key) for key in list(spec.options) if key in type(spec.settings.assistant).model_fields})
-    base = get_model(spec.model_id, settings=spec.settings, cache_hooks=semantic_hooks())
+    base = get_model(spec.model_id, settings=spec.settings, cache_hooks=semantic_hooks(), stores=gateway_stores())
     spec.done()
     return around(base, settings, data_dir=spec.settings.data_dir, name=spec.name)
 
@@ -65,13 +66,13 @@ class AssistantModel:
             async for item in items:
                 if isinstance(item, str):
                     first = first or time.perf_counter()
-                    yield Chunk(text=item)
+                    yield Chunk(text=item, fallback=getattr(item, "fallback", None))  # a FallbackPiece's mark
                 else:
                     self.last_reply = item
                     end = time.perf_counter()
                     timing = turn_timing(item, start=start, first_token=first, end=end)
                     yield Chunk(final=True, finish_reason="stop", usage=item.usage, timing=timing,
-                                cost_usd=item.cost_usd, model=self.name)
+                                cost_usd=item.cost_usd, model=self.name, fallback=item.fallback)
 
     async def complete(self, request: ChatRequest) -> Completion:
         from medchat.models.base import collect

@@ -24,7 +24,7 @@ from typing import Any
 
 from medchat.assistant.memory import remember
 from medchat.assistant.passage_screen import screen_passage
-from medchat.assistant.reply import AssistantReply, Citation, Escalation, TraceStep
+from medchat.assistant.reply import AssistantReply, Citation, Escalation, FallbackPiece, TraceStep
 from medchat.assistant.sources import fit_sources, source_budget, token_counter
 from medchat.config import AssistantSettings
 from medchat.knowledge.base import KnowledgeBase, SearchResult
@@ -184,22 +184,32 @@ class Assistant:
                                   triage.categories, lines_for(s.locale, language).emergency, language))
 
         usage, timing, cost = Usage(), Timing(), None
+        fallback: dict[str, str] | None = None  # a fallback answered for the model: the first piece of it says so
         if turn.request is None or turn.validator is None:
             yield show(turn.answer or DECLINE_INJECTION[language if language in DECLINE_INJECTION else "en"])
             results = []  # nothing was answered from them
             step("generate", "declined without calling the model")
         else:
-            validator = turn.validator
+            validator, told = turn.validator, False
+
+            def marked(piece: str) -> str:
+                nonlocal told
+                if fallback is None or told:
+                    return piece
+                told = True
+                return FallbackPiece(piece, fallback)
+
             async with aclosing(self.model.stream(turn.request)) as chunks:  # a caller that leaves stops the model
                 async for chunk in chunks:
+                    fallback = chunk.fallback or fallback
                     if chunk.final:
                         usage = chunk.usage or usage
                         timing = chunk.timing or timing
                         cost = chunk.cost_usd
                     elif chunk.text and (piece := await _checked(validator, chunk.text)):
-                        yield show(piece)
+                        yield show(marked(piece))
             if closing := await asyncio.to_thread(validator.finish):
-                yield show(closing)
+                yield show(marked(closing))
             for finding in validator.findings:
                 report.add(finding)
             step("generate", f"{usage.completion_tokens} tokens")
@@ -214,7 +224,7 @@ class Assistant:
                 f"\n[{c.number}] {c.title} — {c.url or c.source}" for c in citations))
         reply = AssistantReply(text="".join(shown), language=language, model=self.model.name, citations=citations,
                                safety=report, trace=trace, usage=usage, timing=timing, cost_usd=cost,
-                               emergency=triage.emergency, conversation_id=conversation_id)
+                               emergency=triage.emergency, conversation_id=conversation_id, fallback=fallback)
         if self.store is not None and s.store:
             stored = await asyncio.to_thread(self.record, self.store, conversation_id, text, reply)
             reply.conversation_id = stored.conversation_id

@@ -41,6 +41,19 @@ class Escalation(str):
         return piece
 
 
+class FallbackPiece(str):
+    """The first piece of an answer that a fallback model gave (the model asked was passed over): a piece of text
+    like any other, which also carries ``Completion.fallback`` (from, to, reason), so a server can say so in its
+    headers before the rest of the answer comes."""
+
+    fallback: dict[str, str]
+
+    def __new__(cls, text: str, fallback: dict[str, str]) -> FallbackPiece:
+        piece = super().__new__(cls, text)
+        piece.fallback = fallback
+        return piece
+
+
 class AssistantReply(BaseModel):
     text: str
     language: str
@@ -53,6 +66,8 @@ class AssistantReply(BaseModel):
     cost_usd: float | None = None
     emergency: bool = False
     conversation_id: str | None = None
+    #: set when a fallback answered instead of the assistant's model, as ``Completion.fallback``
+    fallback: dict[str, str] | None = None
 
     @property
     def overhead_s(self) -> float:

@@ -73,8 +73,9 @@ async def _answer(spec: str | None, request: ChatRequest, *, stream: bool, echo:
     from medchat.gateway import get_model
     from medchat.models.base import collect
     from medchat.safety.cache_hooks import semantic_hooks
+    from medchat.storage.gateway_stores import gateway_stores
 
-    model = get_model(spec, cache_hooks=semantic_hooks())
+    model = get_model(spec, cache_hooks=semantic_hooks(), stores=gateway_stores())
     try:
         if not stream:
             completion = await model.complete(request)
@@ -125,7 +126,7 @@ def _print_assistant_stats(reply: AssistantReply, timing: Timing) -> None:
     from medchat.types import Completion
 
     _print_stats(Completion(text=reply.text, usage=reply.usage, timing=timing, cost_usd=reply.cost_usd,
-                            model=f"assistant/{reply.model}"))
+                            model=f"assistant/{reply.model}", fallback=reply.fallback))
     n = len(reply.citations)
     line = safety_summary(reply) + f" · {n} source{'' if n == 1 else 's'}"
     if reply.conversation_id:
@@ -145,6 +146,12 @@ async def _echo(chunks):  # type: ignore[no-untyped-def]
         yield chunk
 
 
+def fallback_note(fallback: dict[str, str]) -> str:
+    """``answered by <to> (fallback for <from>: <reason>)``: the status lines' word on ``Completion.fallback``."""
+    return (f"answered by {fallback.get('to', '?')} (fallback for {fallback.get('from', '?')}: "
+            f"{fallback.get('reason', '?')})")
+
+
 def _print_stats(c: Completion) -> None:
     from rich.console import Console
 
@@ -161,4 +168,6 @@ def _print_stats(c: Completion) -> None:
         parts.append("free (local)" if c.cost_usd == 0 else f"${c.cost_usd:.6f}")
     if c.finish_reason == "length":
         parts.append("cut at --max-tokens")
+    if c.fallback:
+        parts.append(fallback_note(c.fallback))
     Console(stderr=True, highlight=False, soft_wrap=True).print("[dim]" + " · ".join(parts) + "[/]")

@@ -23,9 +23,10 @@ _MEMORY_NOTE = ("backend = \"memory\": each process (medchat serve, a chat) keep
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     from medchat.config import get_settings
     from medchat.gateway.cache_store import open_backend, read_stats
+    from medchat.storage.gateway_stores import gateway_stores
 
     settings = get_settings()
-    found = asyncio.run(read_stats(open_backend(settings), time.time()))
+    found = asyncio.run(read_stats(open_backend(settings, gateway_stores()), time.time()))
     if as_json:
         typer.echo(json.dumps({"mode": settings.cache.mode, **found.model_dump()}, indent=2))
         return
@@ -44,9 +45,10 @@ def clear(model: Annotated[str | None, typer.Option("--model", "-m", help="Only 
           ) -> None:
     from medchat.config import get_settings
     from medchat.gateway.cache_store import open_backend
+    from medchat.storage.gateway_stores import gateway_stores
 
     settings = get_settings()
-    removed = asyncio.run(open_backend(settings).clear(model))
+    removed = asyncio.run(open_backend(settings, gateway_stores()).clear(model))
     typer.echo(f"removed {removed} cached answer{'s' if removed != 1 else ''}"
                + (f" of {model}" if model else ""))
     if settings.cache.backend == "memory":

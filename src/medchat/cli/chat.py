@@ -79,8 +79,10 @@ def build_assistant(spec: str | None, *, lang: str | None = None, locale: str | 
         update["max_tokens"] = max_tokens
     options = settings.assistant.model_copy(update=update)
     from medchat.safety.cache_hooks import semantic_hooks
+    from medchat.storage.gateway_stores import gateway_stores
 
-    model = get_model(spec, settings=settings, cache_hooks=semantic_hooks())
+    model = get_model(spec, settings=settings, cache_hooks=semantic_hooks(), stores=gateway_stores())
+    preload(model)  # local weights load while the knowledge base, the database and the pipeline are opened
     knowledge = open_knowledge_base(options.knowledge, settings.data_dir) if options.passages else None
     conversations = None
     if options.store:
@@ -88,6 +90,25 @@ def build_assistant(spec: str | None, *, lang: str | None = None, locale: str | 
 
         conversations = ConversationStore(open_database(settings))  # the assistant redacts (redact_storage)
     return Assistant(model, knowledge=knowledge, settings=options, store=conversations)
+
+
+def preload(model: Any) -> None:
+    """Start ``model.load()`` (local weights; a no-op for remote models) on a background thread and return at once.
+    The first turn's own load then finds them loaded, or waits for this one (``llama_cpp.load`` caches per
+    process). A failure is left for the turn to report."""
+    import asyncio
+    import contextlib
+    import threading
+
+    load = getattr(model, "load", None)
+    if load is None or not getattr(model, "is_local", False):
+        return
+
+    def work() -> None:
+        with contextlib.suppress(Exception):
+            asyncio.run(load())
+
+    threading.Thread(target=work, name="medchat-preload", daemon=True).start()
 
 
 def safety_summary(reply: AssistantReply) -> str:
@@ -243,6 +264,10 @@ class ChatSession:
                  f"{sum(step.seconds for step in reply.trace):.2f}s"]
         n = len(reply.citations)
         parts.append(f"{n} source{'' if n == 1 else 's'} (/sources)" if n else "no sources")
+        if reply.fallback:
+            from medchat.cli.ask import fallback_note
+
+            parts.append(fallback_note(reply.fallback))
         self.console.print("[dim]" + " · ".join(parts) + "[/]")
 
     # -- slash commands ----------------------------------------------------------------------------

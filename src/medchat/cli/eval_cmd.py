@@ -129,6 +129,7 @@ def eval_command(
     info, results = run(_run_with_progress(plan, stored, retry_errors=retry_errors is not None, changes=changes))
     summaries = metric_summaries(results)
     print_summary(info, summaries, juries=jury_summaries(results))
+    print_fallbacks(results)
     if not no_report:
         from medchat.evaluation.report import write_report
 
@@ -170,6 +171,20 @@ def _too_many_errors(info: RunInfo, budget: tuple[float, bool], spelled: str, re
     share = f" ({100 * info.errors / info.planned:.1f} %)" if info.planned else ""
     return (f"{info.errors} of {info.planned} samples ended in an error{share}, more than --max-errors "
             f"{spelled.strip()}; {error_advice(results, info.id)}")
+
+
+def fallback_lines(results: list[SampleResult]) -> list[str]:
+    """``openai/gpt-4o-mini: 3 (rate_limited 2, timeout 1)``: a line per model a fallback model answered for
+    (``Output.fallback``): how many of its answers, and why it was passed over; none when no fallback answered."""
+    from medchat.evaluation.stats import describe_fallbacks, fallback_counts
+
+    return [f"{model}: {describe_fallbacks(reasons)}" for model, reasons in fallback_counts(results).items()]
+
+
+def print_fallbacks(results: list[SampleResult]) -> None:
+    """The answers fallback models gave instead of the models asked, per model and reason (nothing when none)."""
+    for line in fallback_lines(results):
+        typer.echo(f"answered by a fallback: {line}")
 
 
 def error_advice(results: list[SampleResult], run_id: str) -> str:

@@ -80,8 +80,9 @@ def calibrate(
         from medchat.config import get_settings
         from medchat.gateway import get_model
         from medchat.safety.cache_hooks import hooks_for
+        from medchat.storage.gateway_stores import gateway_stores
 
-        model = get_model(judge, cache_hooks=hooks_for(judge, get_settings()))
+        model = get_model(judge, cache_hooks=hooks_for(judge, get_settings()), stores=gateway_stores())
         try:
             return await calibrate(label_set, ModelJudge(model, label_set.format), repeats=repeats,
                                    concurrency=concurrency, store=calibrations, on_progress=progress)

@@ -43,11 +43,19 @@ def list_runs(limit: Annotated[int, typer.Option(min=1, help="How many to show."
     console.print(table)
 
 
-@app.command("show", help="One run: its plan and the mean of every metric per suite and model.")
+@app.command("show", help="One run: its plan, the mean of every metric per suite and model, and how many answers "
+                          "fallback models gave (per model and reason), if any.")
 @friendly
 @with_agreement
 def show(run_id: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")]) -> None:
-    from medchat.cli.eval_cmd import error_advice, jury_summaries, metric_summaries, next_step, print_summary
+    from medchat.cli.eval_cmd import (
+        error_advice,
+        jury_summaries,
+        metric_summaries,
+        next_step,
+        print_fallbacks,
+        print_summary,
+    )
     from medchat.evaluation.evaluate import open_run_store
 
     store = open_run_store()
@@ -59,6 +67,7 @@ def show(run_id: Annotated[str, typer.Argument(help="Run id, unique prefix, or '
             typer.echo(f"  {key}: {plan[key]}")
     results = store.results(info.id)
     print_summary(info, metric_summaries(results), juries=jury_summaries(results))
+    print_fallbacks(results)
     if step := next_step(info):
         typer.echo(step)
     if info.errors and info.status != "running":

@@ -56,10 +56,12 @@ async def evaluate(plan: EvalPlan | None = None, *, resume: str | None = None, s
     if plan.concurrency > settings.max_concurrency:  # the gateway's own limit would cap the runner's
         model_settings = settings.model_copy(update={"max_concurrency": plan.concurrency})
     from medchat.safety.cache_hooks import hooks_for  # a semantic cache's embedder and triage, as the CLI's
+    from medchat.storage.gateway_stores import gateway_stores  # its shared backends, and the limits' Redis state
 
-    models = [get_model(name, settings=model_settings, cache_hooks=hooks_for(name, model_settings))
+    stores = gateway_stores()
+    models = [get_model(name, settings=model_settings, cache_hooks=hooks_for(name, model_settings), stores=stores)
               for name in dict.fromkeys(plan.models)]
-    judges = [get_model(name, settings=settings, cache_hooks=hooks_for(name, settings))
+    judges = [get_model(name, settings=settings, cache_hooks=hooks_for(name, settings), stores=stores)
               for name in plan.jury()] if plan.judge_scoring else []
     judge: Any = judges[0] if len(judges) == 1 else Jury(judges) if judges else None
     progress = progress or RunProgress()

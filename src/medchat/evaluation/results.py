@@ -74,6 +74,7 @@ class RunInfo(BaseModel):
     owner_host: str | None = None  # "hostname/pidns:<inode>": where its pid means it
     owner_started: int | None = None  # the pid's start, so a reused pid is not taken for it
     heartbeat_at: datetime | None = None  # renewed while it runs
+    cancel_requested_at: datetime | None = None  # a server was asked to cancel it; its process stops between samples
 
     def loading(self) -> dict[str, LoadSummary]:
         """Per task, what loading its data left out or decided (``config["loading"]``, stored by ``evaluate``)."""

@@ -11,7 +11,9 @@ budget). Resuming skips every key already answered and asks the errored ones aga
 replaces the error), so nothing is lost and nothing is stored twice; ``only=`` limits a run to some keys
 (``--retry-errors``: the errored ones), and a run that leaves samples of its plan never asked ends
 ``incomplete``. While it works, the runner renews the run's heartbeat, so a run whose process died reads
-as interrupted.
+as interrupted. A cancel asked through the database (``RunStore.request_cancel``: a server replica on any host)
+is read after each stored sample and with each heartbeat; the run then stops as for Ctrl-C — stored
+``interrupted``, resumable — and ``run`` raises ``RunCancelled``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ from medchat.evaluation.task import Task
 from medchat.models.base import ChatModel
 
 log = logging.getLogger("medchat.evaluation")
+
+
+class RunCancelled(MedchatError):
+    """The run was cancelled through the database (a server's ``POST /api/runs/{id}/cancel``, on any replica); it
+    is stored ``interrupted`` and ``medchat eval --resume RUN`` finishes it."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id} was cancelled through the server",
+                         hint=f"finish it with: medchat eval --resume {run_id}")
+        self.run_id = run_id
 
 
 @dataclass
@@ -65,6 +77,8 @@ class Runner:
     spent_usd: float = field(default=0.0, init=False)
     over_budget: bool = field(default=False, init=False)
     _run_id: str = field(default="", init=False)
+    _pools: asyncio.Future[Any] | None = field(default=None, init=False)
+    cancelled: bool = field(default=False, init=False)  # a cancel asked through the database was seen
 
     def plan(self, tasks: list[Task], models: list[ChatModel], done: set[tuple[str, str, str, int]]
              ) -> dict[str, list[WorkItem]]:
@@ -91,13 +105,19 @@ class Runner:
         self.spent_usd = run.cost_usd
         status: RunStatus = "completed"
         heartbeat = asyncio.create_task(self._heartbeat(run.id))
+        self._pools = asyncio.gather(*(self._model_pool(model, work[model.name]) for model in models))
         try:
-            await asyncio.gather(*(self._model_pool(model, work[model.name]) for model in models))
+            try:
+                await self._pools
+            except asyncio.CancelledError:
+                if not self.cancelled or _cancelling():
+                    raise
+                raise RunCancelled(run.id) from None  # stopped for the database's request, not from outside
             if self.over_budget:
                 status = "over_budget"
             elif only is not None and self._missing(run.id, tasks, models):
                 status = "incomplete"  # done what it was asked, but never-asked samples remain: ``--resume``
-        except (KeyboardInterrupt, asyncio.CancelledError):
+        except (KeyboardInterrupt, asyncio.CancelledError, RunCancelled):
             self.store.update_run(run.id, status="interrupted")
             raise
         except BaseException:
@@ -119,8 +139,23 @@ class Runner:
             await self.sleep(self.heartbeat_s)
             try:
                 await asyncio.to_thread(self.store.heartbeat, run_id)
+                if await asyncio.to_thread(self.store.cancel_requested, run_id):  # a sample may take long
+                    self._cancel()
             except Exception as exc:  # a busy database must not end the run; the next beat may get through
                 log.warning("run %s: heartbeat not stored: %s", run_id, exc)
+
+    def _cancel(self) -> None:
+        """Stop every worker: the run ends ``interrupted`` (``RunCancelled``), as for a local cancel."""
+        if not self.cancelled:
+            log.warning("run %s: cancelled through the database; stopping", self._run_id)
+        self.cancelled = True
+        if self._pools is not None:
+            self._pools.cancel()
+
+    def _store(self, result: SampleResult) -> bool:
+        """Store ``result`` (on a worker thread); whether a cancel has been asked for the run meanwhile."""
+        self.store.add_result(result)
+        return self.store.cancel_requested(self._run_id)
 
     async def _model_pool(self, model: ChatModel, items: list[WorkItem]) -> None:
         self.progress.on_start(model.name, len(items))
@@ -137,8 +172,11 @@ class Runner:
                 result = await self._one(model, item)
                 if result.output is not None and result.output.cost_usd:
                     self.spent_usd += result.output.cost_usd
-                await asyncio.to_thread(self.store.add_result, result)
+                cancel = await asyncio.to_thread(self._store, result)
                 self.progress.on_result(result)
+                if cancel:  # between samples: no new one starts, those in flight stop
+                    self._cancel()
+                    return
 
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(items)) or 1)))
 
@@ -158,6 +196,12 @@ class Runner:
         scores = await asyncio.gather(*(_score(scorer, sample, output) for scorer in task.scorers))
         return SampleResult(**base, output=output,
                             scores={scorer.name: score for scorer, score in zip(task.scorers, scores, strict=True)})
+
+
+def _cancelling() -> bool:
+    """Whether the current task itself is being cancelled (from outside: Ctrl-C, SIGTERM, a caller gone)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _key(item: WorkItem, model: str) -> ResultKey:

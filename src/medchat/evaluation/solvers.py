@@ -88,7 +88,7 @@ async def _ask_assistant(model: ChatModel, assistant: Any, messages: list[Messag
                   usage=reply.usage, timing=timing, cost_usd=reply.cost_usd, emergency=reply.emergency,
                   declined=declined, citations=[c.model_dump() for c in reply.citations],
                   safety=reply.safety.model_dump(),
-                  metadata={"overhead_s": reply.overhead_s, "language": reply.language})
+                  metadata={"overhead_s": reply.overhead_s, "language": reply.language}, fallback=reply.fallback)
 
 
 def assistant_timing(reply: Any) -> Timing:

@@ -72,6 +72,21 @@ class RunStore:
                 row.config = to_jsonable_python(config)
             row.updated_at = self._now()
 
+    def request_cancel(self, run_id: str) -> bool:
+        """Ask whichever process works on the run — on any host — to stop it: stored on the run, read by its
+        runner between samples (``cancel_requested``), which then stops as for Ctrl-C (``interrupted``). False when
+        the run is not stored as running. Running it again (``--resume``) clears the request."""
+        with self.database.transaction() as session:
+            found = session.execute(
+                update(EvalRunRow).where(EvalRunRow.id == run_id, EvalRunRow.status == "running")
+                .values(cancel_requested_at=func.coalesce(EvalRunRow.cancel_requested_at, self._now())))
+            return bool(found.rowcount)  # type: ignore[attr-defined]
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """Whether a cancel was asked for the run (``request_cancel``) since it last started running."""
+        with self.database.session() as session:
+            return session.scalar(select(EvalRunRow.cancel_requested_at).where(EvalRunRow.id == run_id)) is not None
+
     def heartbeat(self, run_id: str) -> None:
         """This process is still working on the run."""
         with self.database.transaction() as session:
@@ -80,6 +95,7 @@ class RunStore:
     def _own(self, row: EvalRunRow) -> None:
         row.owner_pid, row.owner_host, row.heartbeat_at = os.getpid(), self.host, self._now()
         row.owner_started = process_started(os.getpid())
+        row.cancel_requested_at = None  # running (again): an earlier cancel is done with
 
     def resolve_id(self, run_id: str) -> str:
         """A full run id from a unique prefix (``medchat runs show 2026112``); ``latest`` is the newest."""
@@ -188,7 +204,8 @@ class RunStore:
         return RunInfo(id=row.id, created_at=row.created_at, updated_at=row.updated_at, status=status,  # type: ignore[arg-type]
                        tasks=list(row.tasks), models=list(row.models), config=dict(row.config), planned=row.planned,
                        done=done, errors=errors, cost_usd=float(cost), owner_pid=row.owner_pid,
-                       owner_host=row.owner_host, owner_started=row.owner_started, heartbeat_at=row.heartbeat_at)
+                       owner_host=row.owner_host, owner_started=row.owner_started, heartbeat_at=row.heartbeat_at,
+                       cancel_requested_at=row.cancel_requested_at)
 
 
 def live_status(status: str, *, heartbeat_at: datetime | None, owner_pid: int | None, owner_host: str | None,

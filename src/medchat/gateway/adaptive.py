@@ -13,16 +13,27 @@
 Waiting here is queueing, not the answer's time: it is reported ``not_waiting`` (see ``gateway/clock.py``), as
 ``ConcurrencyLimit`` does. The state is kept per key (``"<model>@<base_url>"``) behind ``LimitStore``: this
 process's memory by default (``MemoryLimitStore``), so every wrapper of one endpoint shares it; with ``redis_url``
-(and ``[gateway] shared_limits``, on by default) in Redis (``storage/redis_limits_state.py``, opened by
-``open_store``), so replicas and a ``medchat eval`` beside them share one limit and one hold. The count of
-requests in flight, and those waiting for a slot, are this process's: each keeps at most the shared limit.
+(and ``[gateway] shared_limits``, on by default) in Redis (``storage/redis_limits_state.py``, lent by the caller
+through ``get_model(..., stores=...)`` and opened by ``open_store``), so replicas and a ``medchat eval`` beside
+them share one limit and one hold.
+
+In flight: a request first takes one of this process's slots (``_Gate``: at most the limit here, the rest waiting
+on futures woken as slots free). With a store that is ``shared`` it then also leases a slot in the store
+(``enter``/``leave``: in Redis a sorted set of lease ids scored by expiry, renewed while the request lasts), so
+all processes together keep at most the shared limit in flight; while every slot is taken it asks again with a
+growing, jittered back-off (``SLOT_RETRY_S`` doubling up to ``SLOT_RETRY_MAX_S``), and a cancelled request gives
+both slots back. Redis out of reach, ``enter`` admits at once (the store's fallback): each process keeps at most
+the limit, as without Redis.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 import time
+import uuid
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -38,10 +49,13 @@ from medchat.types import ChatRequest, Chunk, Completion, Usage
 
 if TYPE_CHECKING:
     from medchat.config import Settings
+    from medchat.gateway.shared import SharedStores
 
 log = logging.getLogger("medchat.gateway")
 
 OVERLOAD_STATUSES = frozenset({503, 529})
+SLOT_RETRY_S = 0.01  # first wait for a shared slot when all are taken; doubles each try
+SLOT_RETRY_MAX_S = 0.25  # the longest wait between two tries (a slot freed elsewhere is seen this late at most)
 
 
 class Window(NamedTuple):
@@ -53,6 +67,9 @@ class Window(NamedTuple):
 
 class LimitStore(Protocol):
     """What the adaptive limits remember per key; each method is one atomic step."""
+
+    #: whether other processes count against the same limits (requests in flight then lease a slot: ``enter``)
+    shared: bool
 
     async def take(self, key: str, bucket: str, amount: float, per_minute: float) -> float:
         """Take ``amount`` from ``key``'s ``bucket`` (refilled at ``per_minute``); seconds until it is covered
@@ -79,6 +96,15 @@ class LimitStore(Protocol):
         """Count a success; after ``every`` of them (default: the limit) the limit grows by one, up to ``ceiling``."""
         ...
 
+    async def enter(self, key: str, lease: str, ceiling: int) -> Window | None:
+        """Count ``lease`` in flight for ``key`` if fewer than the limit (at most ``ceiling``) are, in every process
+        sharing the store; the window it entered under, or ``None``: all slots taken (ask again later)."""
+        ...
+
+    async def leave(self, key: str, lease: str) -> None:
+        """``lease`` is no longer in flight (one that was never entered, or already left, is ignored)."""
+        ...
+
 
 @dataclass
 class _Bucket:
@@ -94,7 +120,10 @@ class _Aimd:
 
 
 class MemoryLimitStore:
-    """``LimitStore`` in this process (each method runs without awaiting, so it is atomic on the event loop)."""
+    """``LimitStore`` in this process (each method runs without awaiting, so it is atomic on the event loop). Not
+    ``shared``: the process's own slots (``_Gate``) are the whole in-flight count, so ``enter`` always admits."""
+
+    shared = False
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -146,6 +175,12 @@ class MemoryLimitStore:
                 state.limit = state.limit + 1 if state.limit + 1 < ceiling else None  # back to the ceiling
         return Window(min(state.limit or ceiling, ceiling), state.epoch)
 
+    async def enter(self, key: str, lease: str, ceiling: int) -> Window | None:
+        return await self.window(key, ceiling)
+
+    async def leave(self, key: str, lease: str) -> None:
+        return None
+
 
 _default_store = MemoryLimitStore()
 
@@ -155,23 +190,24 @@ def default_store() -> MemoryLimitStore:
     return _default_store
 
 
-#: Stores shared by processes, by module path: imported on first use (the gateway does not import storage).
-SHARED_STORES = {"redis": "medchat.storage.redis_limits_state:RedisLimitStore"}
 _OPEN: dict[str, LimitStore] = {}
 
 
-def open_store(settings: Settings) -> LimitStore:
+def open_store(settings: Settings, stores: SharedStores | None = None) -> LimitStore:
     """Where ``get_model``'s limits live: Redis when ``redis_url`` is set (and ``[gateway] shared_limits``), one
-    store per process and URL; else this process's memory."""
+    store per process and URL, from ``stores`` (lent by the caller: the gateway does not import storage); else
+    this process's memory."""
     url = (getattr(settings, "redis_url", None) or "").strip()
     if not url or not settings.gateway.shared_limits:
         return default_store()
+    if stores is None:
+        from medchat.gateway.shared import not_lent
+
+        not_lent("the adaptive limits' state", "redis_url")
+        return default_store()
     store = _OPEN.get(url)
     if store is None:
-        import importlib
-
-        module, _, attr = SHARED_STORES["redis"].partition(":")
-        store = _OPEN[url] = getattr(importlib.import_module(module), attr)(url, fallback=default_store())
+        store = _OPEN[url] = stores.limit_store(url, default_store())
     return store
 
 
@@ -181,7 +217,8 @@ def forget_stores() -> None:
 
 
 class _Gate:
-    """The requests in flight for one key in this process, and those waiting for a slot."""
+    """The requests in flight for one key and store in this process, and those waiting for a slot (every wrapper
+    of an endpoint has the same store: the default one, or ``open_store``'s one per Redis URL)."""
 
     def __init__(self) -> None:
         self.in_flight = 0
@@ -213,14 +250,15 @@ class _Gate:
                 waiter.set_result(None)
 
 
-_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Gate]] = weakref.WeakKeyDictionary()
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[int, str], _Gate]] = (
+    weakref.WeakKeyDictionary())
 
 
-def _gate(key: str) -> _Gate:
+def _gate(store: LimitStore, key: str) -> _Gate:
     gates = _GATES.setdefault(asyncio.get_running_loop(), {})
-    gate = gates.get(key)
+    gate = gates.get((id(store), key))
     if gate is None:
-        gate = gates[key] = _Gate()
+        gate = gates[(id(store), key)] = _Gate()
     return gate
 
 
@@ -241,6 +279,7 @@ class _Ticket:
     gate: _Gate | None
     epoch: int
     tokens: int
+    lease: str | None = None
 
 
 class AdaptiveLimit(ModelWrapper):
@@ -280,11 +319,14 @@ class AdaptiveLimit(ModelWrapper):
     async def _admit(self, request: ChatRequest) -> _Ticket:
         """Wait for a slot, the buckets' share and any hold (queueing: left out of the answer's clock)."""
         with not_waiting():
-            gate, epoch = None, 0
+            gate, epoch, lease = None, 0, None
             if self.adaptive:
-                gate = _gate(self.key)
+                gate = _gate(self.store, self.key)
                 epoch = (await gate.enter(lambda: self.store.window(self.key, self.ceiling))).epoch
             try:
+                if gate is not None and self.store.shared:
+                    lease = uuid.uuid4().hex
+                    epoch = (await self._lease(lease)).epoch
                 tokens = estimate_tokens(request) if self.tpm else 0
                 wait = 0.0
                 if self.rpm:
@@ -299,10 +341,39 @@ class AdaptiveLimit(ModelWrapper):
                                              model=self.name, retry_after=held, hint="try later")
                     await self._sleep(held)
             except BaseException:
-                if gate is not None:
-                    gate.leave()
+                await self._release(_Ticket(gate, epoch, 0, lease))
                 raise
-        return _Ticket(gate, epoch, tokens)
+        return _Ticket(gate, epoch, tokens, lease)
+
+    async def _lease(self, lease: str) -> Window:
+        """A slot among every process's (a ``shared`` store), asking again with a jittered back-off while all
+        are taken; a cancellation ends the wait (``_admit`` then leaves, in case the last ask entered)."""
+        delay = SLOT_RETRY_S
+        while (window := await self._ask(lease)) is None:
+            await self._sleep(random.uniform(delay / 2, delay))
+            delay = min(delay * 2, SLOT_RETRY_MAX_S)
+        return window
+
+    async def _ask(self, lease: str) -> Window | None:
+        """One ``enter``, shielded: a cancellation is not passed into the store's client (a Redis client may
+        swallow it mid-command), it waits for the answer, so that ``_admit`` leaves after any slot it took."""
+        asked = asyncio.ensure_future(self.store.enter(self.key, lease, self.ceiling))
+        try:
+            return await asyncio.shield(asked)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asked
+            raise
+
+    async def _release(self, ticket: _Ticket) -> None:
+        """Give the request's slots back: the shared one shielded, so that it reaches the store even while the
+        request is being cancelled; this process's at once."""
+        try:
+            if ticket.lease is not None:
+                await asyncio.shield(self.store.leave(self.key, ticket.lease))
+        finally:
+            if ticket.gate is not None:
+                ticket.gate.leave()
 
     async def _succeeded(self, ticket: _Ticket, usage: Usage | None) -> None:
         if self.tpm and usage is not None and usage.total_tokens:
@@ -328,8 +399,7 @@ class AdaptiveLimit(ModelWrapper):
             await self._failed(ticket, error)
             raise
         finally:
-            if ticket.gate is not None:
-                ticket.gate.leave()
+            await self._release(ticket)
         await self._succeeded(ticket, completion.usage)
         return completion
 
@@ -345,5 +415,4 @@ class AdaptiveLimit(ModelWrapper):
             await self._failed(ticket, error)
             raise
         finally:
-            if ticket.gate is not None:
-                ticket.gate.leave()
+            await self._release(ticket)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from medchat.config import Settings
+    from medchat.gateway.shared import SharedStores
 
 log = logging.getLogger("medchat.gateway.cache")
 
@@ -343,7 +344,7 @@ def answers_by_sample(model: ChatModel) -> bool:
 
 
 def with_cache(model: ChatModel, spec: str, settings: Settings, *, hooks: CacheHooks | None = None,
-               **options: Any) -> ChatModel:
+               stores: SharedStores | None = None, **options: Any) -> ChatModel:
     """``model`` behind a ``ResponseCache`` when the mode for ``spec`` is on; otherwise ``model`` itself.
 
     The guarded assistant (``reliable_inside``) is not wrapped: its reply carries citations and a safety report
@@ -363,8 +364,8 @@ def with_cache(model: ChatModel, spec: str, settings: Settings, *, hooks: CacheH
                                    for d in routing.deployments or () if d.model is not None}
     identity = model_identity(resolved.name, resolved.options, resolved.params)
     cache = settings.cache
-    return ResponseCache(model, open_backend(settings), mode=mode, identity=identity, default_params=resolved.params,
-                         ttl_s=cache.ttl_s, threshold=cache.threshold, deterministic_only=cache.deterministic_only,
-                         hooks=hooks, answering=frozenset(answering),
+    return ResponseCache(model, open_backend(settings, stores), mode=mode, identity=identity,
+                         default_params=resolved.params, ttl_s=cache.ttl_s, threshold=cache.threshold,
+                         deterministic_only=cache.deterministic_only, hooks=hooks, answering=frozenset(answering),
                          unkeyed_metadata=_UNKEYED_METADATA | (frozenset() if answers_by_sample(model)
                                                                else _SAMPLE_METADATA))

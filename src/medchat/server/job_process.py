@@ -4,7 +4,9 @@ medchat.server.job_process``.
 Reads one JSON line from stdin — ``{"plan": EvalPlan, "settings": Settings, "origin": {...}}`` — and runs
 ``evaluate(plan)`` as ``medchat eval`` does. Once the run is stored it writes ``{"run": ID}`` on stdout; if the run
 cannot start, ``{"error": MESSAGE, "kind": ERROR CLASS}``. SIGTERM, SIGINT or the end of stdin (the server is
-gone) cancel the run: the runner stores it ``interrupted``, and ``medchat eval --resume ID`` finishes it.
+gone) cancel the run: the runner stores it ``interrupted``, and ``medchat eval --resume ID`` finishes it. So does
+a cancel recorded in the database by any server replica (``RunStore.request_cancel``), which the runner reads
+between samples (``RunCancelled``).
 Imports neither FastAPI nor the CLI.
 """
 
@@ -44,6 +46,7 @@ async def run(request: dict[str, Any]) -> int:
     from medchat.evaluation.evaluate import evaluate, open_run_store
     from medchat.evaluation.plan import EvalPlan
     from medchat.evaluation.results import RunInfo
+    from medchat.evaluation.runner import RunCancelled
 
     task = asyncio.current_task()
     assert task is not None
@@ -66,6 +69,8 @@ async def run(request: dict[str, Any]) -> int:
             _say({"run": info.id})
 
         info = await evaluate(plan, settings=settings, store=store, on_run=on_run)
+    except RunCancelled:  # asked through the database, by a server on any host: as a signal would
+        return INTERRUPTED
     except asyncio.CancelledError:
         if not started:
             _say({"error": "cancelled before the run was stored", "kind": "Cancelled"})

@@ -20,7 +20,9 @@ settings and the run's origin to the child's stdin and keeps it open; the child 
 stdout as soon as the run is stored (or ``{"error": ..., "kind": ...}`` when it could not start it), then
 works. When its stdin closes — the server is gone, even killed with SIGKILL — the child stops its run as it would
 on SIGTERM, so no run goes on with nobody to cancel it. Progress is read from the database, not from the
-child, so any worker process can follow (and, on the same host, cancel) any run a server started.
+child, so any worker process can follow and cancel any run a server started: on the same host with a signal to
+its child, from another host (a replica behind a load balancer, on one PostgreSQL) by recording the cancel on the
+run (``RunStore.request_cancel``), which the child's runner reads between samples.
 
 A source is a bundled suite name or a file (or folder) inside the server's datasets folder,
 ``<data_dir>/datasets``, named relative to it; nothing else on the server can be read through a plan.
@@ -157,23 +159,30 @@ class JobManager:
         return await asyncio.to_thread(self.store.get_run, job.run_id)
 
     async def cancel(self, run_id: str) -> RunInfo:
-        """Stop a running run (it ends ``interrupted``, resumable); 409 when it is not running or is worked on
-        where this server cannot stop it."""
+        """Stop a running run (it ends ``interrupted``, resumable). A run of this process, or of a sibling worker
+        on this host, is stopped with a signal and returned stopped; one a server on another host works on is
+        asked through the database (``RunStore.request_cancel``) and returned at once, still ``running`` with
+        ``cancel_requested_at`` set: its process stops after the sample in hand. 409 when it is not running or
+        not a server's (``medchat eval``: stop it with Ctrl-C)."""
         info = await asyncio.to_thread(self.store.get_run, run_id)
         if info.status != "running":
             raise not_running(info, "cancelled")
         job = self.jobs.get(info.id)
         if job is not None:
             await self._stop(job)
-        else:
-            pid = self._sibling(info)
-            if pid is None:
-                raise ApiError(409, f"run {info.id} is worked on by another process (`medchat eval`, or a server on "
-                                    "another machine): stop it there (Ctrl-C), then resume it with "
-                                    f"`medchat eval --resume {info.id}`", code="run_not_cancellable")
+        elif (pid := self._sibling(info)) is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
             await self._until_stopped(info.id)
+        elif _server_run(info):
+            if not await asyncio.to_thread(self.store.request_cancel, info.id):  # it ended meanwhile
+                info = await asyncio.to_thread(self.store.get_run, info.id)
+                if info.status != "running":
+                    raise not_running(info, "cancelled")
+        else:
+            raise ApiError(409, f"run {info.id} is worked on by another process (`medchat eval`): stop it there "
+                                f"(Ctrl-C), then resume it with `medchat eval --resume {info.id}`",
+                           code="run_not_cancellable")
         return await asyncio.to_thread(self.store.get_run, info.id)
 
     @property
@@ -255,9 +264,8 @@ class JobManager:
         same pid namespace, and the pid's start time matches the run's owner: not a reused pid)."""
         from medchat.evaluation.store import process_started
 
-        origin = info.config.get("origin") or {}
         pid = info.owner_pid
-        if (not isinstance(origin, dict) or origin.get("via") != ORIGIN or pid is None or pid == os.getpid()
+        if (not _server_run(info) or pid is None or pid == os.getpid()
                 or info.owner_host != self.store.host or info.owner_started is None
                 or process_started(pid) != info.owner_started):
             return None
@@ -271,6 +279,13 @@ class JobManager:
             if (await asyncio.to_thread(self.store.get_run, run_id)).status != "running":
                 return
             await asyncio.sleep(0.2)
+
+
+def _server_run(info: RunInfo) -> bool:
+    """Whether a server started the run (``POST /api/runs``), on any host: its child stops on a signal or on a
+    cancel recorded in the database."""
+    origin = info.config.get("origin") or {}
+    return isinstance(origin, dict) and origin.get("via") == ORIGIN
 
 
 def not_running(info: RunInfo, verb: str) -> ApiError:

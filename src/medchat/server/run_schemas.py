@@ -71,12 +71,13 @@ class RunSummary(BaseModel):
     tasks: list[str]
     models: list[str]
     links: RunLinks
+    cancel_requested_at: datetime | None = None  # cancelled through a replica; stops after the sample in hand
 
     @classmethod
     def of(cls, info: RunInfo) -> RunSummary:
         return cls(id=info.id, created=info.created_at, updated=info.updated_at, status=info.status, done=info.done,
                    planned=info.planned, errors=info.errors, cost_usd=info.cost_usd, tasks=info.tasks,
-                   models=info.models, links=RunLinks.of(info.id))
+                   models=info.models, links=RunLinks.of(info.id), cancel_requested_at=info.cancel_requested_at)
 
 
 class RunList(BaseModel):
@@ -106,12 +107,14 @@ class TaskModelMetrics(BaseModel):
 
 
 class RunDetail(RunSummary):
-    """``GET /api/runs/{id}``: the record, the stored plan, suites the plan left out (with why), and every
-    metric's mean per suite and model — what ``medchat runs show`` prints."""
+    """``GET /api/runs/{id}``: the record, the stored plan, suites the plan left out (with why), every
+    metric's mean per suite and model, and per model how many answers fallback models gave, by reason (only
+    models some fallback answered for) — what ``medchat runs show`` prints."""
 
     plan: dict[str, Any] = Field(default_factory=dict)
     left_out: dict[str, str] = Field(default_factory=dict)
     results: list[TaskModelMetrics] = Field(default_factory=list)
+    fallbacks: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 class RunEvent(BaseModel):

@@ -105,10 +105,11 @@ class ModelCache:
     def _build(self, name: str) -> ChatModel:
         from medchat.gateway import get_model
         from medchat.safety.cache_hooks import semantic_hooks
+        from medchat.storage.gateway_stores import gateway_stores
 
         check_servable(name, self.settings)
         try:
-            return get_model(name, settings=self.settings, cache_hooks=semantic_hooks())
+            return get_model(name, settings=self.settings, cache_hooks=semantic_hooks(), stores=gateway_stores())
         except MissingDependencyError:
             raise
         except ConfigError as exc:  # not a model name, unknown provider, no such builtin

@@ -6,7 +6,11 @@ is set, as the cache opens its backends: the gateway does not import storage). P
 
 - ``medchat:aimd:<key>``: a hash of ``limit`` (absent: never decreased, each caller's ceiling), ``epoch`` (the
   decreases so far), ``successes`` and ``held`` (no request before this time, ms);
-- ``medchat:aimd:<key>:b:<bucket>``: an rpm/tpm token bucket (``level``, ``at`` ms), expiring once it would be full.
+- ``medchat:aimd:<key>:b:<bucket>``: an rpm/tpm token bucket (``level``, ``at`` ms), expiring once it would be full;
+- ``medchat:aimd:<key>:slots``: the requests in flight in every process, a sorted set of lease ids scored by when
+  the lease runs out (``lease_s``). ``enter`` drops the expired, compares the count with the limit and adds, in one
+  script; ``leave`` removes. Each process renews its leases every ``renew_s`` (one task per event loop while it
+  holds any), so a long stream keeps its slot, and a replica that dies gives its slots back within ``lease_s``.
 
 Each step is one Lua script, so two replicas that see a 429 of the same round halve the limit once. Times are
 Redis' own clock (``TIME``), one clock for every replica; tests pass ``clock`` (seconds) instead. Redis out of
@@ -16,8 +20,10 @@ own 429s still hold the line.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+import weakref
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from medchat.storage.redis import SharedState, SharedStateError
@@ -35,6 +41,7 @@ class Window(NamedTuple):
     epoch: int
 
 STATE_TTL_S = 86_400.0  # a key untouched this long starts again at its ceiling
+LEASE_S = 30.0  # a slot in flight not renewed for this long (its process died or hung) is free again
 
 _NOW = """local now = tonumber(ARGV[1])
 if not now then local t = redis.call('TIME'); now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000 end
@@ -103,21 +110,62 @@ end
 return {limit or -1, epoch}
 """
 
-_SCRIPTS = (_TAKE, _HOLD, _HELD_FOR, _OVERLOADED, _SUCCEEDED)
-TAKE, HOLD, HELD_FOR, OVERLOADED, SUCCEEDED = range(5)
+# KEYS: state, slots. ARGV: now ms (""), lease id, ceiling, lease ms. Returns {entered (0/1), limit, epoch}.
+_ENTER = _NOW + """
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local s = redis.call('HMGET', KEYS[1], 'limit', 'epoch')
+local ceiling = tonumber(ARGV[3])
+local limit, epoch = tonumber(s[1]), tonumber(s[2]) or 0
+limit = limit and math.min(limit, ceiling) or ceiling
+if redis.call('ZCARD', KEYS[2]) >= limit then return {0, limit, epoch} end
+local lease = tonumber(ARGV[4])
+redis.call('ZADD', KEYS[2], now + lease, ARGV[2])
+redis.call('PEXPIRE', KEYS[2], math.ceil(lease) + 1000)
+return {1, limit, epoch}
+"""
+
+# KEYS: slots. ARGV: now ms (""), lease ms, lease ids... Pushes back the expiry of those still there (XX: a lease
+# that ran out stays out). Returns nothing.
+_RENEW = _NOW + """
+local lease = tonumber(ARGV[2])
+for i = 3, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + lease, ARGV[i]) end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], math.ceil(lease) + 1000) end
+return 0
+"""
+
+_SCRIPTS = (_TAKE, _HOLD, _HELD_FOR, _OVERLOADED, _SUCCEEDED, _ENTER, _RENEW)
+TAKE, HOLD, HELD_FOR, OVERLOADED, SUCCEEDED, ENTER, RENEW = range(7)
+
+
+class _Leases:
+    """The slots this process holds on one event loop (slots key -> lease ids), renewed by one task."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, set[str]] = {}
+        self.task: asyncio.Task[None] | None = None
+        self.sleeping = False
 
 
 class RedisLimitStore:
     """``LimitStore`` on the Redis at ``url``. ``clock`` (seconds, for tests) replaces Redis' clock; ``fallback`` (a
     ``gateway.adaptive.MemoryLimitStore``, which ``open_store`` passes) takes the steps while Redis is out of reach;
-    without one, an unreachable Redis is an error."""
+    without one, an unreachable Redis is an error. ``lease_s``: how long a slot in flight lasts unless renewed;
+    ``renew_s``: how often this process renews its own (default a third of the lease; 0: never, as a process that
+    died), waiting with ``sleep`` (tests pass their own)."""
+
+    shared = True  # every process counts its requests in flight here (``enter``/``leave``)
 
     def __init__(self, url: str | None = None, *, clock: Callable[[], float] | None = None,
-                 fallback: Any = None, ttl_s: float = STATE_TTL_S) -> None:
+                 fallback: Any = None, ttl_s: float = STATE_TTL_S, lease_s: float = LEASE_S,
+                 renew_s: float | None = None, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
         self.state = SharedState("aimd", url)
         self.clock = clock
         self.ttl_ms = int(ttl_s * 1000)
+        self.lease_ms = int(lease_s * 1000)
+        self.renew_s = lease_s / 3 if renew_s is None else renew_s
+        self._sleep = sleep
         self.fallback = fallback
+        self._leases: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Leases] = weakref.WeakKeyDictionary()
         self._scripts: dict[int, tuple[Any, list[Any]]] = {}  # id(client) -> its scripts: one per event loop
         self._down = False
 
@@ -201,6 +249,70 @@ class RedisLimitStore:
             self._failed(exc)
             return await self.fallback.succeeded(key, ceiling, every)
         return _window(int(limit), int(epoch), ceiling)
+
+    async def enter(self, key: str, lease: str, ceiling: int) -> Window | None:
+        slots = self._key(f"{key}:slots")
+        try:
+            entered, limit, epoch = await self._run("in-flight slot", ENTER, [self._key(key), slots],
+                                                    [self._now(), lease, ceiling, self.lease_ms])
+        except SharedStateError as exc:
+            self._failed(exc)
+            window: Window | None = await self.fallback.enter(key, lease, ceiling)
+            return window
+        if not int(entered):
+            return None
+        self._keep(slots, lease)
+        return _window(int(limit), int(epoch), ceiling)
+
+    async def leave(self, key: str, lease: str) -> None:
+        slots = self._key(f"{key}:slots")
+        self._keep(slots, lease, held=False)
+        try:
+            await self.state._do("in-flight slot", lambda: self.state.client.zrem(slots, lease))
+        except SharedStateError as exc:
+            self._failed(exc)  # the lease runs out instead
+            await self.fallback.leave(key, lease)
+
+    def _keep(self, slots: str, lease: str, *, held: bool = True) -> None:
+        """Start (``held``) or stop renewing ``lease``; the loop's renewing task runs while it holds any."""
+        loop = asyncio.get_running_loop()
+        leases = self._leases.get(loop)
+        if leases is None:
+            if not held:
+                return
+            leases = self._leases[loop] = _Leases()
+        if held:
+            leases.held.setdefault(slots, set()).add(lease)
+            if self.renew_s > 0 and (leases.task is None or leases.task.done()):
+                leases.task = loop.create_task(self._renew(leases))
+            return
+        ids = leases.held.get(slots)
+        if ids is not None:
+            ids.discard(lease)
+            if not ids:
+                del leases.held[slots]
+        if not leases.held and leases.task is not None and leases.sleeping:
+            leases.task.cancel()  # only while it sleeps: never in the middle of a Redis command
+            leases.task = None
+
+    async def _renew(self, leases: _Leases) -> None:
+        while leases.held:
+            leases.sleeping = True
+            try:
+                await self._sleep(self.renew_s)
+            finally:
+                leases.sleeping = False
+            for slots, ids in list(leases.held.items()):
+                if not ids:
+                    continue
+                try:
+                    await self._run("renewing in-flight slots", RENEW, [slots], [self._now(), self.lease_ms, *ids])
+                except SharedStateError as exc:
+                    if not self._down:
+                        self._down = True
+                        log.warning("%s; this process's slots in flight run out unless it answers", exc)
+        if leases.task is asyncio.current_task():
+            leases.task = None
 
 
 def _window(limit: int, epoch: int, ceiling: int) -> Window:

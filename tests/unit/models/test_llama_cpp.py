@@ -211,8 +211,29 @@ async def test_a_prefix_prompts_merely_share_stays_in_memory_and_never_reaches_a
     for question in ("What inhaler do I need?", "And for my cough?"):
         await model.complete(ChatRequest(messages=[*history, Message.user(question)],
                                          params=GenerationParams(temperature=0, max_tokens=4)))
-    assert len(model._loaded.contexts[0].llama.prefix_states) == 1  # the shared turns were saved in memory
+    llama = model._loaded.contexts[0].llama
+    assert len(llama.prefix_states) + len(llama.prompt_states) >= 1  # the shared turns were kept in memory
     assert not list((tmp_path / "p").rglob("*.state"))
+
+
+async def test_a_whole_prompt_asked_again_reads_one_token_and_the_oldest_kept_prompt_goes_first():
+    """Whole prompts (in memory): a repeat after another prompt took the context reads one token; with room for
+    one prompt, the earlier is gone once another was kept, and the repeat is read again."""
+    first_prompt, other_prompt = (_system("en"), "What helps a sore throat?"), (_system("zh"), "感冒要吃什么药？")
+
+    async def repeat(prompt_states: int) -> tuple[int, int, str, str]:
+        model = create_model("builtin/smollm2", prefix_states=2, prefix_files=0, prompt_states=prompt_states,
+                             prefix_states_mb=303 + prompt_states)  # a context of its own
+        first, _, _ = await _ask(model, *first_prompt)
+        await _ask(model, *other_prompt)  # the live context now holds another prompt
+        again, prompt, evaluated = await _ask(model, *first_prompt)
+        return prompt, evaluated, first, again
+
+    prompt, evaluated, first, again = await repeat(4)
+    assert evaluated == 1 and prompt > 100  # the whole prompt came back from its kept state
+    assert again == first
+    prompt, evaluated, _, _ = await repeat(1)  # room for one: the other prompt replaced it
+    assert evaluated >= prompt - 5  # read again but for the chat template's first tokens
 
 
 # -- threads: every core alone, a share when several contexts compute (cpu_shares) --------------------------
@@ -228,7 +249,7 @@ def _threads(model) -> tuple[int, int]:
 async def test_a_lone_generation_uses_every_core_and_shrinks_when_another_computes(monkeypatch):
     from medchat.models.cpu_shares import SHARES
 
-    monkeypatch.setattr(SHARES, "load", lambda: 0.0)  # an idle machine, whatever else runs beside the tests
+    monkeypatch.setattr(SHARES, "others", lambda: 0.0)  # an idle machine, whatever else runs beside the tests
     model = create_model("builtin/smollm2")
     tiny = ChatRequest.of("Hi", temperature=0, max_tokens=2)
     await model.complete(tiny)
@@ -250,3 +271,37 @@ async def test_an_explicit_n_threads_is_kept():
     model = create_model("builtin/smollm2", n_threads=1)
     await model.complete(ChatRequest.of("Hi", temperature=0, max_tokens=2))
     assert _threads(model) == (1, 1)
+
+
+async def test_flash_attention_is_an_option_with_prefix_files_of_its_own(tmp_path):
+    """A state saved with flash attention has another layout: its files live in a folder of their own."""
+    from medchat.types import GenerationParams, Message
+
+    system = _system("en")
+    for flash in ("true", "false"):
+        model = create_model("builtin/smollm2", flash_attn=flash, prefix_dir=str(tmp_path / "p"), prefix_states_mb=310)
+        done = await model.complete(ChatRequest(messages=[Message.system(system), Message.user("Hi?")],
+                                                params=GenerationParams(temperature=0, max_tokens=4),
+                                                metadata={"prompt_prefix": system}))
+        assert done.text and model._loaded.llama.context_params.flash_attn_type == (1 if flash == "true" else 0)
+    assert len({f.parent for f in (tmp_path / "p").rglob("*.state")}) == 2
+
+
+def test_loading_a_model_never_silences_what_other_threads_print(capfd):
+    """llama-cpp-python points stdout/stderr at /dev/null while it loads (verbose=False): a banner printed meanwhile
+    by another thread was lost. medchat leaves the descriptors alone."""
+    import os
+    import threading
+
+    from medchat.models.llama_cpp import _new_context
+
+    model = create_model("builtin/smollm2", prefix_states_mb=311)  # options of its own: a fresh load
+    done = threading.Event()
+    loader = threading.Thread(target=lambda: (_new_context(model.options), done.set()))
+    loader.start()
+    lines = 0
+    while not done.is_set() or lines < 3:
+        os.write(1, f"line {lines}\n".encode())  # at the descriptor, as a C library or a subprocess would
+        lines += 1
+    loader.join()
+    assert capfd.readouterr().out.count("line ") == lines

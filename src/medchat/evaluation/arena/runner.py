@@ -124,8 +124,9 @@ async def run_arena(plan: ArenaPlan | None = None, *, resume: str | None = None,
         raise ConfigError(f"no stored answers of {', '.join(missing)} in run {', '.join(from_runs)}",
                           hint="give the suite or file too, so they are asked, or a run that holds them")
     from medchat.safety.cache_hooks import hooks_for
+    from medchat.storage.gateway_stores import gateway_stores
 
-    judges = [get_model(name, settings=settings, cache_hooks=hooks_for(name, settings))
+    judges = [get_model(name, settings=settings, cache_hooks=hooks_for(name, settings), stores=gateway_stores())
               for name in plan.jury()]  # an unknown judge fails first
     try:
         if resume is None:

@@ -20,7 +20,7 @@ from medchat.evaluation.stats import metric_order
 
 FORMAT = "medchat-eval-report"
 CSV_FIELDS = ("run_id", "task", "model", "sample_id", "epoch", "tags", "error", "finish_reason", "ttft_s", "total_s",
-              "prompt_tokens", "completion_tokens", "cost_usd", "answer", "notes")
+              "prompt_tokens", "completion_tokens", "cost_usd", "fallback", "answer", "notes")
 _INTS = {"epoch", "prompt_tokens", "completion_tokens"}
 _FLOATS = {"ttft_s", "total_s", "cost_usd"}
 
@@ -79,7 +79,9 @@ def _columns(results: Sequence[SampleResult]) -> list[str]:
 
 
 def export_csv(results: Sequence[SampleResult], path: str | Path) -> Path:
-    """One row per sample result: identity, tags (``;``-joined), error, timing, tokens, cost, the answer,
+    """One row per sample result: identity, tags (``;``-joined), error, timing, tokens, cost, the fallback model
+    that gave the answer instead of the one asked and why (``builtin/extractive (rate_limited)``; empty when the
+    model asked answered), the answer,
     notes (the caveat of each score graded by an untrusted judge: ``rubric: judge too small to discriminate
     (builtin/smollm2)``) and every flat metric (empty where a scorer gave none)."""
     import io
@@ -96,10 +98,14 @@ def export_csv(results: Sequence[SampleResult], path: str | Path) -> Path:
                           out.finish_reason if out else "", _num(out.timing.ttft_s if out else None),
                           _num(out.timing.total_s if out else None), out.usage.prompt_tokens if out else "",
                           out.usage.completion_tokens if out else "", _num(out.cost_usd if out else None),
-                          out.text if out else "", _notes(r)]
+                          _fallback(out.fallback if out else None), out.text if out else "", _notes(r)]
         row += [_num(flat.get(m)) for m in metrics]
         writer.writerow(row)
     return write_text(path, buffer.getvalue())
+
+
+def _fallback(mark: dict[str, str] | None) -> str:
+    return f"{mark.get('to', '')} ({mark.get('reason', '')})" if mark else ""
 
 
 def _notes(result: SampleResult) -> str:
@@ -130,7 +136,7 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
             elif key in _INTS or key in _FLOATS:
                 row[key] = None if value == "" else (int(value) if key in _INTS else float(value))
             else:
-                row[key] = value or None if key in ("error", "finish_reason", "notes") else value
+                row[key] = value or None if key in ("error", "finish_reason", "fallback", "notes") else value
         metrics = {}
         for key, value in raw.items():
             if key in CSV_FIELDS or key is None or value in ("", None):

@@ -19,6 +19,7 @@ from medchat.evaluation.report.summary import Report
 from medchat.evaluation.report.task_section import task_section
 from medchat.evaluation.report.viewer import samples_section, viewer_data
 from medchat.evaluation.results import RunInfo, SampleResult
+from medchat.evaluation.stats import describe_fallbacks
 
 __all__ = ["render", "viewer_data"]
 
@@ -125,6 +126,8 @@ def _findings(page: Page) -> str:
 def _performance(page: Page) -> str:
     report = page.report
     models = [m for m in report.models if page.perf(m) is not None]
+    # answers a fallback model gave, by reason: a column only in a run where some did
+    fallbacks = any(p.fallbacks for m in models if (p := page.perf(m)) is not None)
     rows = []
     for model in models:
         p = page.perf(model)
@@ -137,20 +140,26 @@ def _performance(page: Page) -> str:
         cells = [str(p.answers), f"{p.errors}", *dist(p.ttft_s), *dist(p.total_s),
                  charts.fmt(tps) if tps is not None else "–", f"{p.prompt_tokens:,} / {p.completion_tokens:,}",
                  fmt_cost(p.cost_usd), fmt_cost(p.cost_per_answer)]
+        if fallbacks:
+            cells.append(describe_fallbacks(p.fallbacks) or "–")
         rows.append(f"<tr><td>{page.swatch(model)}</td>" + "".join(
-            f'<td class="num{" warn" if i == 1 and p.errors else ""}">{e(c)}</td>' for i, c in enumerate(cells))
-            + "</tr>")
+            f'<td class="num{" warn" if (i == 1 and p.errors) or (i == 12 and p.fallbacks) else ""}">{e(c)}</td>'
+            for i, c in enumerate(cells)) + "</tr>")
     head = ("<tr><th rowspan=2>Model</th><th class=num rowspan=2>answers</th><th class=num rowspan=2>errors</th>"
             "<th class=num colspan=3>time to first token</th><th class=num colspan=3>total latency</th>"
             "<th class=num rowspan=2>tokens/s p50</th><th class=num rowspan=2>tokens in / out</th>"
-            "<th class=num rowspan=2>total cost</th><th class=num rowspan=2>cost / answer</th></tr><tr>"
+            "<th class=num rowspan=2>total cost</th><th class=num rowspan=2>cost / answer</th>"
+            + ("<th class=num rowspan=2 title='answers a fallback model gave instead, by the reason this one was "
+               "passed over'>by a fallback</th>" if fallbacks else "") + "</tr><tr>"
             + "".join(f"<th class=num>{h}</th>" for h in ("p50", "p90", "p99") * 2) + "</tr>")
     ttft = [(m, page.colors[m], report.timings[m].ttft_s if m in report.timings else []) for m in models]
     total = [(m, page.colors[m], report.timings[m].total_s if m in report.timings else []) for m in models]
     figures = [charts.box_plot("Time to first token per answer", ttft, x_label="seconds", unit=" s"),
                charts.box_plot("Total latency per answer", total, x_label="seconds", unit=" s")]
     return ('<section class="card" id="performance"><h2>Latency &amp; cost</h2><p class="meta">Measured by the '
-            "client for every answer, over all tasks; errors are excluded. Boxes span the middle half of answers, "
+            "client for every answer, over all tasks; errors are excluded"
+            + ("; an answer a fallback model gave counts for the model asked" if fallbacks else "")
+            + ". Boxes span the middle half of answers, "
             "the thick line is the median, whiskers reach 1.5 × the box, and every answer is a dot.</p>"
             f'<div class="table-wrap"><table class="performance"><thead>{head}</thead><tbody>{"".join(rows)}'
             "</tbody></table></div>"

@@ -7,7 +7,7 @@
   averaged first (repeated measurements of one item, not independent evidence), then samples are resampled;
 - ``compare``: paired comparisons of two models on the same samples (paired bootstrap, McNemar);
 - ``separation``: whether a metric tells the systems of a run apart at all;
-- ``performance``: latency, throughput and cost distributions.
+- ``performance``: latency, throughput and cost distributions, and the answers fallback models gave.
 
 Everything is importable from ``medchat.evaluation.stats`` itself.
 """
@@ -21,7 +21,16 @@ from medchat.evaluation.stats.compare import (
     mcnemar_exact,
     paired_comparison,
 )
-from medchat.evaluation.stats.performance import Distribution, Performance, Timings, distribution, performance, timings
+from medchat.evaluation.stats.performance import (
+    Distribution,
+    Performance,
+    Timings,
+    describe_fallbacks,
+    distribution,
+    fallback_counts,
+    performance,
+    timings,
+)
 from medchat.evaluation.stats.separation import Separation, separation, separations
 from medchat.evaluation.stats.summaries import (
     Coverage,
@@ -43,7 +52,8 @@ from medchat.evaluation.stats.summaries import (
 __all__ = [
     "CONFIDENCE", "RESAMPLES", "SEED", "Comparison", "Coverage", "Distribution", "Estimate", "MetricSummary",
     "Performance", "SampleKey", "Separation", "Summaries", "TagKind", "Timings", "bootstrap_mean",
-    "classification_pairs", "compare_models", "corpus_metrics", "coverage", "distribution", "format_p",
+    "classification_pairs", "compare_models", "corpus_metrics", "coverage", "describe_fallbacks", "distribution",
+    "fallback_counts", "format_p",
     "higher_is_better", "mcnemar_exact", "metric_judges", "metric_order", "metric_summaries", "paired_comparison",
     "performance", "sample_values", "separation", "separations", "summarize", "tag_breakdown", "timings",
 ]

@@ -1,5 +1,5 @@
 """Speed and spend: latency, time-to-first-token and throughput percentiles, tokens and cost per model (and
-per task), and the raw per-answer timings the report plots."""
+per task), the answers a fallback model gave (by reason), and the raw per-answer timings the report plots."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ class Performance(BaseModel):
     """Speed and spend of one model (on one task, or over all tasks when ``task`` is ``None``).
 
     ``cost_usd`` sums the answers whose cost is known (``cost_known`` of ``answers``); it is ``None`` when no
-    answer had a price.
+    answer had a price. ``fallbacks`` counts the answers a fallback model gave instead of this one, by the reason
+    it was passed over (``Output.fallback``; empty when none did).
     """
 
     model: str
@@ -41,6 +42,7 @@ class Performance(BaseModel):
     completion_tokens: int = 0
     cost_usd: float | None = None
     cost_known: int = 0
+    fallbacks: dict[str, int] = Field(default_factory=dict)
 
     @property
     def cost_per_answer(self) -> float | None:
@@ -103,5 +105,28 @@ def performance(results: Sequence[SampleResult], *, by_task: bool = False) -> li
             tokens_per_s=distribution(t.tokens_per_s),
             prompt_tokens=sum(r.output.usage.prompt_tokens for r in answered if r.output),
             completion_tokens=sum(r.output.usage.completion_tokens for r in answered if r.output),
-            cost_usd=sum(t.cost_usd) if t.cost_usd else None, cost_known=len(t.cost_usd)))
+            cost_usd=sum(t.cost_usd) if t.cost_usd else None, cost_known=len(t.cost_usd),
+            fallbacks=fallback_counts(answered).get(model, {})))
     return out
+
+
+def fallback_counts(results: Iterable[SampleResult]) -> dict[str, dict[str, int]]:
+    """``{model: {reason: answers}}``: how many of each model's answers a fallback model gave, by the reason the
+    model was passed over (``Output.fallback``); a model no fallback answered for is left out."""
+    out: dict[str, dict[str, int]] = {}
+    for result in results:
+        mark = result.output.fallback if result.error is None and result.output is not None else None
+        if mark:
+            reasons = out.setdefault(result.model, {})
+            reason = mark.get("reason") or "unknown"
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return out
+
+
+def describe_fallbacks(reasons: dict[str, int]) -> str:
+    """``3 (rate_limited 2, timeout 1)``: the answers a fallback gave and why, most frequent reason first;
+    ``""`` for none."""
+    if not reasons:
+        return ""
+    ordered = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    return f"{sum(reasons.values())} (" + ", ".join(f"{reason} {n}" for reason, n in ordered) + ")"

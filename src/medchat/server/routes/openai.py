@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from medchat.assistant.reply import Escalation
+from medchat.assistant.reply import Escalation, FallbackPiece
 from medchat.errors import MedchatError, StreamInterruptedError
 from medchat.models.base import ChatModel
 from medchat.server import stored_chat
@@ -102,15 +102,10 @@ class CachedText(str):
     __slots__ = ()
 
 
-class FallbackText(str):
-    """The first text of an answer a fallback model gave: the stream's first item says so before the headers go."""
-
-    fallback: dict[str, str]
-
-
 def fallback_of(first: str | Ending) -> dict[str, str] | None:
-    """``Completion.fallback`` as the answer's first item (or its ending) tells it, or None."""
-    return first.fallback if isinstance(first, FallbackText | Ending) else None
+    """``Completion.fallback`` as the answer's first item (a ``FallbackPiece``, or its ending) tells it, or None.
+    The guarded assistant's escalation comes before its model is asked: its stream's headers cannot say."""
+    return first.fallback if isinstance(first, FallbackPiece | Ending) else None
 
 
 def answer_headers(cache: str | None, fallback: dict[str, str] | None) -> dict[str, str]:
@@ -164,7 +159,8 @@ async def answer(model: ChatModel, request: ChatRequest) -> AsyncIterator[str | 
                     if item:
                         yield item
                 else:
-                    yield Ending("stop", item.usage, _extension(item), item.timing, item.cost_usd, item.safety, item)
+                    yield Ending("stop", item.usage, _extension(item), item.timing, item.cost_usd, item.safety, item,
+                                 fallback=item.fallback)
                     return
     else:
         fallback, told = None, False
@@ -179,9 +175,8 @@ async def answer(model: ChatModel, request: ChatRequest) -> AsyncIterator[str | 
                     if chunk.cached:
                         yield CachedText(chunk.text)
                     elif fallback is not None and not told:
-                        text, told = FallbackText(chunk.text), True
-                        text.fallback = fallback
-                        yield text
+                        told = True
+                        yield FallbackPiece(chunk.text, fallback)
                     else:
                         yield chunk.text
     raise StreamInterruptedError("the answer ended without its final chunk", model=model.name)

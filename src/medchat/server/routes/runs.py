@@ -145,15 +145,16 @@ async def run_detail(run_id: str, request: Request) -> RunDetail:
 
 def _detail(store: RunStore, run_id: str) -> RunDetail:
     """What ``medchat runs show`` prints (on a worker thread: the bootstrap is CPU work)."""
-    from medchat.evaluation.stats import metric_summaries
+    from medchat.evaluation.stats import fallback_counts, metric_summaries
 
     info = store.get_run(run_id)
-    summaries = metric_summaries(store.results(info.id))
+    stored = store.results(info.id)
+    summaries = metric_summaries(stored)
     plan = dict(info.config.get("plan") or {})
     results = [TaskModelMetrics(task=task, model=model, metrics={name: Metric.of(s) for name, s in metrics.items()})
                for (task, model), metrics in summaries.items()]
     return RunDetail(**RunSummary.of(info).model_dump(), plan=plan, left_out=plan.get("left_out") or {},
-                     results=results)
+                     results=results, fallbacks=fallback_counts(stored))
 
 
 @router.get("/{run_id}/report")
@@ -223,11 +224,16 @@ async def _events(manager: JobManager, info: RunInfo, request: Request, draining
 
 
 @router.post("/{run_id}/cancel")
-async def cancel_run(run_id: str, request: Request) -> RunSummary:
-    """Stop a running run; it ends ``interrupted`` and ``medchat eval --resume RUN`` finishes it."""
+async def cancel_run(run_id: str, request: Request, response: Response) -> RunSummary:
+    """Stop a running run; it ends ``interrupted`` and ``medchat eval --resume RUN`` finishes it. Any replica
+    answers: a run another host works on is asked through the database and stops after the sample in hand —
+    then the answer is 202, the run still ``running`` with ``cancel_requested_at`` set (follow ``events``)."""
     manager = jobs(request)
     await _run(manager.store, run_id)  # 404 first
-    return RunSummary.of(await manager.cancel(run_id))
+    info = await manager.cancel(run_id)
+    if info.status == "running":
+        response.status_code = 202
+    return RunSummary.of(info)
 
 
 @router.delete("/{run_id}")
