@@ -93,20 +93,20 @@ def build_assistant(spec: str | None, *, lang: str | None = None, locale: str | 
 
 
 def preload(model: Any) -> None:
-    """Start ``model.load()`` (local weights; a no-op for remote models) on a background thread and return at once.
-    The first turn's own load then finds them loaded, or waits for this one (``llama_cpp.load`` caches per
-    process). A failure is left for the turn to report."""
-    import asyncio
+    """Start loading a llama.cpp model's weights on a background thread and return at once; the first turn's own load
+    then finds them loaded, or waits for this one (``llama_cpp.load`` caches per process). Only llama.cpp: other
+    models have nothing to load ahead, or load into an event loop of their own. A failure is left for the turn."""
     import contextlib
     import threading
 
-    load = getattr(model, "load", None)
-    if load is None or not getattr(model, "is_local", False):
+    options = getattr(model, "options", None)
+    if getattr(model, "provider", None) != "llama.cpp" or options is None:
         return
+    from medchat.models.llama_cpp import load
 
     def work() -> None:
         with contextlib.suppress(Exception):
-            asyncio.run(load())
+            load(options)
 
     threading.Thread(target=work, name="medchat-preload", daemon=True).start()
 
