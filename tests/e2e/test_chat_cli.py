@@ -12,12 +12,13 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import MEDCHAT, medchat
+from tests.e2e.test_cli import medchat
 from tests.wire.fake_server import Reply, sse
 
 FAST = ["-m", "builtin/extractive"]
@@ -190,6 +191,13 @@ def test_model_errors_print_one_line_and_the_session_goes_on_with_its_memory(fak
     assert messages[3]["content"] == "Are warm drinks good?"
 
 
+# ``medchat`` as a terminal starts it, whatever started the tests: a test run started in the background (a shell's
+# ``&``) ignores SIGINT, its children inherit that, and Python then leaves it ignored, so Ctrl-C would reach nothing.
+INTERRUPTIBLE = [sys.executable, "-c", "import runpy, signal; "
+                 "signal.signal(signal.SIGINT, signal.default_int_handler); "
+                 "runpy.run_module('medchat.cli', run_name='__main__', alter_sys=True)"]
+
+
 def test_ctrl_c_cancels_the_answer_and_returns_to_the_prompt(fake_server, remote):
     arrived = threading.Event()
 
@@ -198,7 +206,7 @@ def test_ctrl_c_cancels_the_answer_and_returns_to_the_prompt(fake_server, remote
         return streamed("Rest ", "and ", "fluids.", hang_after=1)  # then silence, until the server closes
 
     fake_server.handler = answer
-    process = subprocess.Popen([*MEDCHAT, "chat", "-m", "remote"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    process = subprocess.Popen([*INTERRUPTIBLE, "chat", "-m", "remote"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env={**os.environ, **remote})
     try:
         process.stdin.write("What helps a cold?\n/history\n/quit\n")

@@ -123,13 +123,8 @@ def counting_llama_class() -> type:
             states = self.prompt_states
             if states is None or self.last_prompt_evaluated < MIN_EVALUATED_PROMPT or self.n_tokens <= 0:
                 return
-            size = llama_cpp.llama_state_seq_get_size(self._ctx.ctx, 0)
-            if size > states.max_bytes:
-                return
-            data = (ctypes.c_uint8 * size)()
-            written = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, data, size, 0)
-            if 0 < written <= size:
-                states.add(SavedPrefix(tuple(self._input_ids[:self.n_tokens].tolist()), data, int(written)))
+            if (entry := self._saved(tuple(self._input_ids[:self.n_tokens].tolist()), states.max_bytes)) is not None:
+                states.add(entry)
 
         def _reuse_prefix(self, tokens: list[int]) -> None:
             """Before ``generate``: restore the saved state that covers more of ``tokens`` than the live context
@@ -165,16 +160,22 @@ def counting_llama_class() -> type:
             self.n_tokens, self._requires_eval = keep, True
             if keep < shared:
                 self.eval(tokens[keep:shared])
-            size = llama_cpp.llama_state_seq_get_size(self._ctx.ctx, 0)
-            data = (ctypes.c_uint8 * size)()
-            written = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, data, size, 0)
-            if 0 < written <= size:
-                entry = SavedPrefix(tuple(tokens[:shared]), data, int(written))
+            if (entry := self._saved(tuple(tokens[:shared]))) is not None:
                 states.add(entry)
                 # Only a prefix the caller named as constant goes to a file (the assistant's constitution): a prefix
                 # two prompts merely shared may be a conversation's earlier turns, which must not leave memory.
                 if self.prefix_files is not None and shared == hinted:
                     self.prefix_files.write(entry)
+
+        def _saved(self, tokens: tuple[int, ...], max_bytes: int | None = None) -> SavedPrefix | None:
+            """A copy of the live context's state (which holds exactly ``tokens``), or None if it is larger than
+            ``max_bytes`` or llama.cpp wrote none."""
+            size = llama_cpp.llama_state_seq_get_size(self._ctx.ctx, 0)
+            if max_bytes is not None and size > max_bytes:
+                return None
+            data = (ctypes.c_uint8 * size)()
+            written = llama_cpp.llama_state_seq_get_data(self._ctx.ctx, data, size, 0)
+            return SavedPrefix(tokens, data, int(written)) if 0 < written <= size else None
 
         def _hinted(self, tokens: list[int]) -> int:
             """How many leading tokens of ``tokens`` lie wholly within the rendered prompt's first copy of
