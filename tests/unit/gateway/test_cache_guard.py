@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medchat.gateway.cache_guard import differences, facts
+from medchat.gateway.cache_guard import EDIT, differences, facts, minimal_pair
 
 PARAPHRASES = [
     ("Can my son take ibuprofen for a fever?", "Is it OK for my son to have ibuprofen when he has a fever?"),
@@ -89,3 +89,40 @@ def test_words_that_only_look_like_cues_are_not_read_as_them():
     assert not facts("我一直很担心")["number"]
     assert not facts("头孢过敏")["body_part"]  # 头孢 is a drug, not the head
     assert not facts("vitamin b12 or covid-19")["number"]
+
+
+# -- minimal pairs: one place differs, whatever the word --------------------------------------------
+UNLISTED_CHANGES = [  # words no list needs to know: the pair's shape says the one place is the question
+    ("Can I swim in a chlorinated pool with a new tattoo?", "Can I swim in a chlorinated pool with a new piercing?"),
+    ("Is it fine to eat durian while on this medicine?", "Is it fine to eat rambutan while on this medicine?"),
+    ("孩子被蜜蜂蛰了怎么处理？", "孩子被黄蜂蛰了怎么处理？"),
+    ("I take warfarin for my heart valve and we are planning to get pregnant. What should I do?",
+     "I take warfarin for my heart valve and just found out I am pregnant. What should I do?"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), UNLISTED_CHANGES)
+def test_a_one_place_change_is_a_minimal_pair_even_when_no_list_names_it(a, b):
+    assert minimal_pair(a, b)
+    assert differences(a, b) == [EDIT]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Can I take ibuprofen for a headache?", "Is it ok for me to take ibuprofen for a headache?"),  # neutral words
+    ("Should I take metformin with food?", "Do I take metformin with meals?"),  # a phrase the lists know whole
+    ("Is it safe to take amoxicillin while pregnant?", "Can I take amoxicillin during pregnancy?"),
+    ("I have a tummy ache after eating", "My stomach hurts after eating"),  # reworded in more than one short place
+    ("头疼吃什么药", "头痛吃什么药好"),
+    ("Can I take 2 tablets?", "Can I take 3 tablets?"),  # numbers are the facts' to compare, not a place
+])
+def test_rewording_neutral_words_or_known_synonyms_is_not_a_minimal_pair(a, b):
+    assert not minimal_pair(a, b)
+
+
+def test_the_cost_a_paraphrase_that_swaps_one_content_word_is_a_miss():
+    assert differences("What helps a cold?", "What eases a cold?") == [EDIT]  # one model call, never a wrong answer
+
+
+def test_lists_keep_arrhythmias_apart():
+    assert "condition" in differences("早搏需要长期吃抗凝药吗？", "房颤需要长期吃抗凝药吗？")
+    assert "condition" in differences("Do skipped beats need blood thinners?", "Does afib need blood thinners?")
