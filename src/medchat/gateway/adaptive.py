@@ -20,10 +20,11 @@ them share one limit and one hold.
 In flight: a request first takes one of this process's slots (``_Gate``: at most the limit here, the rest waiting
 on futures woken as slots free). With a store that is ``shared`` it then also leases a slot in the store
 (``enter``/``leave``: in Redis a sorted set of lease ids scored by expiry, renewed while the request lasts), so
-all processes together keep at most the shared limit in flight; while every slot is taken it asks again with a
-growing, jittered back-off (``SLOT_RETRY_S`` doubling up to ``SLOT_RETRY_MAX_S``), and a cancelled request gives
-both slots back. Redis out of reach, ``enter`` admits at once (the store's fallback): each process keeps at most
-the limit, as without Redis.
+all processes together keep at most the shared limit in flight; while every slot is taken it asks again as soon
+as any process gives one of the endpoint's slots back (``freed``: Redis pub/sub), or after a growing, jittered
+back-off (``SLOT_RETRY_S`` doubling up to ``SLOT_RETRY_MAX_S``) should that notice not come, and a cancelled
+request gives both slots back. Redis out of reach, ``enter`` admits at once (the store's fallback): each process
+keeps at most the limit, as without Redis.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ log = logging.getLogger("medchat.gateway")
 
 OVERLOAD_STATUSES = frozenset({503, 529})
 SLOT_RETRY_S = 0.01  # first wait for a shared slot when all are taken; doubles each try
-SLOT_RETRY_MAX_S = 0.25  # the longest wait between two tries (a slot freed elsewhere is seen this late at most)
+SLOT_RETRY_MAX_S = 0.25  # the longest wait between two tries, when no notice of a freed slot comes
 
 
 class Window(NamedTuple):
@@ -103,6 +104,11 @@ class LimitStore(Protocol):
 
     async def leave(self, key: str, lease: str) -> None:
         """``lease`` is no longer in flight (one that was never entered, or already left, is ignored)."""
+        ...
+
+    async def freed(self, key: str, backoff: Awaitable[object]) -> None:
+        """Wait before asking ``enter`` again: until ``backoff`` is over, or sooner, once some process gives back a
+        slot of ``key`` (a store that can tell)."""
         ...
 
 
@@ -180,6 +186,9 @@ class MemoryLimitStore:
 
     async def leave(self, key: str, lease: str) -> None:
         return None
+
+    async def freed(self, key: str, backoff: Awaitable[object]) -> None:
+        await backoff
 
 
 _default_store = MemoryLimitStore()
@@ -350,7 +359,7 @@ class AdaptiveLimit(ModelWrapper):
         are taken; a cancellation ends the wait (``_admit`` then leaves, in case the last ask entered)."""
         delay = SLOT_RETRY_S
         while (window := await self._ask(lease)) is None:
-            await self._sleep(random.uniform(delay / 2, delay))
+            await self.store.freed(self.key, self._sleep(random.uniform(delay / 2, delay)))
             delay = min(delay * 2, SLOT_RETRY_MAX_S)
         return window
 

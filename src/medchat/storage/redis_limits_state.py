@@ -9,8 +9,10 @@ is set, as the cache opens its backends: the gateway does not import storage). P
 - ``medchat:aimd:<key>:b:<bucket>``: an rpm/tpm token bucket (``level``, ``at`` ms), expiring once it would be full;
 - ``medchat:aimd:<key>:slots``: the requests in flight in every process, a sorted set of lease ids scored by when
   the lease runs out (``lease_s``). ``enter`` drops the expired, compares the count with the limit and adds, in one
-  script; ``leave`` removes. Each process renews its leases every ``renew_s`` (one task per event loop while it
-  holds any), so a long stream keeps its slot, and a replica that dies gives its slots back within ``lease_s``.
+  script; ``leave`` removes and publishes the key on ``medchat:aimd:slots-freed``, in one script, and a request
+  waiting for a slot (``freed``: one subscription per event loop while any waits) asks again at once. Each process
+  renews its leases every ``renew_s`` (one task per event loop while it holds any), so a long stream keeps its
+  slot, and a replica that dies gives its slots back within ``lease_s``.
 
 Each step is one Lua script, so two replicas that see a 429 of the same round halve the limit once. Times are
 Redis' own clock (``TIME``), one clock for every replica; tests pass ``clock`` (seconds) instead. Redis out of
@@ -133,8 +135,17 @@ if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], math.c
 return 0
 """
 
-_SCRIPTS = (_TAKE, _HOLD, _HELD_FOR, _OVERLOADED, _SUCCEEDED, _ENTER, _RENEW)
-TAKE, HOLD, HELD_FOR, OVERLOADED, SUCCEEDED, ENTER, RENEW = range(7)
+# KEYS: slots. ARGV: lease id, channel, endpoint key. Frees the slot and tells every process waiting for one of
+# this endpoint's (``freed``), in one round trip. Returns nothing.
+_LEAVE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 0
+"""
+
+_SCRIPTS = (_TAKE, _HOLD, _HELD_FOR, _OVERLOADED, _SUCCEEDED, _ENTER, _RENEW, _LEAVE)
+TAKE, HOLD, HELD_FOR, OVERLOADED, SUCCEEDED, ENTER, RENEW, LEAVE = range(8)
+FREED_CHANNEL = "slots-freed"  # carries the endpoint key of each slot given back
 
 
 class _Leases:
@@ -144,6 +155,15 @@ class _Leases:
         self.held: dict[str, set[str]] = {}
         self.task: asyncio.Task[None] | None = None
         self.sleeping = False
+
+
+class _Waiting:
+    """The requests on one event loop waiting for a slot (endpoint key -> their futures), and the one
+    subscription that wakes them when any process gives a slot of that endpoint back."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, set[asyncio.Future[None]]] = {}
+        self.task: asyncio.Task[None] | None = None
 
 
 class RedisLimitStore:
@@ -166,6 +186,7 @@ class RedisLimitStore:
         self._sleep = sleep
         self.fallback = fallback
         self._leases: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Leases] = weakref.WeakKeyDictionary()
+        self._waiting: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Waiting] = weakref.WeakKeyDictionary()
         self._scripts: dict[int, tuple[Any, list[Any]]] = {}  # id(client) -> its scripts: one per event loop
         self._down = False
 
@@ -268,10 +289,46 @@ class RedisLimitStore:
         slots = self._key(f"{key}:slots")
         self._keep(slots, lease, held=False)
         try:
-            await self.state._do("in-flight slot", lambda: self.state.client.zrem(slots, lease))
+            await self._run("in-flight slot", LEAVE, [slots], [lease, self.state.key(FREED_CHANNEL), key])
         except SharedStateError as exc:
             self._failed(exc)  # the lease runs out instead
             await self.fallback.leave(key, lease)
+
+    async def freed(self, key: str, backoff: Awaitable[object]) -> None:
+        """Return once any process gives back a slot of ``key`` (``leave`` publishes it), or when ``backoff`` is
+        over, whichever comes first: the back-off stays the floor, for a message missed while subscribing, a lease
+        that ran out, or Redis away."""
+        loop = asyncio.get_running_loop()
+        waiting = self._waiting.get(loop)
+        if waiting is None:
+            waiting = self._waiting[loop] = _Waiting()
+        woken: asyncio.Future[None] = loop.create_future()
+        waiting.by_key.setdefault(key, set()).add(woken)
+        if waiting.task is None or waiting.task.done():
+            waiting.task = loop.create_task(self._listen(waiting))
+        timer = asyncio.ensure_future(backoff)
+        try:
+            await asyncio.wait({woken, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+            futures = waiting.by_key.get(key, set())
+            futures.discard(woken)
+            if not futures:
+                waiting.by_key.pop(key, None)
+            if not waiting.by_key and waiting.task is not None:
+                waiting.task.cancel()  # nobody waits on this loop: the subscription closes
+                waiting.task = None
+
+    async def _listen(self, waiting: _Waiting) -> None:
+        """Wake the futures waiting for each endpoint key published on ``FREED_CHANNEL``."""
+        try:
+            async with self.state.subscribe(FREED_CHANNEL) as messages:
+                async for message in messages:
+                    for woken in waiting.by_key.get(message.decode(), ()):
+                        if not woken.done():
+                            woken.set_result(None)
+        except SharedStateError as exc:  # the back-off alone wakes the waiting
+            log.debug("adaptive limits: no notice of freed slots: %s", exc)
 
     def _keep(self, slots: str, lease: str, *, held: bool = True) -> None:
         """Start (``held``) or stop renewing ``lease``; the loop's renewing task runs while it holds any."""

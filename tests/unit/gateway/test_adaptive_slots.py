@@ -203,3 +203,39 @@ async def test_an_unreachable_redis_keeps_the_in_flight_limit_per_process_and_wa
     assert upstream.max_in_flight == 2  # this process's limit still holds
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("medchat")]
     assert len(warnings) == 1 and "kept in this process" in warnings[0].getMessage()
+
+
+async def never(_seconds: float) -> None:
+    """A back-off that never ends: only a notice that a slot was given back can wake a waiting request."""
+    await asyncio.Event().wait()
+
+
+async def subscribers(url: str) -> int:
+    import redis.asyncio
+
+    async with redis.asyncio.Redis.from_url(url) as client:
+        return int(dict(await client.pubsub_numsub("medchat:aimd:slots-freed"))[b"medchat:aimd:slots-freed"])
+
+
+async def until_subscribers(url: str, count: int) -> None:
+    async with asyncio.timeout(DEADLINE_S):  # Redis has no event for a new subscriber: ask until it says so
+        while await subscribers(url) != count:  # noqa: ASYNC110 - nothing to await in this process
+            await asyncio.sleep(0.01)
+
+
+async def test_a_slot_given_back_wakes_a_replica_waiting_for_one_before_its_back_off_ends(redis_url):
+    upstream = Upstream()
+    one = replica(redis_url, upstream, "one", ceiling=1)
+    other = AdaptiveLimit(Held(upstream, "other"), key=KEY, ceiling=1, store=RedisLimitStore(redis_url), sleep=never)
+    first = asyncio.create_task(one.complete(REQ))
+    await upstream.until(lambda: len(upstream.held) == 1)
+    second = asyncio.create_task(other.complete(REQ))
+    await until_subscribers(redis_url, 1)  # waiting for the slot, subscribed to its notice
+    assert len(upstream.held) == 1
+    upstream.held[0].set()
+    await first
+    await upstream.until(lambda: len(upstream.held) == 2)  # woken by the notice: its back-off never ends
+    upstream.held[1].set()
+    await asyncio.wait_for(second, DEADLINE_S)
+    assert upstream.served == ["one", "other"] and upstream.max_in_flight == 1
+    await until_subscribers(redis_url, 0)  # nobody waits: the subscription is closed
