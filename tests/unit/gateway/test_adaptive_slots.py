@@ -239,3 +239,31 @@ async def test_a_slot_given_back_wakes_a_replica_waiting_for_one_before_its_back
     await asyncio.wait_for(second, DEADLINE_S)
     assert upstream.served == ["one", "other"] and upstream.max_in_flight == 1
     await until_subscribers(redis_url, 0)  # nobody waits: the subscription is closed
+
+
+async def test_a_step_cancelled_in_flight_is_done_whole_and_the_cancellation_reaches_the_caller(redis_url):
+    """redis-py (#2028, #2624 in older releases) once swallowed such a cancellation or left the connection a reply
+    behind; this holds the client it ships with to neither."""
+    import redis.asyncio
+
+    store = RedisLimitStore(redis_url)
+    assert await store.enter(KEY, "first", 3) is not None  # the client is connected before Redis is paused
+    async with redis.asyncio.Redis.from_url(redis_url) as admin:
+        await admin.execute_command("CLIENT", "PAUSE", int(DEADLINE_S * 1000), "WRITE")  # every write waits
+        try:
+            step = asyncio.create_task(store.enter(KEY, "second", 3))
+            async with asyncio.timeout(DEADLINE_S):  # until the step's script is sent and held by the pause
+                while (await admin.info("clients"))["blocked_clients"] < 1:  # noqa: ASYNC110 - no event for it
+                    await asyncio.sleep(0.01)
+            step.cancel()
+        finally:
+            await admin.execute_command("CLIENT", "UNPAUSE")
+        with pytest.raises(asyncio.CancelledError):
+            await step
+        assert step.cancelled()
+        assert set(await admin.zrange(SLOTS, 0, -1)) == {b"first", b"second"}  # the step was done whole
+    assert await store.enter(KEY, "third", 3) is not None  # the connection is in step: the next reply is its own
+    await store.leave(KEY, "first")
+    await store.leave(KEY, "second")
+    await store.leave(KEY, "third")
+    assert await slots_taken(redis_url) == 0
