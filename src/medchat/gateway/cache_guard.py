@@ -16,8 +16,9 @@ What no list names is caught by the shape of the pair instead (``minimal_pair``)
 short place holding a content word ("… planning to get pregnant" / "… just found out I'm pregnant", 泼尼松 /
 泼尼松龙, 毫米 / 厘米) differ in the point of the question, whatever that word is; a paraphrase rewords in more
 places, or only in words that carry no fact (``[neutral]`` in the data files: "can I" / "is it ok to", 吗 / 呢). This
-costs the paraphrases that change one content word ("helps" / "eases"): a miss, one model call. The rest is left
-to the embedding threshold.
+costs the paraphrases that change one content word ("helps" / "eases"): a miss, one model call. So does the same
+content in another order (``reordered``: "a flight after diving" / "diving after a flight"). The rest is left to the
+embedding threshold.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ KINDS = ("negation", "number", "unit", "drug", "age", "person", "pregnancy", "bo
          "quality", "timing", "route", "procedure", "animal", "object", "food", "place", "aspect", "action", "name")
 #: ``differences``' kind for a minimal pair: one place with a content word differs (``minimal_pair``)
 EDIT = "edit"
+#: ``differences``' kind for the same content words in another order (``reordered``)
+ORDER = "order"
 MINIMAL_EDIT_TOKENS = 3  # the longest side (words, Chinese characters) of a minimal pair's place beside rewordings
 _COUNTED = {"negation", "number"}  # how many times matters ("not … not", "2 tablets 2 times"); else which
 # What the question asks about (dose, side effects...) and does (start, stop...): phrased so many ways that one side
@@ -45,6 +48,7 @@ _NAME = re.compile(r"(?<![.!?:;\-—]\s)(?<![A-Za-z'])(?:[A-Z][a-z]{2,}|[A-Z]{3,
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万]+|半")
+_NOT = re.compile(r"n't\b")
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[a-z0-9][a-z0-9.]*")  # an English word or a number, or a Chinese character
 
 Facts = dict[str, Counter[str]]
@@ -167,7 +171,23 @@ def differences(a: str, b: str) -> list[str]:
             out.append(kind)
     if not out and minimal_pair(a, b):
         out.append(EDIT)
+    if not out and reordered(a, b):
+        out.append(ORDER)
     return out
+
+
+def reordered(a: str, b: str) -> bool:
+    """Whether the two messages hold the same content words (neutral ones aside) in another order: who or what
+    comes first, or does what to whom, changed ("fly the day after a tooth extraction" / "a tooth extraction the
+    day after I fly"; 我妈 … 我 / 我 … 我妈). A paraphrase that only moves a clause is a miss with it: one model
+    call."""
+    left, right = _content(a), _content(b)
+    return left != right and Counter(left) == Counter(right)
+
+
+def _content(text: str) -> list[str]:
+    neutral = _neutral()
+    return [stem for stem in map(_stem, _words(text)) if stem not in neutral]
 
 
 def minimal_pair(a: str, b: str) -> bool:
@@ -218,8 +238,10 @@ def _neutral() -> frozenset[str]:
 
 
 def _words(text: str) -> list[str]:
-    """English words and Chinese characters, in order; not numbers (the facts compare them)."""
-    return [t for t in _TOKEN.findall(_normal(text)) if not _DIGITS.fullmatch(t) and not _ZH_NUMERAL.fullmatch(t)]
+    """English words and Chinese characters, in order; not numbers (the facts compare them). A negation's "n't"
+    is "not", so "I'm not" and "isn't" hold the same word."""
+    text = _NOT.sub(" not", _normal(text).replace("can't", "can not").replace("won't", "will not"))
+    return [t for t in _TOKEN.findall(text) if not _DIGITS.fullmatch(t) and not _ZH_NUMERAL.fullmatch(t)]
 
 
 def _stem(word: str) -> str:

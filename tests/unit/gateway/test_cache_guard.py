@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medchat.gateway.cache_guard import EDIT, differences, facts, minimal_pair
+from medchat.gateway.cache_guard import EDIT, ORDER, differences, facts, minimal_pair, reordered
 
 PARAPHRASES = [
     ("Can my son take ibuprofen for a fever?", "Is it OK for my son to have ibuprofen when he has a fever?"),
@@ -15,7 +15,7 @@ PARAPHRASES = [
     ("Should I take metformin with food?", "Do I take metformin with meals?"),
     ("My 5-year-old has a cough", "My 5 year old has a cough"),
     ("宝宝发烧38.5度怎么办", "宝宝发烧到38.5度了，该怎么办？"),
-    ("布洛芬饭后吃还是饭前吃？", "布洛芬应该饭前吃还是饭后吃"),
+    ("布洛芬饭后吃还是饭前吃？", "布洛芬应该饭后吃还是饭前吃"),
     ("我妈妈有高血压，能吃感冒药吗？", "我妈血压高，可以吃感冒药吗"),
     ("孕妇可以吃对乙酰氨基酚吗", "怀孕期间能吃扑热息痛吗"),
     ("头疼吃什么药", "头痛吃什么药好"),
@@ -126,3 +126,23 @@ def test_the_cost_a_paraphrase_that_swaps_one_content_word_is_a_miss():
 def test_lists_keep_arrhythmias_apart():
     assert "condition" in differences("早搏需要长期吃抗凝药吗？", "房颤需要长期吃抗凝药吗？")
     assert "condition" in differences("Do skipped beats need blood thinners?", "Does afib need blood thinners?")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Can I fly the day after a tooth extraction?", "Can I have a tooth extraction the day after I fly?"),
+    ("我妈对青霉素过敏，我能吃阿莫西林吗", "我对青霉素过敏，我妈能吃阿莫西林吗"),  # who is allergic, who takes it
+    ("I'm on aspirin and my wife isn't; can I drink alcohol?",
+     "My wife is on aspirin and I'm not; can I drink alcohol?"),  # "isn't" and "not" are one word
+])
+def test_the_same_words_in_another_order_are_another_question(a, b):
+    assert reordered(a, b)
+    assert differences(a, b) == [ORDER]
+
+
+def test_the_cost_alternatives_swapped_around_or_are_a_miss():
+    assert differences("布洛芬饭后吃还是饭前吃？", "布洛芬应该饭前吃还是饭后吃") == [ORDER]  # the same question
+
+
+def test_the_same_words_in_the_same_order_are_not_reordered():
+    assert not reordered("Can I take ibuprofen for a headache?", "Is it ok to take ibuprofen for a headache?")
+    assert not reordered("What helps a cold?", "What eases a cold?")  # other words: a minimal pair, not an order
