@@ -327,7 +327,7 @@ class RedisLimitStore:
                     for woken in waiting.by_key.get(message.decode(), ()):
                         if not woken.done():
                             woken.set_result(None)
-        except SharedStateError as exc:  # the back-off alone wakes the waiting
+        except Exception as exc:  # Redis away, or the subscription cut: the back-off alone wakes the waiting
             log.debug("adaptive limits: no notice of freed slots: %s", exc)
 
     def _keep(self, slots: str, lease: str, *, held: bool = True) -> None:
