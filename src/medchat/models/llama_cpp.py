@@ -80,10 +80,10 @@ class LoadOptions:
         self.prefix_files = prefix_files
         self.prefix_dir = prefix_dir  # None: prefix_states.default_directory()
         self.prompt_states = prompt_states
-        # Flash attention reads a prompt ~20 % faster on this CPU once a saved prefix sits in the context (SmolLM2,
-        # 300 tokens after 340: 1.88 s against 2.28–2.40 s on one thread), but its sums depend on how the prompt
-        # was split into batches: a greedy answer can differ with and without a reused prefix. Off by default, so
-        # a reused prefix never changes an answer (test_reused_prefixes_give_the_same_answers...).
+        # Flash attention reads a prompt faster on a CPU once a saved prefix sits in the context (the "assistant,
+        # flash attention" side of benchmarks/local_generation.py), but its sums depend on how the prompt was split
+        # into batches: a greedy answer can differ with and without a reused prefix. Off by default, so a reused
+        # prefix never changes an answer (test_reused_prefixes_give_the_same_answers...).
         self.flash_attn = flash_attn
         # Contexts that may generate side by side; None: two on a CPU with two cores or more (one each), one with
         # layers on a GPU (each context would hold its own copy of them there).
@@ -260,7 +260,7 @@ class LlamaCppModel(ProviderModel):
             prefix_dir=Path(str(directory)).expanduser() if (directory := spec.take("prefix_dir")) else None,
             contexts=int(contexts) if (contexts := spec.take("contexts")) else None,
             prompt_states=int(spec.take("prompt_states", DEFAULT_PROMPT_STATES)),
-            flash_attn=str(spec.take("flash_attn", False)).lower() in ("true", "1", "yes", "on"),
+            flash_attn=spec.take_bool("flash_attn", False),
         )
         defaults = (params or GenerationParams()).merged(spec.params)
         if not options.path.is_file():  # fail at get_model time, not at the first question

