@@ -70,9 +70,13 @@ PROMPTS = [
 # The assistant row: en and zh interleaved, as a server with users of both languages sees them. Each question
 # is asked once per round (a question asked again would find its whole prompt saved).
 ASSISTANT_QUESTIONS = [
-    ("en", PROMPTS[0]), ("zh", "发烧的孩子什么时候需要看医生？"), ("en", PROMPTS[1]),
-    ("zh", "感冒和流感有什么区别？"), ("en", PROMPTS[3]), ("en", PROMPTS[4]),
+    ("en", PROMPTS[0]), ("zh", "发烧的孩子什么时候需要看医生？"), ("en", PROMPTS[1]), ("zh", "感冒和流感有什么区别？"),
+    ("en", PROMPTS[3]), ("zh", "高血压患者的饮食要注意什么？"), ("en", PROMPTS[4]), ("zh", "成年人脱水有哪些表现？"),
 ]
+# One untimed turn per language and side before the timed ones, as a server has answered before its next user:
+# the first turn in a language reads the constitution (and files its state for later processes); a once-per-machine
+# cost, printed on its own line, not a turn's.
+WARM_UP_QUESTIONS = [("en", "How much water should an adult drink each day?"), ("zh", "怎样预防感冒？")]
 ROWS = ("generation", "concurrent", "assistant")
 
 
@@ -334,11 +338,30 @@ async def bench_assistant(args: argparse.Namespace, raw: Any, path: Path, thread
     # The assistant's exact prompt for each question (the same steps as its turn), for llama_cpp.server.
     prompts = {}
     assistant = assistants["assistant"].assistant
-    for _, question in ASSISTANT_QUESTIONS:
+    for _, question in ASSISTANT_QUESTIONS + WARM_UP_QUESTIONS:
         turn = await asyncio.to_thread(assistant._prepare, [], question, None, lambda *a, **k: None)
         prompts[question] = [{"role": m.role, "content": m.content} for m in turn.request.messages]
 
     sides = ["raw", *assistants, *servers]
+
+    async def ask(side: str, question: str) -> tuple[Any, Any]:
+        """One turn of ``side``: (its Completion, the LlamaCppModel under it), (None, None) for a server."""
+        if side == "raw":
+            return await raw.complete(request_of(question, args.max_tokens)), _provider(raw)
+        if side in assistants:
+            return (await assistants[side].complete(request_of(question, args.max_tokens)),
+                    _provider(assistants[side].base))
+        await server_run(client, servers[side].url, prompts[question], params, False)
+        return None, None
+
+    warm_up = []
+    for language, question in WARM_UP_QUESTIONS:
+        for side in sides:
+            start = time.perf_counter()
+            _, provider = await ask(side, question)
+            read = f", {provider.prompt_tokens_evaluated} tokens read" if provider is not None else ""
+            warm_up.append(f"{side} {language} {time.perf_counter() - start:.2f} s{read}")
+    print("warm-up turns (untimed):", "; ".join(warm_up), flush=True)
     seconds: dict[str, dict[str, list[float]]] = {s: {"en": [], "zh": []} for s in sides}
     evaluated: dict[str, dict[str, list[int]]] = {s: {"en": [], "zh": []} for s in sides}
     prompt_tokens: dict[str, dict[str, list[int]]] = {s: {"en": [], "zh": []} for s in sides}
@@ -348,15 +371,7 @@ async def bench_assistant(args: argparse.Namespace, raw: Any, path: Path, thread
             k = (rnd * len(ASSISTANT_QUESTIONS) + i) % len(sides)
             for side in sides[k:] + sides[:k]:
                 start = time.perf_counter()
-                if side == "raw":
-                    done = await raw.complete(request_of(question, args.max_tokens))
-                    provider = _provider(raw)
-                elif side in assistants:
-                    done = await assistants[side].complete(request_of(question, args.max_tokens))
-                    provider = _provider(assistants[side].base)
-                else:
-                    await server_run(client, servers[side].url, prompts[question], params, False)
-                    done, provider = None, None
+                done, provider = await ask(side, question)
                 seconds[side][language].append(time.perf_counter() - start)
                 repeat[side][language].append(rnd > 0)
                 if done is not None:
@@ -365,7 +380,7 @@ async def bench_assistant(args: argparse.Namespace, raw: Any, path: Path, thread
         print(f"assistant: round {rnd + 1}/{args.assistant_rounds} done", flush=True)
     for a in assistants.values():
         await a.aclose()
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"warm_up": warm_up}
     print("\n| language | side | s per turn median [min–max] | prompt tokens median | evaluated median | "
           "× raw turn | first asks: median s, × raw | repeats: median s, × raw |")
     print("|---|---|---|---|---|---|---|---|")

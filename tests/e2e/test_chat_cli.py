@@ -239,6 +239,17 @@ def test_ask_assistant_json_has_citations_safety_and_trace():
     assert data["conversation_id"]  # stored by default
 
 
+def test_ask_assistant_answers_before_opening_the_database_and_says_when_it_cannot_store():
+    """The database opens while (not before) the first answer is written: a database that cannot be reached costs
+    the answer nothing, and the error after it says why it was not stored."""
+    env = {"MEDCHAT_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/medchat"}
+    out = medchat("ask", "--assistant", *FAST, "What is asthma?", env=env)
+    assert out.returncode == 1
+    assert "airways" in out.stdout and out.stdout.endswith("\n")
+    assert "cannot open database postgresql+psycopg://nobody@127.0.0.1:9/medchat" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 def test_ask_assistant_streams_then_prints_stats_and_a_safety_line():
     out = medchat("ask", "--assistant", *FAST, "--no-store", "I have crushing chest pain spreading to my left arm")
     assert out.returncode == 0, out.stderr

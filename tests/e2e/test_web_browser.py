@@ -176,8 +176,13 @@ def test_chinese_interface_and_answer_and_the_emergency_banner(serve, tab, artif
     assert "This may be an emergency" in banner.inner_text()  # in the reply's language, whatever the page's
     # the banner sits above the answer, not after it
     assert banner.bounding_box()["y"] < emergency.locator(".bubble").bounding_box()["y"]
+    # the reply's labels are the page's: drawn in Chinese, redrawn in English when the page switches
+    assert emergency.locator(".sources-label").inner_text() == "来源"
+    assert emergency.locator(".thumb-up").get_attribute("title") == "有帮助"
     p.click("#lang-toggle")
     assert p.locator("#send").inner_text() == "Send"
+    assert emergency.locator(".sources-label").inner_text() == "Sources"
+    assert emergency.locator(".thumb-up").get_attribute("aria-label") == "Helpful"
     p.screenshot(path=str(artifacts / "chat-emergency.png"))
     assert page.problems == []
 

@@ -3,7 +3,7 @@
 // and a stop button (closing the stream makes the server stop the generation).
 
 import { ApiError, json, streamChat } from "./api.js";
-import { applyStatic, lang, reasonLabel, t } from "./i18n.js";
+import { applyStatic, lang, reasonLabel, t, titled, tx } from "./i18n.js";
 import { icon } from "./icons.js";
 import { renderMarkdown } from "./markdown.js";
 import { $, el } from "./dom.js";
@@ -39,7 +39,7 @@ export async function loadConversations() {
   const list = $("#conversations");
   const { data } = await json("/api/conversations?limit=100");
   if (!data.length) {
-    list.replaceChildren(el("li", { class: "muted", text: t("noConversations") }));
+    list.replaceChildren(el("li", { class: "muted", ...tx("noConversations") }));
     return;
   }
   list.replaceChildren(...data.map((conversation) => {
@@ -47,9 +47,9 @@ export async function loadConversations() {
       text: conversation.title || conversation.id.slice(0, 8) });
     if (conversation.id === state.conversationId) open.setAttribute("aria-current", "page");
     return el("li", { "data-id": conversation.id }, open,
-      el("button", { class: "icon rename", title: t("rename"), "aria-label": t("rename"),
+      el("button", { class: "icon rename", ...titled("rename"),
         onclick: () => rename(conversation) }, icon("edit")),
-      el("button", { class: "icon delete", title: t("delete"), "aria-label": t("delete"),
+      el("button", { class: "icon delete", ...titled("delete"),
         onclick: () => remove(conversation) }, icon("trash")));
   }));
 }
@@ -74,7 +74,7 @@ export async function openConversation(id) {
   const messages = $("#messages");
   messages.replaceChildren();
   if (!id) {
-    messages.append(el("p", { class: "empty muted", text: t("emptyChat") }));
+    messages.append(el("p", { class: "empty muted", ...tx("emptyChat") }));
     await loadConversations();
     return;
   }
@@ -165,15 +165,15 @@ function finishReply(reply, text, extension = {}) {
   render(reply);
   const badges = $(".badges", reply.root);
   badges.replaceChildren();
-  if (safety.redactions > 0) badges.append(el("span", { class: "badge", text: t("redacted", { n: safety.redactions }) }));
+  if (safety.redactions > 0) badges.append(el("span", { class: "badge", ...tx("redacted", { n: safety.redactions }) }));
   const declined = (check) => (safety.findings || []).some((f) => f.check === check && f.action === "declined");
-  if (declined("harm")) badges.append(el("span", { class: "badge warn", text: t("declinedHarm") }));
-  else if (declined("injection")) badges.append(el("span", { class: "badge warn", text: t("declined") }));
-  if (declined("length")) badges.append(el("span", { class: "badge warn", text: t("tooLong") }));
+  if (declined("harm")) badges.append(el("span", { class: "badge warn", ...tx("declinedHarm") }));
+  else if (declined("injection")) badges.append(el("span", { class: "badge warn", ...tx("declined") }));
+  if (declined("length")) badges.append(el("span", { class: "badge warn", ...tx("tooLong") }));
   const sources = $(".sources", reply.root);
   sources.replaceChildren();
   if (reply.citations.length) {
-    sources.append(el("span", { class: "muted", text: `${t("sources")}: ` }),
+    sources.append(el("span", { class: "muted sources-label", ...tx("sources") }),
       ...reply.citations.map((citation) => el("button", { class: "source-chip", text: `[${citation.number}] ${citation.title}`,
         onclick: () => showSource(citation) })));
   }
@@ -188,13 +188,13 @@ export async function loadReasons() {
 function feedbackControls(reply, messageId) {
   const actions = $(".actions", reply.root);
   const status = el("span", { class: "muted feedback-status" });
-  const up = el("button", { class: "icon thumb thumb-up", title: t("helpful"), "aria-label": t("helpful"),
+  const up = el("button", { class: "icon thumb thumb-up", ...titled("helpful"),
     onclick: async () => {
       await json("/api/feedback", { method: "POST", body: { rating: "up", message_id: messageId } });
       up.setAttribute("aria-pressed", "true");
       status.textContent = t("thanks");
     } }, icon("up"));
-  const down = el("button", { class: "icon thumb thumb-down", title: t("notHelpful"), "aria-label": t("notHelpful"),
+  const down = el("button", { class: "icon thumb thumb-down", ...titled("notHelpful"),
     onclick: () => feedbackForm(reply, messageId, status) }, icon("down"));
   actions.replaceChildren(up, down, status);
 }
@@ -210,12 +210,12 @@ function feedbackForm(reply, messageId, status) {
   const comment = el("textarea", { name: "comment", rows: 2, maxlength: 4000 });
   const correction = el("textarea", { name: "correction", rows: 3, maxlength: 60000 });
   const form = el("form", { class: "feedback-form" },
-    el("label", {}, el("span", { text: t("reason") }), reason),
-    el("label", {}, el("span", { text: t("comment") }), comment),
-    el("label", {}, el("span", { text: t("correction") }), correction),
+    el("label", {}, el("span", tx("reason")), reason),
+    el("label", {}, el("span", tx("comment")), comment),
+    el("label", {}, el("span", tx("correction")), correction),
     el("div", { class: "row" },
-      el("button", { type: "submit", class: "primary", text: t("submit") }),
-      el("button", { type: "button", text: t("cancel"), onclick: () => form.remove() })));
+      el("button", { type: "submit", class: "primary", ...tx("submit") }),
+      el("button", { type: "button", ...tx("cancel"), onclick: () => form.remove() })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     await json("/api/feedback", { method: "POST", body: {
@@ -267,8 +267,8 @@ async function ask(model, messages, medchat, container) {
   } catch (error) {
     render(reply);
     const aborted = error.name === "AbortError";
-    $(".actions", reply.root).replaceChildren(el("span", { class: aborted ? "muted" : "error",
-      text: aborted ? t("stopped") : `${t("error")}: ${error.message}` }));
+    $(".actions", reply.root).replaceChildren(aborted ? el("span", { class: "muted", ...tx("stopped") })
+      : el("span", { class: "error", text: `${t("error")}: ${error.message}` }));
     if (!aborted && !(error instanceof ApiError)) console.warn(error);
     return null;
   } finally {
@@ -322,12 +322,12 @@ async function compare(text) {
     status.textContent = t("preferenceSaved");
   };
   const buttons = [
-    el("button", { text: t("preferA"), onclick: choose("a") }),
-    el("button", { text: t("preferB"), onclick: choose("b") }),
-    el("button", { text: t("tie"), onclick: choose("tie") }),
-    el("button", { text: t("bothBad"), onclick: choose("both_bad") }),
+    el("button", { ...tx("preferA"), onclick: choose("a") }),
+    el("button", { ...tx("preferB"), onclick: choose("b") }),
+    el("button", { ...tx("tie"), onclick: choose("tie") }),
+    el("button", { ...tx("bothBad"), onclick: choose("both_bad") }),
   ];
-  messages.append(el("div", { class: "prefer" }, el("strong", { text: t("prefer") }), ...buttons, status));
+  messages.append(el("div", { class: "prefer" }, el("strong", tx("prefer")), ...buttons, status));
   messages.scrollTop = messages.scrollHeight;
 }
 

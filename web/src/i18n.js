@@ -189,10 +189,26 @@ export function setLang(value) {
   applyStatic();
 }
 
-// Elements with data-i18n get their text, data-i18n-placeholder their placeholder, data-i18n-title their title.
+// Attributes for el(): the text of `key` in the page's language now, marked so that applyStatic redraws it in the
+// next one (a label drawn with t() alone would stay in the language it was drawn in).
+export function tx(key, values) {
+  const attrs = { text: t(key, values), "data-i18n": key };
+  if (values) attrs["data-i18n-args"] = JSON.stringify(values);
+  return attrs;
+}
+
+// The same for a title (and aria-label).
+export function titled(key) {
+  return { title: t(key), "aria-label": t(key), "data-i18n-title": key };
+}
+
+// Elements with data-i18n get their text (with data-i18n-args' values), data-i18n-placeholder their placeholder,
+// data-i18n-title their title.
 export function applyStatic(root = document) {
   document.documentElement.lang = current === "zh" ? "zh-CN" : "en";
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n]")) {
+    el.textContent = t(el.dataset.i18n, el.dataset.i18nArgs ? JSON.parse(el.dataset.i18nArgs) : {});
+  }
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll("[data-i18n-title]")) {
     el.title = t(el.dataset.i18nTitle);

@@ -174,8 +174,11 @@ class Assistant:
         warm = self.store is not None and s.store and s.redact_storage  # storing the turn redacts it
 
         def show(piece: str) -> str:
-            if warm and len(shown) == 1:  # load the redactor once the first piece is out: the answer waits for nothing
-                self._warm_redactor()
+            if len(shown) == 1:  # once the first piece is out, ready what storing the turn needs: the answer waits
+                if warm:  # for nothing
+                    self._warm_redactor()
+                if (opening := getattr(self.store, "start", None)) is not None and s.store:
+                    opening()  # a store still to be opened (``storage.opening``)
             shown.append(piece)
             return piece
 

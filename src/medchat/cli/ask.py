@@ -50,7 +50,8 @@ def ask(
         from medchat.cli.chat import build_assistant, check_options
 
         check_options(lang, locale)
-        guarded = build_assistant(model, lang=lang, locale=locale, kb=kb, store=not no_store, max_tokens=max_tokens)
+        guarded = build_assistant(model, lang=lang, locale=locale, kb=kb, store=not no_store, max_tokens=max_tokens,
+                                  question=question.strip())
         reply, timing = run(_assist(guarded, question.strip(), stream=not no_stream, echo=not json_output))
         if json_output:
             typer.echo(reply.model_dump_json(indent=2))
@@ -107,6 +108,11 @@ async def _assist(assistant: Assistant, question: str, *, stream: bool, echo: bo
                 if echo and stream:
                     sys.stdout.write(item)
                     sys.stdout.flush()
+    except BaseException:
+        if first is not None and echo and stream:  # the answer was shown (storing it failed...): end its line
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        raise
     finally:
         await assistant.model.aclose()
     assert reply is not None  # the pipeline always ends with its reply

@@ -54,14 +54,14 @@ def check_options(lang: str | None, locale: str | None) -> None:
 
 
 def build_assistant(spec: str | None, *, lang: str | None = None, locale: str | None = None,
-                    kb: str | None = None, store: bool = True, max_tokens: int | None = None) -> Assistant:
-    """The assistant for ``spec`` with ``[assistant]`` settings, overridden by the command's options."""
+                    kb: str | None = None, store: bool = True, max_tokens: int | None = None,
+                    question: str = "") -> Assistant:
+    """The assistant for ``spec`` with ``[assistant]`` settings, overridden by the command's options; ``question``,
+    the first question if already known, is looked up in the knowledge base while the pipeline is imported."""
     import logging
 
-    from medchat.assistant import Assistant
     from medchat.config import get_settings
     from medchat.gateway import get_model
-    from medchat.knowledge import open_knowledge_base
 
     settings = get_settings()
     if logging.getLogger().getEffectiveLevel() > logging.INFO:  # Presidio warns about every unused recognizer
@@ -82,13 +82,25 @@ def build_assistant(spec: str | None, *, lang: str | None = None, locale: str | 
     from medchat.storage.gateway_stores import gateway_stores
 
     model = get_model(spec, settings=settings, cache_hooks=semantic_hooks(), stores=gateway_stores())
-    preload(model)  # local weights load while the knowledge base, the database and the pipeline are opened
+    preload(model)  # local weights load (in C) while the knowledge base is opened and the pipeline imported
+    from medchat.knowledge import open_knowledge_base
+
     knowledge = open_knowledge_base(options.knowledge, settings.data_dir) if options.passages else None
+    if knowledge is not None:
+        knowledge.prefetch(question)  # embedded (in C) while the pipeline is imported
+    from medchat.assistant import Assistant
+
     conversations = None
     if options.store:
-        from medchat.storage import ConversationStore, open_database
+        from medchat.storage.opening import Opening
 
-        conversations = ConversationStore(open_database(settings))  # the assistant redacts (redact_storage)
+        def open_store() -> Any:
+            from medchat.storage import ConversationStore, open_database
+
+            return ConversationStore(open_database(settings))  # the assistant redacts (redact_storage)
+
+        # Opened once the first answer is under way (or on first use): not before the first turn.
+        conversations = Opening(open_store)
     return Assistant(model, knowledge=knowledge, settings=options, store=conversations)
 
 

@@ -16,9 +16,11 @@ What no list names is caught by the shape of the pair instead (``minimal_pair``)
 short place holding a content word ("… planning to get pregnant" / "… just found out I'm pregnant", 泼尼松 /
 泼尼松龙, 毫米 / 厘米) differ in the point of the question, whatever that word is; a paraphrase rewords in more
 places, or only in words that carry no fact (``[neutral]`` in the data files: "can I" / "is it ok to", 吗 / 呢). This
-costs the paraphrases that change one content word ("helps" / "eases"): a miss, one model call. So does the same
-content in another order (``reordered``: "a flight after diving" / "diving after a flight"). The rest is left to the
-embedding threshold.
+costs the paraphrases that change one content word ("helps" / "eases"): a miss, one model call. Two changed spans
+one shared word apart are one place ("a salt substitute" / "sea salt"). So does the same content in another order
+(``reordered``: "a flight after diving" / "diving after a flight"), and an action both name done by someone else
+(``role_changed``: "for me to take my mother's diazepam" / "for my mother to take her diazepam", which differ only in
+words no list holds). The rest is left to the embedding threshold.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -38,6 +41,8 @@ KINDS = ("negation", "number", "unit", "drug", "age", "person", "pregnancy", "bo
 EDIT = "edit"
 #: ``differences``' kind for the same content words in another order (``reordered``)
 ORDER = "order"
+#: ``differences``' kind for an action both messages name done by another person in each (``role_changed``)
+ROLE = "role"
 MINIMAL_EDIT_TOKENS = 3  # the longest side (words, Chinese characters) of a minimal pair's place beside rewordings
 _COUNTED = {"negation", "number"}  # how many times matters ("not … not", "2 tablets 2 times"); else which
 # What the question asks about (dose, side effects...) and does (start, stop...): phrased so many ways that one side
@@ -49,6 +54,7 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _ZH_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万]+|半")
 _NOT = re.compile(r"n't\b")
+_CLITIC = re.compile(r"'(?:s|m|re|ve|ll|d)\b")  # "mother's", "I'm", "she's": the word itself is what counts
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[a-z0-9][a-z0-9.]*")  # an English word or a number, or a Chinese character
 
 Facts = dict[str, Counter[str]]
@@ -173,7 +179,59 @@ def differences(a: str, b: str) -> list[str]:
         out.append(EDIT)
     if not out and reordered(a, b):
         out.append(ORDER)
+    if not out and role_changed(a, b):
+        out.append(ROLE)
     return out
+
+
+# Actions whose doer the answer turns on, and the words before one that name who does it (the person lists' one-word
+# phrases too). Pronouns are [neutral] words, so no other check sees "for me to take" / "for my mother to take".
+_ACTS = {"take", "use", "give", "have", "drink", "eat", "吃", "用", "服", "喝", "打", "涂"}
+_DOERS = {"i": "self", "me": "self", "we": "self", "us": "self", "he": "other", "him": "other", "she": "other",
+          "her": "other", "they": "other", "them": "other", "我": "self", "我们": "self", "他": "other", "她": "other",
+          "他们": "other", "她们": "other"}
+_DOER_REACH = 4  # words (Chinese characters) before the action searched for its doer
+
+
+def role_changed(a: str, b: str) -> bool:
+    """Whether an action each message names once is done by someone else in each: "is it safe for me to take my
+    mother's diazepam" / "for my mother to take her diazepam", "can I use my daughter's EpiPen" / "can my daughter
+    use my EpiPen", 我能吃我妈的药吗 / 我妈能吃我的药吗. The doer is the nearest person word within ``_DOER_REACH``
+    before the action; an action named twice, or with no doer found on a side, is not compared."""
+    left, right = _doers(a), _doers(b)
+    return any(left[act] != right[act] for act in left.keys() & right.keys()
+               if left[act] is not None and right[act] is not None)
+
+
+def _doers(text: str) -> dict[str, str | None]:
+    """Each action named once in ``text`` with its doer (``None``: named more than once, or no doer found)."""
+    words = _words(text)
+    stems = [_stem(w) for w in words]
+    found: dict[str, str | None] = {}
+    for k, stem in enumerate(stems):
+        if stem in _ACTS:
+            found[stem] = None if stem in found else _doer(words, k)
+    return found
+
+
+def _doer(words: list[str], k: int) -> str | None:
+    """The person the words just before ``words[k]`` name (the nearest; for Chinese the longest phrase ending
+    there)."""
+    persons = _persons()
+    for end in range(k - 1, max(k - 1 - _DOER_REACH, -1), -1):
+        for start in range(max(end - 3, 0), end + 1):  # a Chinese person is a phrase of up to 4 characters
+            piece = words[start:end + 1]
+            phrase = "".join(piece) if all(_HAN.match(w) for w in piece) else " ".join(piece)
+            if (who := _DOERS.get(phrase) or persons.get(phrase)) is not None:
+                return who
+    return None
+
+
+@cache
+def _persons() -> dict[str, str]:
+    """Person phrases of both lists, each with its name (son, mother...)."""
+    return {phrase: name for language in ("en", "zh") for phrase, meanings in _lexicon(language).meanings.items()
+            for kind, name in meanings if kind == "person"}
 
 
 def reordered(a: str, b: str) -> bool:
@@ -202,17 +260,39 @@ def minimal_pair(a: str, b: str) -> bool:
     neutral = _neutral()
     matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
     # Each place with the word before it (the same on both sides), so a phrase the lists know whole is read whole
-    # ("with food" / "with meals").
-    places = [(words_a[i1:i2], words_b[j1:j2], words_a[max(i1 - 1, 0):i1], words_b[max(j1 - 1, 0):j1])
-              for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
-    content = [(x, y) for x, y, before_x, before_y in places
-               if any(_stem(t) not in neutral for t in (*x, *y))
-               and not _synonyms(x, y) and not (before_x and _synonyms(before_x + x, before_y + y))]
+    # ("with food" / "with meals"), and the words that differ in it.
+    def holds_content(i1: int, i2: int, j1: int, j2: int) -> bool:
+        return any(stem not in neutral for stem in (*left[i1:i2], *right[j1:j2]))
+
+    places = [(words_a[i1:i2], words_b[j1:j2], words_a[max(i1 - 1, 0):i1], words_b[max(j1 - 1, 0):j1], content)
+              for i1, i2, j1, j2, content in _places(matcher.get_opcodes(), holds_content)]
+    content = [(x, y) for x, y, before_x, before_y, holds in places
+               if holds and not _synonyms(x, y) and not (before_x and _synonyms(before_x + x, before_y + y))]
     if len(content) != 1:
         return False
     longest = max(len(content[0][0]), len(content[0][1]))
     shared = sum(block.size for block in matcher.get_matching_blocks())
     return longest <= MINIMAL_EDIT_TOKENS or (len(places) == 1 and shared >= 2 * longest)
+
+
+def _places(opcodes: list[tuple[str, int, int, int, int]], holds_content: Callable[[int, int, int, int], bool]
+            ) -> list[tuple[int, int, int, int, bool]]:
+    """The spans where two word lists differ (``SequenceMatcher`` opcodes), each with whether it changes a content
+    word; two content spans one shared word apart are one place: a phrase rewritten around a word it keeps ("a salt
+    substitute" / "sea salt") is one change. (A neutral rewording beside a content change stays a place of its own.)"""
+    spans: list[list] = []
+    gap = None  # the size of the equal run since the last span
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            gap = i2 - i1
+            continue
+        content = holds_content(i1, i2, j1, j2)
+        if spans and gap == 1 and content and spans[-1][4]:
+            spans[-1][1], spans[-1][3] = i2, j2
+        else:
+            spans.append([i1, i2, j1, j2, content])
+        gap = None
+    return [(i1, i2, j1, j2, content) for i1, i2, j1, j2, content in spans]
 
 
 def _synonyms(left: list[str], right: list[str]) -> bool:
@@ -239,8 +319,9 @@ def _neutral() -> frozenset[str]:
 
 def _words(text: str) -> list[str]:
     """English words and Chinese characters, in order; not numbers (the facts compare them). A negation's "n't"
-    is "not", so "I'm not" and "isn't" hold the same word."""
+    is "not", so "I'm not" and "isn't" hold the same word; other clitics go ("my mother's pills": mother, pill)."""
     text = _NOT.sub(" not", _normal(text).replace("can't", "can not").replace("won't", "will not"))
+    text = _CLITIC.sub("", text)
     return [t for t in _TOKEN.findall(text) if not _DIGITS.fullmatch(t) and not _ZH_NUMERAL.fullmatch(t)]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import OrderedDict
+from concurrent.futures import Future
 from typing import Literal
 
 import numpy as np
@@ -28,6 +30,7 @@ CANDIDATES = 50  # per retriever, before fusion
 # Hybrid fusion weights (BM25, dense). Lexical matches count for less than meaning: on the bundled
 # question set, 0.3 beat equal weights and dense alone in both languages (docs/benchmarks.md).
 FUSION_WEIGHTS = (0.3, 1.0)
+QUERY_VECTORS = 64  # recent query vectors kept per knowledge base (embed_query)
 
 
 class SearchResult(BaseModel):
@@ -58,6 +61,8 @@ class KnowledgeBase:
         self._bm25_lock = threading.Lock()
         self._tokens = tokens
         self._languages = np.array([p.language for p in passages])
+        self._queries: OrderedDict[str, Future[np.ndarray]] = OrderedDict()  # recent query vectors (embed_query)
+        self._queries_lock = threading.Lock()
 
     @property
     def bm25(self) -> BM25Index:
@@ -127,8 +132,49 @@ class KnowledgeBase:
         return mask
 
     def embed_query(self, query: str) -> np.ndarray | None:
-        """The query vector dense search would use (``None`` without an embedder)."""
-        return None if self.embedder is None else self.embedder.embed_queries([query])[0]
+        """The query vector dense search would use (``None`` without an embedder). The last ``QUERY_VECTORS``
+        queries' vectors are kept: a question asked again (an evaluation's epochs, a regenerated answer), or embedded
+        ahead by ``prefetch``, is not embedded twice; a caller asking while another embeds the same text waits
+        for that vector."""
+        if self.embedder is None:
+            return None
+        with self._queries_lock:
+            pending = self._queries.get(query)
+            if pending is not None:
+                self._queries.move_to_end(query)
+            else:
+                self._queries[query] = mine = Future()
+                while len(self._queries) > QUERY_VECTORS:
+                    self._queries.popitem(last=False)
+        if pending is not None:
+            return pending.result()
+        try:
+            vector = self.embedder.embed_queries([query])[0]
+            vector.setflags(write=False)  # shared by every caller that asks for this query
+        except BaseException as error:
+            with self._queries_lock:
+                if self._queries.get(query) is mine:
+                    del self._queries[query]  # not kept: the next caller tries again
+            mine.set_exception(error)
+            raise
+        mine.set_result(vector)
+        return vector
+
+    def prefetch(self, query: str) -> None:
+        """Start embedding ``query`` and building its lexical index (``warm``) on background threads and return:
+        a search for it soon after finds both ready (``medchat ask`` knows its question before the assistant is
+        built)."""
+        if not query.strip():
+            return
+        self.warm(query)
+        if self.embedder is None:
+            return
+
+        def embed() -> None:
+            with contextlib.suppress(Exception):  # the search embeds it again and raises it, where it is wanted
+                self.embed_query(query)
+
+        threading.Thread(target=embed, name="medchat-kb-prefetch", daemon=True).start()
 
     def _dense_scores(self, query: str, query_vector: np.ndarray | None = None) -> np.ndarray:
         if self.vectors is None or self.embedder is None:

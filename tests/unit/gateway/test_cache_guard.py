@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medchat.gateway.cache_guard import EDIT, ORDER, differences, facts, minimal_pair, reordered
+from medchat.gateway.cache_guard import EDIT, ORDER, ROLE, differences, facts, minimal_pair, reordered, role_changed
 
 PARAPHRASES = [
     ("Can my son take ibuprofen for a fever?", "Is it OK for my son to have ibuprofen when he has a fever?"),
@@ -146,3 +146,32 @@ def test_the_cost_alternatives_swapped_around_or_are_a_miss():
 def test_the_same_words_in_the_same_order_are_not_reordered():
     assert not reordered("Can I take ibuprofen for a headache?", "Is it ok to take ibuprofen for a headache?")
     assert not reordered("What helps a cold?", "What eases a cold?")  # other words: a minimal pair, not an order
+
+
+def test_a_phrase_rewritten_around_a_word_it_keeps_is_one_place():
+    # "a salt substitute" / "sea salt": two spans one shared word apart, one change of what is asked about
+    assert minimal_pair("Is a salt substitute OK with lisinopril?", "Is sea salt OK with lisinopril?")
+    # a rewording spread over the sentence is still not one place
+    assert not minimal_pair("Why does my knee hurt when I go up stairs?",
+                            "my knee is painful when climbing stairs, why?")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Can I borrow and take my husband's sleeping pills tonight?",
+     "Can my husband take my sleeping pills tonight?"),
+    ("Is it ok for me to use my son's asthma inhaler?", "Is it ok for my son to use my asthma inhaler?"),
+    ("我能吃我老公的降压药吗", "我老公能吃我的降压药吗"),
+])
+def test_the_same_action_done_by_someone_else_is_another_question(a, b):
+    assert role_changed(a, b)
+    assert differences(a, b) == [ROLE]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Can my son take ibuprofen for a fever?", "Is it OK for my son to take ibuprofen when he has a fever?"),
+    ("Can I take my usual antacid with omeprazole?", "Is it safe for me to take my usual antacid with omeprazole?"),
+    ("我女儿能吃布洛芬吗", "请问我女儿可以吃布洛芬吗"),
+    ("Can I take it if my wife takes it too?", "If my wife takes it too, can I take it?"),  # "take" named twice
+])
+def test_the_same_doer_or_an_action_named_twice_is_not_a_role_change(a, b):
+    assert not role_changed(a, b)

@@ -121,3 +121,17 @@ async def test_answers_from_a_stored_knowledge_base(tmp_path):
 async def test_an_unknown_knowledge_base_is_a_config_error():
     with pytest.raises(ConfigError, match="no knowledge base named 'nope'"):
         await ask("anything", knowledge="nope")
+
+
+def test_the_gateway_sends_it_one_request_at_a_time():
+    """An answer is Python under the interpreter lock: four side by side take as long in all, each four times as
+    long, so the gateway queues them (outside the answer's timing) rather than the model running them together."""
+    from medchat.gateway import ConcurrencyLimit, get_model
+
+    model = get_model("builtin/extractive")
+    limits = []
+    while model is not None:
+        if isinstance(model, ConcurrencyLimit):
+            limits.append(model.limit)
+        model = getattr(model, "inner", None)
+    assert limits == [1]
