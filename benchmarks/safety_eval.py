@@ -38,8 +38,8 @@ DATA = ROOT / "tests" / "data" / "safety"
 
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout", "consumer_holdout2"),
-            "harm": ("harm_holdout", "harm_holdout2")}
+            "consumer": ("consumer_holdout", "consumer_holdout2", "consumer_holdout3"),
+            "harm": ("harm_holdout", "harm_holdout2", "harm_holdout3")}
 
 
 def load(name: str) -> list[dict]:

@@ -120,6 +120,14 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"swallow\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,15}(?:lots of|loads of|a lot of) blood",
             r"bleed\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,12}(?:heavily|badly|a lot|profusely|everywhere|through|non-?stop|like crazy|like mad)|blood everywhere",
             r"bleed\w* for (?:\d+|forty|thirty|twenty|over|more than)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,12}(?:min|minutes|hours?|hrs?)",
+            # A pool of it, a tourniquet tied; spitting blood or clots, bleeding that is not slowing; bleeding after
+            # a tonsillectomy (NHS: go to A&E at once, it can turn heavy fast).
+            r"(?:loads|tons|a load|buckets) of blood|blood (?:is )?pooling|pooling blood|puddle of blood|"
+            r"(?:put|tied|applied|using) (?:a |the )?tourniquet|"
+            r"tied (?:a|his|her|my|the) (?:belt|tie|shirt|scarf|towel) (?:tight(?:ly)? )?(?:round|around)",
+            r"spit\w*(?: out)?(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:blood|clots)",
+            r"(?:bleed\w*|blood)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:not|isn'?t|won'?t) (?:slowing|easing|settling|letting up)",
+            r"(?:tonsils? (?:out|removed|taken out)|tonsillectomy)(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}(?:bleed\w*|blood)",
         ),
         _rx(
             r"soak\w* (?:through )?(?:a|one|\d+|two|three|my|the) (?:\w+ )?(?:pads?|towels?|sanitary)|(?:huge|large|big|massive) (?:blood )?clots(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:birth|deliver|postpartum|soak)|(?:birth|delivery|postpartum)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:huge|large|big|massive) (?:blood )?clots",
@@ -342,7 +350,7 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
         ),
     ],
     "breathing": [
-        _rx(r"(?:喘不上气|喘不过气|上不来气|透不过气|无法呼吸|不能呼吸|呼吸不了|没法呼吸|憋得(?:慌|难受|喘不|透不|脸|嘴)|憋死|窒息)",
+        _rx(r"(?:喘不上气|喘不过气|上不来气|透不过气|无法呼吸|不能呼吸|呼吸不了|没法呼吸|(?<!心里)(?<!心头)憋得(?:慌|难受)|憋得(?:喘不|透不|脸|嘴)|憋死|窒息)",
             r"呼吸(?:很|非常|特别|越来越)?(?:困难|急促|费力)",
             r"(?:嘴唇|脸|嘴|指甲|手指|指尖)[^。！？；]{0,6}(?:发紫|发青|发绀|青紫|发白)",
             r"吸气[^。！？；]{0,10}(?:凹进去|陷进去|凹陷)|喘不上来|气进不去",
@@ -627,7 +635,7 @@ _ZH_ACCIDENT = re.compile(r"不小心|切菜|做饭|刮胡子|烫到|磕到")
 _ZH_FIGURATIVE = re.compile(r"原地|让我窒息|憋死我了|(?:双十一|双11|剁手|购物|花钱)[^。！？]{0,10}大出血|大出血[^。！？]{0,10}(?:买|花)|到(?:抽风|抽搐|窒息)|把我(?:整)?(?:抽搐|抽风|窒息)|(?<!不是)开玩笑的(?=[)）]|[，。！？,.!?]|$)|(?:跟|像)[^。！？]{0,10}似的|感觉脑子|再[^。！？]{0,10}就要|(?:网|网速|网络|电脑|手机|系统|软件|打印机)[^。！？]{0,4}抽风|上头|天气[^。！？]{0,8}(?:闷|热)得|累死|热死|冷死|气死|烦死|饿死|困死|忙死|吓死|想死你|美死|馋死|(?:要|快|气得)吐血|钱包|原地去世")
 _THIRD_PARTY_FICTION = re.compile(
     r"\b(?:(?<!long )story|novel|character|fiction|movie|film|video game|scene|screenplay|script|hypothetical(?:ly)?|course|training|exam|quiz|"
-    r"homework|lesson|class|textbook|"
+    r"homework|lesson|class|textbook|presentation|poster|leaflet|assignment|essay|dissertation|"
     r"i'?m (?:a|an) (?:\w+ ){0,3}(?:nurse|doctor|paramedic|student|teacher|emt|counsell?or|therapist|pharmacist|carer|childminder|"
     r"nanny|babysitter|au pair)|"
     r"as a (?:nurse|doctor|paramedic|counsell?or|therapist)|if (?:i|you|someone|we) (?:ever|were to)|in case|"
@@ -639,7 +647,7 @@ _THIRD_PARTY_FICTION = re.compile(
     r"claim form|insurance|application|declare|footballer|celebrity|singer|on the news|in the news|news story)\b|多久[^。！？]{0,8}才|怎么防止|如何防止|怎么预防|如何预防|"
     r"提前了解|提前知道|如果有人|要是有人|万一有人|(?:怕|担心)以后|做(?:做)?功课|求科普|科普一下|学习一下|想先学习|宣传单|网上说法|以防万一|"
     r"急救课|课上|老师问|短剧|演一场|拍戏|表演|演员|小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如|如果以后|万一以后|如果将来|培训|考题|考试(?:题|里|中|会考|要考)|备考|课程|作业|志愿者|"
-    r"我是[^，。！？]{0,6}(?:护士|医生|医学生|心理咨询师|咨询师|社工|老师|学生|药师|急救员)", _I)
+    r"我是[^，。！？]{0,6}(?:护士|医生|医学生|心理咨询师|咨询师|社工|老师|班主任|辅导员|学生|药师|急救员)", _I)
 
 
 @dataclass

@@ -52,6 +52,12 @@ EMERGENCIES = [
     ("I found my flatmate on the floor and I can't wake him up", "unconscious"),
     ("我爷爷突然倒地，叫不醒", "unconscious"),
     ("我妈晕倒了，没有反应", "unconscious"),
+    # a heavy wound in plain words, and bleeding after a tonsillectomy (NHS: A&E at once)
+    ("fell through the greenhouse glass, loads of blood all over the patio, we tied a towel round his arm",
+     "bleeding"),
+    ("the cut on his shin is bleeding into a puddle of blood on the kitchen floor", "bleeding"),
+    ("my daughter had her tonsils removed last week and now she is bleeding from her mouth", "bleeding"),
+    ("I keep spitting out clots and fresh blood and it is not slowing down", "bleeding"),
 ]
 
 # Hard negatives: (text, the category they sound like).
@@ -83,9 +89,14 @@ NOT_EMERGENCIES = [
     ("想死你了", "self_harm"),
     ("累死了，今天加班到十点", "self_harm"),
     ("笑死了，我喘不上气了哈哈", "breathing"),
-    # fiction / professional
+    # fiction / professional / study
     ("I'm a nurse, how do we triage chest pain?", "cardiac"),
     ("I'm writing a novel where a character has a seizure", "seizure"),
+    ("I'm making a poster for our school about anaphylaxis, what are the first signs?", "anaphylaxis"),
+    ("我是班主任，学生有自杀倾向一般会有哪些表现？", "self_harm"),
+    ("first aid class question: when would you use a tourniquet rather than pressure?", "bleeding"),
+    # 心里憋得慌: feeling low and pent up, not short of breath
+    ("最近压力很大，心里憋得慌，想找人聊聊", "breathing"),
     # a young baby with a normal temperature
     ("my baby is 5 weeks old, no fever (36.9)", "infant_fever"),
     ("宝宝一个月大，体温36.8度，正常吗", "infant_fever"),
