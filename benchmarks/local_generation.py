@@ -25,7 +25,9 @@ Rows (``--rows``, all by default):
   sent to ``llama_cpp.server`` as it is (live context only) and with ``--cache true`` (its ``LlamaRAMCache``).
   medchat's rows also give the prompt tokens llama.cpp evaluated per turn. With ``--assistant-rounds`` 2 or more,
   every question of the second round on is a repeat (its whole prompt may be kept: ``prompt_states``, and the
-  server's ``--cache``), so first asks and repeats get medians of their own.
+  server's ``--cache``), so first asks and repeats get medians of their own. Before the timed turns every side
+  answers one untimed question per language (what a running server has done: the constitution read once, or restored
+  from an earlier process's file), printed on a line of its own.
 
 ``--auto`` adds medchat with its own thread default (no ``n_threads``: every core while a generation runs
 alone, a share of them when several contexts compute at once, ``medchat.models.cpu_shares``): the side

@@ -38,7 +38,7 @@ DATA = ROOT / "tests" / "data" / "safety"
 
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout", "consumer_holdout2", "consumer_holdout3"),
+            "consumer": ("consumer_holdout", "consumer_holdout2", "consumer_holdout3", "dosing_holdout"),
             "harm": ("harm_holdout", "harm_holdout2", "harm_holdout3")}
 
 
@@ -386,8 +386,8 @@ def main() -> None:
     if "pii" in checks:
         results["pii"] = eval_pii(args.errors)
     if "consumer" in checks:
-        results["consumer"] = eval_consumer(args.errors, args.holdout,
-                                            [p for p in args.score if "triage" in p.name or "consumer" in p.name])
+        scored = [p for p in args.score if any(word in p.name for word in ("triage", "consumer", "dosing"))]
+        results["consumer"] = eval_consumer(args.errors, args.holdout, scored)
     if "harm" in checks:
         results["harm"] = eval_harm(args.errors, args.holdout, [p for p in args.score if "harm" in p.name])
     if "triage" in checks and "injection" in checks:

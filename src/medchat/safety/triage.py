@@ -11,7 +11,10 @@ danger is absent or not current:
 - mildness for symptoms that are red flags only when severe ("mild chest soreness after the gym");
 - long-standing symptoms ("a bad shoulder for 4 months, can't lift my arm", 手指发白发紫好多年了) that did not
   turn sudden or worse, and one's usual medicines or a single extra dose ("she takes 12 different tablets");
-- figures of speech ("this traffic is killing me", 笑死我了).
+- the word "overdose" asked about as a limit, with nothing worrying taken ("is it an overdose if I took one extra
+  cetirizine?", 多吃了一片算不算过量);
+- figures of speech ("this traffic is killing me", 笑死我了); for a poisoning red flag that names an amount or a
+  substance, only a figure that is the red flag itself ("overdosed on chocolate").
 
 The cost of a miss is far higher than the cost of a false alarm, so patterns lean wide and the
 filters only drop a match on explicit evidence. Behind the rules, a linear classifier on the message's
@@ -204,6 +207,20 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"(?:rat poison|bleach|antifreeze|weed ?killer|pesticide|drain cleaner|button batter\w*|dishwasher tablet|laundry pod|detergent pod)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:ate|eaten|swallowed|drank|drunk|chewed|licked)",
             r"insulin(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:twice|double|two doses|extra dose|too much)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:shak|sweat|confus|drowsy|faint|not making sense)",
             r"(?:taken|took|swallowed|had) (?:a load|loads|a bunch|a pile) of (?:my |his |her )?(?:pills|tablets|meds|medication)",
+            # Eight paracetamol or more at once or in a day (NHS: 8 tablets of 500 mg is the daily maximum), or a count of
+            # ten or more named after it ("paracetamol every couple of hours, about 14 since this morning").
+            r"\b(?:[89]|[1-9]\d|eight|nine|ten|eleven|twelve|fifteen|sixteen|twenty)\s+(?:x\s+)?(?:of (?:my |his |her |the )?)?"
+            r"(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)",
+            r"\b(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}\b(?:had|taken|took|swallowed)\s+"
+            r"(?:about |around |maybe |roughly |like )?(?:1\d|2\d|fourteen|fifteen|sixteen|twenty)\b(?!\s?(?:mg|ml|g\b|years?|yrs?|yo|months?|weeks?|days?|hours?|kg))",
+            # An opioid with a sedative or alcohol, and drowsiness: breathing can slow (NHS, CDC).
+            r"\b(?:codeine|co-?codamol|tramadol|morphine|oxycodone|fentanyl|methadone|heroin|dihydrocodeine)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}"
+            r"\b(?:diazepam|valium|xanax|alprazolam|lorazepam|zopiclone|zolpidem|pregabalin|gabapentin|beers?|wine|vodka|alcohol|drinks|drunk)\b"
+            r"[\s\S]{0,120}\b(?:drowsy|so sleepy|can'?t keep (?:my|his|her) eyes open|struggling to (?:keep|stay)|nodding off|slow breathing|"
+            r"breathing (?:slow|shallow)|can'?t stay awake|won'?t wake)",
+            # Wild mushrooms eaten, then sick (NHS: go to A&E; some are deadly a day later).
+            r"\b(?:picked|foraged|wild|found|gathered)\b[^.!?]{0,30}\bmushrooms?\b[\s\S]{0,200}\b(?:vomit\w*|being sick|diarrh\w*|"
+            r"stomach cramps|drowsy|confus\w*)",
         ),
     ],
     "self_harm": [
@@ -373,9 +390,9 @@ _ZH: dict[str, list[re.Pattern[str]]] = {
     ],
     "poisoning": [
         _rx(r"(?:吃了|吞了|喝了|服了|误服|误食|吞下)[^。！？；]{0,10}(?:一整瓶|整瓶|一整盒|整盒|一大把|好多|很多|一把|几十|一整板|整板)[^。！？；]{0,8}(?:药|片|安眠|胶囊)",
-            r"(?:吃了|吞了|服了)[^。！？；]{0,8}(?:\d{2,}|[二三四五六七八九]十|一百|几十)片",
+            r"(?:吃了|吞了|服了)[^。！？；]{0,8}(?:\d{2,}|[二三四五六七八九]十|一百|几十|十几|二十几)片",
             r"(?:消毒液|漂白剂|洗衣液|洗衣凝珠|松香水|汽油|煤油|除草剂|农药|百草枯|老鼠药)[^。！？；]{0,10}(?:喝|吃|吞|舔|咬)",
-            r"烧炭[^。！？]{0,20}(?:头疼|头痛|头晕|想吐|恶心|叫不醒|昏)",
+            r"(?:烧炭|煤炉|炭火|炭盆|蜂窝煤|煤球炉|火盆)[^。！？]{0,30}(?:头疼|头痛|头晕|想吐|恶心|叫不醒|昏|腿软|腿发软|没力气)",
             r"(?:喝了|吃了|吞了|误服|误食|舔了)[^。！？；]{0,8}(?:农药|百草枯|敌敌畏|老鼠药|鼠药|消毒液|84|漂白剂|洗洁精|洗衣液|电池|纽扣电池|甲醇|毒蘑菇|杀虫剂|清洁剂)",
             r"药物过量|过量服用|吃药过量|一氧化碳|煤气中毒|(?:中|煤气)毒了",
             r"加起来[^。！？；]{0,8}(?:十几|二十|\d{2,}|[八九])克|(?:十几|二十几|\d{2,})克[^。！？；]{0,12}(?:对乙酰氨基酚|扑热息痛|泰诺|百服宁)",
@@ -586,6 +603,49 @@ _EN_MANY_TABLETS = re.compile(
     r"aspirin|sleeping)\b", _I)
 _ZH_MANY_TABLETS = re.compile(r"(?:[5-9]|\d{2,}|[五六七八九十]|几十|一把)\s*(?:片|粒|颗|板)")
 _ZH_DOSING_WORRY = re.compile(r"(?:算不算|会不会|是不是)[^。？！]{0,4}(?:过量|中毒)(?=[\s\S]*(?:没什么感觉|没有不舒服|没啥感觉|一切正常|挺好的|没事))")
+# "Overdose" as the topic of a question about limits, not a report of taking one: "what counts as an overdose", "is it
+# an overdose if", "can you overdose on", "an overdose warning/level/limit", 多少算过量, 最大剂量. Dropped only for
+# the word itself (not "overdosed", "took an overdose", nor any other poisoning red flag), with no large amount, no
+# sign of poisoning named, and no paracetamol taken (NHS: any paracetamol overdose needs urgent care, however well
+# the person feels).
+_EN_OVERDOSE_WORD = re.compile(r"over-?dose|od", _I)
+_EN_OVERDOSE_ASKED = re.compile(
+    r"\b(?:what (?:counts|is classed|is considered) as an? (?:\w+ )?overdose|is (?:it|that|this|\w+) (?:classed as |considered )?an? "
+    r"(?:\w+ )?overdose|can (?:you|u|i|people|someone|kids|children) overdose on|how (?:much|many) [^.!?]{0,30}(?:overdose|too much)|"
+    r"overdose (?:level|limit|warning|threshold|risk|amount|alert)s?|(?:max(?:imum)?|safe|daily) (?:dose|limit|amount))\b", _I)
+_EN_OVERDOSE_TAKEN = re.compile(r"\b(?:took|taken|take|taking|had|swallowed|done) (?:an? |another )?(?:\w+ )?overdose\b", _I)
+_EN_POISONING_SIGNS = re.compile(
+    r"\b(?:vomit\w*|being sick|throwing up|threw up|drows\w*|sleepy|can'?t wake|won'?t wake|unconscious|unresponsive|"
+    r"confus\w*|breath\w*|seiz\w*|fitting|yellow|jaundic\w*|collaps\w*|pass(?:ed|ing) out|faint\w*|slurr\w*|blue|"
+    r"pinpoint|shak\w*|racing|palpitat\w*|hallucinat\w*|tummy pain|stomach pain|pain in (?:my|his|her|the) (?:side|tummy|stomach)|"
+    r"dizz\w*|ringing|sweat\w*)\b", _I)
+_EN_PARACETAMOL_TAKEN = re.compile(
+    r"\b(?:took|taken|had|gave|given|swallowed)\b[^.!?]{0,60}\b(?:paracetamol|acetaminophen|tylenol|panadol|calpol|"
+    r"co-?codamol|lemsip|night nurse|beechams)\b|\b(?:paracetamol|acetaminophen|tylenol|panadol|calpol|co-?codamol)\b[^.!?]{0,40}"
+    r"\b(?:took|taken|had|gave|given|swallowed)\b", _I)
+_ZH_OVERDOSE_ASKED = re.compile(r"(?:算不算|会不会|是不是|怎么算|多少(?:才)?算|吃多少)[^。？！]{0,6}过量|过量(?:的)?(?:标准|是多少|提示|警告)|"
+                                r"最大(?:剂)?量|一天最多")
+_ZH_POISONING_SIGNS = re.compile(r"吐|昏|叫不醒|嗜睡|想睡|犯困|抽搐|呼吸|意识|发黄|黄疸|肚子疼|腹痛|头晕|出汗|心慌|糊涂|说胡话")
+_ZH_PARACETAMOL_TAKEN = re.compile(r"(?:吃了|服了|喂了|吞了)[^。！？]{0,20}(?:对乙酰氨基酚|扑热息痛|泰诺|百服宁|必理通|泰诺林|感冒灵|感冒药)|"
+                                   r"(?:对乙酰氨基酚|扑热息痛|泰诺|百服宁|必理通|泰诺林)[^。！？]{0,12}(?:吃了|服了|喂了)")
+
+
+_BARE_POISONING = re.compile(r"中毒了?|over-?dos\w*|od(?:'?d)?(?: on)?", _I)
+
+
+def _overdose_asked(match: str, text: str, zh: bool) -> bool:
+    """The red flag is the word "overdose" (过量) in a question about limits, with nothing taken that needs help."""
+    if zh:
+        if "过量" not in match or not _ZH_OVERDOSE_ASKED.search(text):
+            return False
+        return not (_ZH_LARGE_DOSE.search(text) or _ZH_MANY_TABLETS.search(text) or _ZH_POISONING_SIGNS.search(text)
+                    or _ZH_PARACETAMOL_TAKEN.search(text))
+    if not _EN_OVERDOSE_WORD.fullmatch(match.strip()) or not _EN_OVERDOSE_ASKED.search(text):
+        return False
+    return not (_EN_OVERDOSE_TAKEN.search(text) or _EN_LARGE_DOSE.search(text) or _EN_MANY_TABLETS.search(text)
+                or _EN_POISONING_SIGNS.search(text) or _EN_PARACETAMOL_TAKEN.search(text))
+
+
 _EN_MILD = re.compile(r"\b(?:mild|mildly|slight|slightly|a bit|a little|minor|small|tiny|occasional)\b", _I)
 _ZH_MILD = re.compile(r"轻微|有点|有一点|稍微|一点点|偶尔|小伤口|小口子|创可贴|纸划|划了一下")
 _MILD_MATTERS = {"cardiac", "bleeding", "breathing", "anaphylaxis"}
@@ -620,11 +680,11 @@ _EN_FIGURATIVE = re.compile(
     r"killing me|dying (?:to|for|of laughter|laughing)|to die for|(?:gave|give|giving) (?:me|him|her) a heart attack|"
     r"heart attack (?:lol|haha)|almost had a heart attack|nearly had a heart attack|heart ?broken|broke my heart|"
     r"kill (?:for|me now lol)|i could die|drop dead gorgeous|had me (?:having|in|on)\b|"
-    r"\boverdosed on (?!\w*(?:pill|tablet|med|drug|heroin|fentanyl|opioid|paracetamol|insulin|sleeping|vitamin|iron))|"
+    r"\boverdosed on (?![^.!?]{0,30}(?:pill|tablet|med|drug|heroin|fentanyl|opioid|paracetamol|insulin|sleeping|vitamin|iron))|"
     r"(?:nearly|almost) (?:had|died of) a (?:stroke|heart attack)|"
     r"\b(?:phone|laptop|computer|printer|wifi|internet|router|app|car)\b[^.!?]{0,20}\b(?:having|had|has) a (?:fit|wobbly|tantrum|meltdown)|"
     r"\b(?:threw|throw|throwing|throws) a (?:fit|wobbly|tantrum|hissy)|"
-    r"\bbrain (?:had|has|is having|just had) a (?:seizure|stroke|meltdown)|\bod'?d on (?!\w*(?:pill|tablet|med|drug|heroin|fentanyl|opioid|"
+    r"\bbrain (?:had|has|is having|just had) a (?:seizure|stroke|meltdown)|\bod'?d on (?![^.!?]{0,30}(?:pill|tablet|med|drug|heroin|fentanyl|opioid|"
     r"paracetamol|insulin|sleeping))|choking the (?:whole )?(?:laptop|computer|network|system|traffic|wifi)|"
     r"(?:went|go|going) unconscious on the (?:sofa|couch|bed)|food coma|plot twist|cliffhanger|(?:season )?finale|on the floor laughing|"
     r"\b(?:smell|stink|stench|pong)\b(?![^.!?]{0,25}\b(?:gas|smoke|fumes|chemicals?|bleach|burning))[^.!?]{0,40}can'?t breathe|(?:suspense|stress|tension|deadline|humidity|heat)\b[^.!?]{0,30}\b(?:choking|suffocating|killing) me", _I)
@@ -820,7 +880,12 @@ class _Whole:
 def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whole: _Whole) -> str | None:
     before = sentence[:start]
     zh = lang == "zh"
-    if (_ZH_FIGURATIVE if zh else _EN_FIGURATIVE).search(sentence):
+    figures = (_ZH_FIGURATIVE if zh else _EN_FIGURATIVE).finditer(sentence)
+    # A poisoning red flag that names an amount or a substance is a figure of speech only itself ("overdosed on
+    # chocolate"): "my back was killing me" beside "8 paracetamol" says nothing about the tablets. The bare words
+    # (中毒了, "overdose") take the sentence's figure ("这部剧太上头了，中毒了").
+    bare = category != "poisoning" or _BARE_POISONING.fullmatch(sentence[start:end].strip())
+    if any(bare or (f.start() < end and f.end() > start) for f in figures):
         return "figure of speech"
     if category in _LAUGHTER_MATTERS and (_ZH_LAUGHTER if zh else _EN_LAUGHTER).search(sentence):
         return "figure of speech"
@@ -864,6 +929,8 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "general question"
     if whole.framed:
         return "fiction or professional question"
+    if category == "poisoning" and _overdose_asked(sentence[start:end], whole.text, zh):
+        return "dosing question"  # "is it an overdose if I took 2 cetirizine instead of 1?"
     strong = _STRONG_ALLERGY if category == "anaphylaxis" else _STRONG
     if category in _MILD_MATTERS and (_ZH_MILD if zh else _EN_MILD).search(sentence) and not strong.search(sentence):
         return "mild"

@@ -58,6 +58,14 @@ EMERGENCIES = [
     ("the cut on his shin is bleeding into a puddle of blood on the kitchen floor", "bleeding"),
     ("my daughter had her tonsils removed last week and now she is bleeding from her mouth", "bleeding"),
     ("I keep spitting out clots and fresh blood and it is not slowing down", "bleeding"),
+    # overdoses told in passing: a count of paracetamol, an opioid with a sedative, wild mushrooms, a coal stove
+    ("I've been taking paracetamol for period pain all day, must have had about 16 by now", "poisoning"),
+    ("took nine paracetamol at once for my migraine", "poisoning"),
+    ("I took 10 paracetamol because this toothache is killing me", "poisoning"),  # the figure is the pain's
+    ("he had two tramadol with a bottle of wine and now he's so drowsy he can't keep his eyes open", "poisoning"),
+    ("we foraged mushrooms and ate them for lunch, now my husband has been vomiting for an hour", "poisoning"),
+    ("家里用炭盆取暖，全家人都头晕想吐", "poisoning"),
+    ("牙疼，今天一共吃了十几片止痛药", "poisoning"),
 ]
 
 # Hard negatives: (text, the category they sound like).
@@ -95,6 +103,10 @@ NOT_EMERGENCIES = [
     ("I'm making a poster for our school about anaphylaxis, what are the first signs?", "anaphylaxis"),
     ("我是班主任，学生有自杀倾向一般会有哪些表现？", "self_harm"),
     ("first aid class question: when would you use a tourniquet rather than pressure?", "bleeding"),
+    # "overdose" as the topic of a dosing question, nothing worrying taken
+    ("is it an overdose if I took one extra cetirizine today? no other symptoms", "poisoning"),
+    ("the pharmacy app shows an overdose warning on my repeat prescription, why?", "poisoning"),
+    ("多吃了一片维生素C，算不算过量？", "poisoning"),
     # 心里憋得慌: feeling low and pent up, not short of breath
     ("最近压力很大，心里憋得慌，想找人聊聊", "breathing"),
     # a young baby with a normal temperature
