@@ -16,11 +16,11 @@ What no list names is caught by the shape of the pair instead (``minimal_pair``)
 short place holding a content word ("… planning to get pregnant" / "… just found out I'm pregnant", 泼尼松 /
 泼尼松龙, 毫米 / 厘米) differ in the point of the question, whatever that word is; a paraphrase rewords in more
 places, or only in words that carry no fact (``[neutral]`` in the data files: "can I" / "is it ok to", 吗 / 呢). This
-costs the paraphrases that change one content word ("helps" / "eases"): a miss, one model call. Two changed spans
-one shared word apart are one place ("a salt substitute" / "sea salt"). So does the same content in another order
-(``reordered``: "a flight after diving" / "diving after a flight"), and an action both name done by someone else
-(``role_changed``: "for me to take my mother's diazepam" / "for my mother to take her diazepam", which differ only in
-words no list holds). The rest is left to the embedding threshold.
+costs the paraphrases that change one content word ("helps" / "eases"): a miss, one model call (two changed spans
+one shared word apart count as one place: "a salt substitute" / "sea salt"). The same content in another order costs
+the same (``reordered``: "a flight after diving" / "diving after a flight"), and so does an action both name done by
+someone else (``role_changed``: "for me to take my mother's diazepam" / "for my mother to take her diazepam", which
+differ only in words no list holds). The rest is left to the embedding threshold.
 """
 
 from __future__ import annotations

@@ -207,10 +207,14 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             r"(?:rat poison|bleach|antifreeze|weed ?killer|pesticide|drain cleaner|button batter\w*|dishwasher tablet|laundry pod|detergent pod)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:ate|eaten|swallowed|drank|drunk|chewed|licked)",
             r"insulin(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:twice|double|two doses|extra dose|too much)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:shak|sweat|confus|drowsy|faint|not making sense)",
             r"(?:taken|took|swallowed|had) (?:a load|loads|a bunch|a pile) of (?:my |his |her )?(?:pills|tablets|meds|medication)",
-            # Eight paracetamol or more at once or in a day (NHS: 8 tablets of 500 mg is the daily maximum), or a count of
-            # ten or more named after it ("paracetamol every couple of hours, about 14 since this morning").
-            r"\b(?:[89]|[1-9]\d|eight|nine|ten|eleven|twelve|fifteen|sixteen|twenty)\s+(?:x\s+)?(?:of (?:my |his |her |the )?)?"
-            r"(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)",
+            # Paracetamol taken past the daily maximum (NHS: 8 tablets of 500 mg in 24 hours): nine or more, or eight at
+            # once; or a count of ten or more named after it ("paracetamol every couple of hours, about 14 since this
+            # morning"). Asking whether 8 a day is allowed is not taking them.
+            r"\b(?:took|taken|had|swallowed|ate|downed)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}\b(?:9|[1-9]\d|nine|ten|eleven|twelve|fifteen|"
+            r"sixteen|twenty)\s+(?:x\s+)?(?:of (?:my |his |her |the )?)?(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)",
+            r"\b(?:took|taken|had|swallowed|ate|downed)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}\b(?:8|eight)\s+(?:x\s+)?(?:of (?:my |his |her |the )?)?"
+            r"(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}\b(?:at once|together|in one go|"
+            r"at the same time|all at)",
             r"\b(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}\b(?:had|taken|took|swallowed)\s+"
             r"(?:about |around |maybe |roughly |like )?(?:1\d|2\d|fourteen|fifteen|sixteen|twenty)\b(?!\s?(?:mg|ml|g\b|years?|yrs?|yo|months?|weeks?|days?|hours?|kg))",
             # An opioid with a sedative or alcohol, and drowsiness: breathing can slow (NHS, CDC).

@@ -107,6 +107,8 @@ NOT_EMERGENCIES = [
     ("is it an overdose if I took one extra cetirizine today? no other symptoms", "poisoning"),
     ("the pharmacy app shows an overdose warning on my repeat prescription, why?", "poisoning"),
     ("多吃了一片维生素C，算不算过量？", "poisoning"),
+    ("can I take 8 paracetamol in 24 hours?", "poisoning"),  # the daily maximum, asked about, not taken
+    ("my dad takes 8 paracetamol a day for arthritis, is that safe long term?", "poisoning"),
     # 心里憋得慌: feeling low and pent up, not short of breath
     ("最近压力很大，心里憋得慌，想找人聊聊", "breathing"),
     # a young baby with a normal temperature
