@@ -40,6 +40,8 @@ from medchat.safety.classifier import load_classifier
 
 CATEGORIES = ("cardiac", "stroke", "anaphylaxis", "bleeding", "breathing", "seizure", "poisoning", "self_harm",
               "infant_fever", "pregnancy", "unconscious")
+# Paracetamol by the names it is sold under here (NHS: 8 × 500 mg in 24 hours at most), for the patterns that count it.
+_PARACETAMOL = r"paracetamol|acetaminophen|tylenol|panadol|co-?codamol"
 
 _I = re.IGNORECASE
 
@@ -211,11 +213,11 @@ _EN: dict[str, list[re.Pattern[str]]] = {
             # once; or a count of ten or more named after it ("paracetamol every couple of hours, about 14 since this
             # morning"). Asking whether 8 a day is allowed is not taking them.
             r"\b(?:took|taken|had|swallowed|ate|downed)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}\b(?:9|[1-9]\d|nine|ten|eleven|twelve|fifteen|"
-            r"sixteen|twenty)\s+(?:x\s+)?(?:of (?:my |his |her |the )?)?(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)",
+            r"sixteen|twenty)\s+(?:x\s+)?(?:of (?:my |his |her |the )?)?(?:" + _PARACETAMOL + ")",
             r"\b(?:took|taken|had|swallowed|ate|downed)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}\b(?:8|eight)\s+(?:x\s+)?(?:of (?:my |his |her |the )?)?"
-            r"(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}\b(?:at once|together|in one go|"
+            r"(?:" + _PARACETAMOL + r")\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}\b(?:at once|together|in one go|"
             r"at the same time|all at)",
-            r"\b(?:paracetamol|acetaminophen|tylenol|panadol|co-?codamol)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}\b(?:had|taken|took|swallowed)\s+"
+            r"\b(?:" + _PARACETAMOL + r")\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}\b(?:had|taken|took|swallowed)\s+"
             r"(?:about |around |maybe |roughly |like )?(?:1\d|2\d|fourteen|fifteen|sixteen|twenty)\b(?!\s?(?:mg|ml|g\b|years?|yrs?|yo|months?|weeks?|days?|hours?|kg))",
             # An opioid with a sedative or alcohol, and drowsiness: breathing can slow (NHS, CDC).
             r"\b(?:codeine|co-?codamol|tramadol|morphine|oxycodone|fentanyl|methadone|heroin|dihydrocodeine)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}"
@@ -624,8 +626,8 @@ _EN_POISONING_SIGNS = re.compile(
     r"pinpoint|shak\w*|racing|palpitat\w*|hallucinat\w*|tummy pain|stomach pain|pain in (?:my|his|her|the) (?:side|tummy|stomach)|"
     r"dizz\w*|ringing|sweat\w*)\b", _I)
 _EN_PARACETAMOL_TAKEN = re.compile(
-    r"\b(?:took|taken|had|gave|given|swallowed)\b[^.!?]{0,60}\b(?:paracetamol|acetaminophen|tylenol|panadol|calpol|"
-    r"co-?codamol|lemsip|night nurse|beechams)\b|\b(?:paracetamol|acetaminophen|tylenol|panadol|calpol|co-?codamol)\b[^.!?]{0,40}"
+    r"\b(?:took|taken|had|gave|given|swallowed)\b[^.!?]{0,60}\b(?:" + _PARACETAMOL + r"|calpol|lemsip|night nurse|beechams)\b|"
+    r"\b(?:" + _PARACETAMOL + r"|calpol)\b[^.!?]{0,40}"
     r"\b(?:took|taken|had|gave|given|swallowed)\b", _I)
 _ZH_OVERDOSE_ASKED = re.compile(r"(?:算不算|会不会|是不是|怎么算|多少(?:才)?算|吃多少)[^。？！]{0,6}过量|过量(?:的)?(?:标准|是多少|提示|警告)|"
                                 r"最大(?:剂)?量|一天最多")
