@@ -36,10 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
+# The blind sets still to score, and the spent triage holdouts (scored once, their numbers in docs/benchmarks.md),
+# which train nothing and still compare versions of the rules. The spent harm holdouts train the harm classifier
+# (scripts/train_safety_classifier.py, SPENT); the spent consumer holdouts are left out.
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout", "consumer_holdout2", "consumer_holdout3", "dosing_holdout"),
-            "harm": ("harm_holdout", "harm_holdout2", "harm_holdout3")}
+            "consumer": ("consumer_holdout4", "dosing_holdout2"),
+            "harm": ("harm_holdout4",)}
 
 
 def load(name: str) -> list[dict]:
@@ -294,7 +297,7 @@ def by_language(name: str, rows: list[dict], decide, positive: str, errors: bool
 
 def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
     """Triage on real-style consumer messages: the false-alarm rate on the non-emergencies, per language, and
-    recall on the emergencies among them (``consumer_holdout.jsonl`` too with ``holdout``)."""
+    recall on the emergencies among them (the blind consumer holdouts too with ``holdout``)."""
     from medchat.safety.triage import assess
 
     def triage(text: str, language: str) -> tuple[bool, str]:
@@ -318,7 +321,7 @@ def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
 
 def eval_harm(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
     """Harmful-request check: recall and false refusals per language on the ``dev`` split of ``harm.jsonl``
-    (``harm_holdout.jsonl`` too with ``holdout``), recall per category, and over-refusal on ordinary messages
+    (the blind harm holdouts too with ``holdout``), recall per category, and over-refusal on ordinary messages
     that were never training data (consumer messages, the retrieval questions, the safety suite's ``answer``
     items)."""
     from medchat.safety.harm import assess_harm

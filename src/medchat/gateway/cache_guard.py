@@ -198,9 +198,22 @@ def role_changed(a: str, b: str) -> bool:
     mother's diazepam" / "for my mother to take her diazepam", "can I use my daughter's EpiPen" / "can my daughter
     use my EpiPen", 我能吃我妈的药吗 / 我妈能吃我的药吗. The doer is the nearest person word within ``_DOER_REACH``
     before the action; an action named twice, or with no doer found on a side, is not compared."""
+    if _pronoun_swapped(a, b):
+        return True
     left, right = _doers(a), _doers(b)
     return any(left[act] != right[act] for act in left.keys() & right.keys()
                if left[act] is not None and right[act] is not None)
+
+
+def _pronoun_swapped(a: str, b: str) -> bool:
+    """The two messages are word for word the same but one pronoun, and it names someone else (我老公在吃华法林，
+    他膝盖疼… / …，我膝盖疼…: whose knee it is decides the interaction)."""
+    left, right = _words(a), _words(b)
+    if len(left) != len(right):
+        return False
+    changed = [(x, y) for x, y in zip(left, right, strict=True) if x != y]
+    return (len(changed) == 1 and changed[0][0] in _DOERS and changed[0][1] in _DOERS
+            and _DOERS[changed[0][0]] != _DOERS[changed[0][1]])
 
 
 def _doers(text: str) -> dict[str, str | None]:

@@ -161,6 +161,9 @@ def test_a_phrase_rewritten_around_a_word_it_keeps_is_one_place():
      "Can my husband take my sleeping pills tonight?"),
     ("Is it ok for me to use my son's asthma inhaler?", "Is it ok for my son to use my asthma inhaler?"),
     ("我能吃我老公的降压药吗", "我老公能吃我的降压药吗"),
+    # one pronoun swapped, the rest word for word the same: whose knee it is decides the interaction
+    ("我妈在吃氯吡格雷，她牙疼能吃布洛芬吗？", "我妈在吃氯吡格雷，我牙疼能吃布洛芬吗？"),
+    ("My wife is on lithium, is ibuprofen safe for her?", "My wife is on lithium, is ibuprofen safe for me?"),
 ])
 def test_the_same_action_done_by_someone_else_is_another_question(a, b):
     assert role_changed(a, b)

@@ -18,7 +18,8 @@ except ImportError:  # pragma: no cover
 
 EN = "My chest has felt tight on and off this week. Last year my dad had a stroke; I worry about it. "
 ZH = "这一周我的胸口时不时发紧。去年我爸爸中风过，我很担心。"
-TABLES = {module: {table: getattr(module, table) for table in ("_EN", "_ZH")} for module in (injection, triage)}
+NAMES = {injection: ("_EN", "_ZH"), triage: ("EN_RED_FLAGS", "ZH_RED_FLAGS")}  # the tables each module reads
+TABLES = {module: {table: getattr(module, table) for table in names} for module, names in NAMES.items()}
 
 
 class Counting:
@@ -52,7 +53,7 @@ def _injection_work(monkeypatch, text: str) -> dict[str, int]:
 
 def _triage_work(monkeypatch, text: str) -> dict[str, int]:
     tally = {"scans": 0, "chars": 0, "longest": 0}
-    for table in ("_EN", "_ZH"):
+    for table in NAMES[triage]:
         counted = {c: [Counting(p, tally) for p in patterns] for c, patterns in TABLES[triage][table].items()}
         monkeypatch.setattr(triage, table, counted)
     triage.assess(text, use_classifier=False)
@@ -73,7 +74,7 @@ def test_triage_rules_read_a_200k_message_a_bounded_number_of_times(monkeypatch,
     long = _triage_work(monkeypatch, (unit * 10_000)[:200_000])
     per_char_short, per_char_long = short["chars"] / 2_000, long["chars"] / 200_000
     assert per_char_long <= per_char_short * 1.1  # linear: each character is read by the same number of scans
-    assert per_char_long <= sum(map(len, (*triage._EN.values(), *triage._ZH.values())))
+    assert per_char_long <= sum(map(len, (*triage.EN_RED_FLAGS.values(), *triage.ZH_RED_FLAGS.values())))
 
 
 def _requires(items, wanted) -> bool:
@@ -106,8 +107,8 @@ def _han(code: int) -> bool:
 def test_every_pattern_holds_a_character_of_its_script():
     """What lets the checks skip a table on text without its script (triage per sentence, injection per text):
     an English pattern cannot match without a Latin letter, a Chinese one without a Han character."""
-    tables = [(f"triage {c}", p, _latin) for c, ps in triage._EN.items() for p in ps]
-    tables += [(f"triage {c}", p, _han) for c, ps in triage._ZH.items() for p in ps]
+    tables = [(f"triage {c}", p, _latin) for c, ps in triage.EN_RED_FLAGS.items() for p in ps]
+    tables += [(f"triage {c}", p, _han) for c, ps in triage.ZH_RED_FLAGS.items() for p in ps]
     tables += [(f"injection {f}", p, _latin) for f, _, p in injection._EN]
     tables += [(f"injection {f}", p, _han) for f, _, p in injection._ZH]
     missing = [f"{name}: {p.pattern[:60]}" for name, p, wanted in tables

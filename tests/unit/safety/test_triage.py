@@ -66,6 +66,24 @@ EMERGENCIES = [
     ("we foraged mushrooms and ate them for lunch, now my husband has been vomiting for an hour", "poisoning"),
     ("家里用炭盆取暖，全家人都头晕想吐", "poisoning"),
     ("牙疼，今天一共吃了十几片止痛药", "poisoning"),
+    # plain paracetamol on top of a product that already holds it, for days
+    ("my grandad is on co-dydramol and has been taking paracetamol as well as the co-dydramol since Monday",
+     "poisoning"),
+    # still an overdose when the question is asked about it, if large or with signs
+    ("am I overdosing? took the whole packet of my sleeping tablets an hour ago", "poisoning"),
+    ("is it an overdose if she swallowed 20 of her tablets? she's being sick now", "poisoning"),
+    ("I've been on Lemsip and also taking paracetamol for two days for this flu", "poisoning"),
+    ("paracetamol for my knee, 2 every 3 hours, that's about 16 tablets in 24 hours, feel ok though", "poisoning"),
+    ("worked out I've had about 7g of paracetamol since breakfast", "poisoning"),
+    ("he took a whole blister of his heart tablets half an hour ago", "poisoning"),
+    ("just curious how long pills take to work, I took the rest of my packet 10 minutes ago", "poisoning"),
+    ("一次吃了十二片止痛药，现在胃里难受", "poisoning"),
+    ("白加黑和泰诺林一起吃了两天，每天各吃了好几片", "poisoning"),
+    ("我妈连着一周每天吃很多次扑热息痛，今天皮肤有点发黄", "poisoning"),
+    # meningitis signs together (NHS): a stiff neck with fever and light hurting, a purple rash with fever
+    ("since this afternoon a stiff neck and a temperature of 39, and bright light hurts my eyes", "infant_fever"),
+    ("I'm a student, in the past few hours a fever and now there's a purple rash spreading on my arms", "infant_fever"),
+    ("woke up and my right arm and leg won't move properly", "stroke"),
 ]
 
 # Hard negatives: (text, the category they sound like).
@@ -109,6 +127,18 @@ NOT_EMERGENCIES = [
     ("多吃了一片维生素C，算不算过量？", "poisoning"),
     ("can I take 8 paracetamol in 24 hours?", "poisoning"),  # the daily maximum, asked about, not taken
     ("my dad takes 8 paracetamol a day for arthritis, is that safe long term?", "poisoning"),
+    # ...in its other forms and phrasings: "overdosing", "OD on", a worry, a quoted label, a dose strength
+    ("I'm nervous about overdosing my toddler on the fever syrup, how do I measure it?", "poisoning"),
+    ("can people really OD on zinc lozenges?", "poisoning"),
+    ("would it be an overdose to use the steroid cream twice a day instead of once?", "poisoning"),
+    ("the leaflet says \"an overdose can damage your liver\", so how much is safe?", "poisoning"),
+    ("the chemist wouldn't sell me a third box and mentioned overdoses", "poisoning"),
+    ("if I take 2 naproxen (250mg) and 2 paracetamol together tomorrow, is that ok?", "poisoning"),
+    ("the box says not to take more than 6 tablets a day, is that an overdose limit for adults?", "poisoning"),
+    ("药品说明书上写“过量可能引起头晕”，我按说明吃的，需要担心吗", "poisoning"),
+    ("would 3 be an overdose of the hay fever tablets for a teenager?", "poisoning"),
+    ("is it possible to OD on iron gummies? haven't had any yet", "poisoning"),
+    ("感冒灵和对乙酰氨基酚能一起吃吗 听说会过量", "poisoning"),
     # 心里憋得慌: feeling low and pent up, not short of breath
     ("最近压力很大，心里憋得慌，想找人聊聊", "breathing"),
     # a young baby with a normal temperature
