@@ -197,7 +197,8 @@ def role_changed(a: str, b: str) -> bool:
     """Whether an action each message names once is done by someone else in each: "is it safe for me to take my
     mother's diazepam" / "for my mother to take her diazepam", "can I use my daughter's EpiPen" / "can my daughter
     use my EpiPen", 我能吃我妈的药吗 / 我妈能吃我的药吗. The doer is the nearest person word within ``_DOER_REACH``
-    before the action; an action named twice, or with no doer found on a side, is not compared."""
+    before the action; an action named twice, or with no doer found on a side, is not compared. Two messages the same
+    but for one pronoun that names someone else differ too (``_pronoun_swapped``)."""
     if _pronoun_swapped(a, b):
         return True
     left, right = _doers(a), _doers(b)
