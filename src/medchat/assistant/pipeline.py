@@ -39,6 +39,7 @@ from medchat.safety.prompts import load_prompt, system_prompt
 from medchat.safety.report import Finding, SafetyReport
 from medchat.safety.triage import TriageResult, assess
 from medchat.safety.validators import StreamingValidator
+from medchat.storage.opening import Opening
 from medchat.types import ChatRequest, GenerationParams, Message, Timing, Usage
 
 DECLINE_INJECTION = {
@@ -177,8 +178,8 @@ class Assistant:
             if len(shown) == 1:  # once the first piece is out, ready what storing the turn needs: the answer waits
                 if warm:  # for nothing
                     self._warm_redactor()
-                if (opening := getattr(self.store, "start", None)) is not None and s.store:
-                    opening()  # a store still to be opened (``storage.opening``)
+                if isinstance(self.store, Opening) and s.store:
+                    self.store.start()  # a store still to be opened
             shown.append(piece)
             return piece
 

@@ -199,17 +199,17 @@ def role_changed(a: str, b: str) -> bool:
     use my EpiPen", 我能吃我妈的药吗 / 我妈能吃我的药吗. The doer is the nearest person word within ``_DOER_REACH``
     before the action; an action named twice, or with no doer found on a side, is not compared. Two messages the same
     but for one pronoun that names someone else differ too (``_pronoun_swapped``)."""
-    if _pronoun_swapped(a, b):
+    words_a, words_b = _words(a), _words(b)
+    if _pronoun_swapped(words_a, words_b):
         return True
-    left, right = _doers(a), _doers(b)
+    left, right = _doers(words_a), _doers(words_b)
     return any(left[act] != right[act] for act in left.keys() & right.keys()
                if left[act] is not None and right[act] is not None)
 
 
-def _pronoun_swapped(a: str, b: str) -> bool:
-    """The two messages are word for word the same but one pronoun, and it names someone else (我老公在吃华法林，
+def _pronoun_swapped(left: list[str], right: list[str]) -> bool:
+    """The two messages' words are the same but one pronoun, and it names someone else (我老公在吃华法林，
     他膝盖疼… / …，我膝盖疼…: whose knee it is decides the interaction)."""
-    left, right = _words(a), _words(b)
     if len(left) != len(right):
         return False
     changed = [(x, y) for x, y in zip(left, right, strict=True) if x != y]
@@ -217,9 +217,9 @@ def _pronoun_swapped(a: str, b: str) -> bool:
             and _DOERS[changed[0][0]] != _DOERS[changed[0][1]])
 
 
-def _doers(text: str) -> dict[str, str | None]:
-    """Each action named once in ``text`` with its doer (``None``: named more than once, or no doer found)."""
-    words = _words(text)
+def _doers(words: list[str]) -> dict[str, str | None]:
+    """Each action named once in a message's ``words`` with its doer (``None``: named more than once, or no doer
+    found)."""
     stems = [_stem(w) for w in words]
     found: dict[str, str | None] = {}
     for k, stem in enumerate(stems):

@@ -60,6 +60,7 @@ from medchat.safety.triage_context import (
     EN_NEGATION_WORD,
     EN_NOW,
     EN_NOW_REAL,
+    EN_ON_TOP_OF_A_PRONOUN,
     EN_ORDINARY,
     EN_PERSON_NOW,
     EN_USUAL_DOSE,
@@ -307,9 +308,7 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "long-standing"
     if category == "breathing" and re.search(r"snor|打呼|打鼾|呼噜", sentence, _I):
         return "long-standing"  # pauses in breathing while snoring: sleep apnoea, for the GP
-    if (category == "poisoning" and not zh and re.search(r"\b(?:it|them|those)$", sentence[start:end], _I)
-            and re.search(r"\b(?:paracetamol|panadol|tylenol|acetaminophen|calpol)\b[^.!?]{0,20}\b(?:on top of|as well as|"
-                          r"alongside|together with|along with|plus|with)\b", sentence[start:end], _I)
+    if (category == "poisoning" and not zh and EN_ON_TOP_OF_A_PRONOUN.search(sentence[start:end])
             and not EN_COMBINED.search(whole.text)):
         return "usual medicines"  # paracetamol "on top of it", where "it" holds no paracetamol
     if category == "poisoning" and (ZH_USUAL_DOSE if zh else EN_USUAL_DOSE).search(sentence) and not (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from medchat.safety.triage_red_flags import PARACETAMOL, PARACETAMOL_COMBINED
+from medchat.safety.triage_red_flags import ON_TOP, PARACETAMOL, PARACETAMOL_ALONE, PARACETAMOL_COMBINED
 
 _I = re.IGNORECASE
 
@@ -203,6 +203,9 @@ _ZH_PARACETAMOL_TAKEN = re.compile(r"(?:吃了|服了|喂了|吞了)[^。！？]
 
 
 EN_COMBINED = re.compile(r"\b(?:" + PARACETAMOL_COMBINED + r")\b", _I)
+# Plain paracetamol taken on top of "it", "them", "those": a red flag only where a product holding it is named.
+EN_ON_TOP_OF_A_PRONOUN = re.compile(r"\b(?:" + PARACETAMOL_ALONE + r")\b[^.!?]{0,20}\b(?:" + ON_TOP + r")\b"
+                                    r"[^.!?]{0,30}\b(?:it|them|those)$", _I)
 BARE_POISONING = re.compile(r"中毒了?|over-?dos\w*|od(?:'?d)?(?: on)?", _I)
 
 

@@ -15,6 +15,9 @@ _I = re.IGNORECASE
 # Paracetamol by the names it is sold under here (NHS: 8 × 500 mg in 24 hours at most), for the patterns that count it.
 PARACETAMOL = r"paracetamol|acetaminophen|tylenol|panadol|co-?codamol"
 # Products that hold paracetamol beside something else (UK and US names).
+# Plain paracetamol (children's Calpol too), and what is said of it taken on top of another medicine.
+PARACETAMOL_ALONE = r"paracetamol|panadol|tylenol|acetaminophen|calpol"
+ON_TOP = r"on top of|as well as|alongside|together with|along with|plus|with"
 PARACETAMOL_COMBINED = (r"co-?codamol|co-?dydramol|lemsip|night nurse|beechams|solpadeine|nyquil|dayquil|"
                          r"tylenol (?:pm|cold)|cold and flu (?:tablets|capsules|sachets|medicine)|migraleve|zapain|solpadol")
 
@@ -189,13 +192,13 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"antidepressants|sleeping (?:pills|tablets)|painkillers|box|packet|bottle|strip|pack)",
             r"(?:took|taken|swallowed|had)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,20}\b(?:a|the|my|his|her) (?:whole|entire|full) (?:strip|blister|pack|packet|box|bottle|tub)",
             # paracetamol past the daily maximum counted in tablets a day ("2 every 3 hours, so like 14 or 16 tablets in 24 hrs")
-            r"\b(?:" + PARACETAMOL + r"|panadol|calpol)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}\b(?:9|1\d|2\d|nine|ten|eleven|twelve|fourteen|sixteen)\s+"
+            r"\b(?:" + PARACETAMOL + r"|calpol)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}\b(?:9|1\d|2\d|nine|ten|eleven|twelve|fourteen|sixteen)\s+"
             r"(?:tablets|pills|caplets|capsules)\s+(?:in|over|within|a|per)\s+(?:24|twenty-four|a day|one day|the day|day)",
             # more than 4 g of paracetamol in a day (NHS: 4 g is the daily maximum)
             r"\b(?:[5-9]|[1-9]\d)(?:\.\d)?\s?(?:g|grams?|grammes?)\s+(?:of\s+)?(?:" + PARACETAMOL + r")\b",
             # plain paracetamol and a product that holds it, taken in the same days ("co-codamol 2 every 4 hrs AND paracetamol")
             r"\b(?:taking|took|taken|had|having|been on)\b[^.!?]{0,30}\b(?:" + PARACETAMOL_COMBINED + r")\b[^.!?]{0,60}\b(?:and|plus|with|as well as|also)\b"
-            r"[^.!?]{0,30}\b(?:paracetamol|panadol|tylenol|acetaminophen|" + PARACETAMOL_COMBINED + r")\b",
+            r"[^.!?]{0,30}\b(?:" + PARACETAMOL + "|" + PARACETAMOL_COMBINED + r")\b",
             # Paracetamol taken past the daily maximum (NHS: 8 tablets of 500 mg in 24 hours): nine or more, or eight at
             # once; or a count of ten or more named after it ("paracetamol every couple of hours, about 14 since this
             # morning"). Asking whether 8 a day is allowed is not taking them.
@@ -208,8 +211,8 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:about |around |maybe |roughly |like )?(?:1\d|2\d|fourteen|fifteen|sixteen|twenty)\b(?!\s?(?:mg|ml|g\b|years?|yrs?|yo|months?|weeks?|days?|hours?|kg))",
             # Plain paracetamol taken on top of a product that already holds it (co-codamol, Lemsip, Night Nurse...):
             # NHS: never take two paracetamol products together; days of it add up to an overdose.
-            r"\b(?:been taking|been having|been given|been giving|took|taken|had)\b[^.!?]{0,30}\b(?:paracetamol|panadol|tylenol|"
-            r"acetaminophen|calpol)\b[^.!?]{0,20}\b(?:on top of|as well as|alongside|together with|along with|plus|with)\b[^.!?]{0,30}"
+            r"\b(?:been taking|been having|been given|been giving|took|taken|had)\b[^.!?]{0,30}\b(?:" + PARACETAMOL_ALONE + r")\b"
+            r"[^.!?]{0,20}\b(?:" + ON_TOP + r")\b[^.!?]{0,30}"
             r"\b(?:" + PARACETAMOL_COMBINED + r"|it|them|those)\b",
             # An opioid with a sedative or alcohol, and drowsiness: breathing can slow (NHS, CDC).
             r"\b(?:codeine|co-?codamol|tramadol|morphine|oxycodone|fentanyl|methadone|heroin|dihydrocodeine)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}"
