@@ -42,11 +42,22 @@ def test_a_passage_over_its_share_keeps_the_sentences_nearest_the_question_in_th
     assert GAP in source.text or source.text in SORE  # sentences that were not next to each other are marked
 
 
-def test_passages_share_the_budget_and_a_short_one_leaves_its_rest_to_the_next():
-    sources = fit_sources(results_for(FEVER, SORE), "fever or sore throat", 80)
-    assert sum(count_tokens(s.text) for s in sources) <= 80
-    assert sources[0].text == FEVER  # 35 tokens, under its share (40): whole
-    assert count_tokens(sources[1].text) > 40  # and the rest went to the next passage
+def test_sentences_are_pooled_across_passages_by_the_words_they_share_with_the_question():
+    # FEVER ranks first, but its sentences about fluids and babies share nothing with the question, while SORE's
+    # gargle and pain-relief sentences do: those take the budget, FEVER keeps only what room is left.
+    sources = fit_sources(results_for(FEVER, SORE), "sore throat pain: gargle or paracetamol?", 40)
+    assert sum(count_tokens(s.text) for s in sources) <= 40
+    sore = next(s.text for s in sources if s.result.passage.text == SORE)
+    assert "Warm salt-water gargles can ease a sore throat in adults." in sore
+    assert "Paracetamol or ibuprofen can relieve the pain." in sore
+    assert "The throat is part of the upper airway." not in sore
+    assert [s.result.passage.text for s in sources] == [FEVER, SORE]  # in rank order
+    assert sources[0].text == "Fluids help the body cool down."  # the room left: 8 tokens
+
+
+def test_a_passage_with_room_to_spare_is_whole():
+    sources = fit_sources(results_for(FEVER, SORE), "fever or sore throat", 200)
+    assert [s.text for s in sources] == [FEVER, SORE]
 
 
 def test_a_sentence_longer_than_its_share_is_cut_at_a_word_and_no_room_drops_the_passage():
