@@ -36,13 +36,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
-# The blind sets still to score, and the spent triage holdouts (scored once, their numbers in docs/benchmarks.md),
-# which train nothing and still compare versions of the rules. The spent harm holdouts train the harm classifier
-# (scripts/train_safety_classifier.py, SPENT); the spent consumer holdouts are left out.
+# The latest blind sets (consumer, dosing, harm: all scored once on 2026-12-07 and spent — the next change needs new
+# ones here) and the spent triage holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing
+# and still compare versions of the rules. The spent harm holdouts train the harm classifier
+# (scripts/train_safety_classifier.py, SPENT), the spent consumer holdouts' ordinary messages its benign side
+# (SPENT_NEGATIVES); the triage classifier trains on none of them.
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout4", "dosing_holdout2"),
-            "harm": ("harm_holdout4",)}
+            "consumer": ("consumer_holdout5", "dosing_holdout3"),
+            "harm": ("harm_holdout5",)}
 
 
 def load(name: str) -> list[dict]:

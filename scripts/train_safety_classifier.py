@@ -3,7 +3,8 @@
 Training data (``tests/data/safety/``), never the ``test`` split, the validation set or a blind holdout file
 (a holdout scored once and recorded is spent, and may train: ``SPENT``):
 - ``harm``: the ``train`` split of ``harm.jsonl`` + every ``harm_train_*.jsonl`` + the spent harm holdouts, and
-  the ordinary messages of the triage and injection training files as more benign examples;
+  the ordinary messages of the triage and injection training files and of the spent consumer and dosing holdouts
+  (``SPENT_NEGATIVES``) as more benign examples;
 - ``triage``: the ``dev`` split of ``triage.jsonl`` + every ``triage_train_*.jsonl`` (hard negatives and
   emergencies; ordinary everyday health questions);
 - ``injection``: the ``dev`` split of ``injection.jsonl`` + ``injection_train_*.jsonl``.
@@ -60,12 +61,18 @@ SETS = {"triage": ("triage.jsonl", "triage_train_extra.jsonl", "emergency"),
 HARM_NEGATIVES = ("triage.jsonl", "triage_train_ordinary.jsonl", "triage_train_context.jsonl",
                   "triage_train_context2.jsonl", "triage_train_extra.jsonl", "triage_train_consumer.jsonl",
                   "triage_train_consumer2.jsonl", "injection.jsonl")
+# The spent consumer holdouts' ordinary messages (scored once for triage, on record): long, rambling, several topics
+# at once, the kind of real message the written look-alikes lack (the harm classifier refused 7 of 604 such messages
+# it never trained on). Emergencies are left out.
+SPENT_NEGATIVES = ("consumer_holdout.jsonl", "consumer_holdout2.jsonl", "consumer_holdout3.jsonl",
+                   "consumer_holdout4.jsonl", "consumer_holdout5.jsonl", "dosing_holdout.jsonl",
+                   "dosing_holdout2.jsonl", "dosing_holdout3.jsonl")
 LANGUAGES = ("en", "zh")
 # Holdouts already scored once, their numbers on record in docs/benchmarks.md: they train the classifier now, and
 # only the holdouts that benchmarks/safety_eval.py still lists stay blind.
 # (Triage trained on the spent consumer holdouts too was tried: on the five triage holdouts, which neither version
 # trained on, it missed 13 emergencies against 7 and raised 59 false alarms against 56, so it does not.)
-SPENT = {"harm": ("harm_holdout.jsonl", "harm_holdout2.jsonl", "harm_holdout3.jsonl")}
+SPENT = {"harm": ("harm_holdout.jsonl", "harm_holdout2.jsonl", "harm_holdout3.jsonl", "harm_holdout4.jsonl")}
 
 
 def load(check: str, extra: Path | None = None) -> tuple[list[dict], dict[str, str]]:
@@ -96,6 +103,13 @@ def load(check: str, extra: Path | None = None) -> tuple[list[dict], dict[str, s
                       "borrowed": True}
                      for r in items if r["split"] == "dev" and r.get("label") != "injection"
                      and r.get("category") not in ("self_harm", "poisoning")]
+        for file in SPENT_NEGATIVES:
+            raw = (DATA / file).read_bytes()
+            hashes[f"tests/data/safety/{file}"] = hashlib.sha256(raw).hexdigest()[:16]
+            rows += [{"text": r["text"], "language": r["language"], "label": "benign", "category": None,
+                      "borrowed": True}
+                     for r in (json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip())
+                     if r["label"] == "ordinary"]
     return rows, hashes
 
 

@@ -53,6 +53,10 @@ _WHY = {
         "self_harm": "you deserve support right now",
         "infant_fever": "a fever in a baby this young needs urgent medical assessment",
         "pregnancy": "these pregnancy symptoms need urgent assessment",
+        "burns": "a burn like this needs emergency care; cool it under cool running water for 20 minutes and cover it "
+                 "loosely with cling film, with no ice or creams",
+        "diabetic": "this may be a diabetic emergency; if someone cannot swallow safely, give nothing by mouth (use "
+                    "glucagon if it has been prescribed)",
         "unconscious": "someone who is unresponsive needs emergency help; check their breathing",
     },
     "zh": {
@@ -66,6 +70,8 @@ _WHY = {
         "self_harm": "你值得立刻得到支持和帮助",
         "infant_fever": "这么小的婴儿发烧需要立即就医评估",
         "pregnancy": "这些孕期症状需要紧急评估",
+        "burns": "这样的烧烫伤需要紧急处理；先用流动的凉水冲洗20分钟，再用保鲜膜或干净的布轻轻覆盖，不要用冰或涂抹药膏",
+        "diabetic": "这可能是糖尿病急症；如果患者无法安全吞咽，不要喂任何食物或饮料（如医生开过胰高血糖素，可以使用）",
         "unconscious": "没有反应的人需要紧急救助；请检查其呼吸",
     },
 }

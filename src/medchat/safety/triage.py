@@ -98,8 +98,9 @@ from medchat.safety.triage_context import (
 from medchat.safety.triage_red_flags import EN_RED_FLAGS, ZH_RED_FLAGS
 
 CATEGORIES = ("cardiac", "stroke", "anaphylaxis", "bleeding", "breathing", "seizure", "poisoning", "self_harm",
-              "infant_fever", "pregnancy", "unconscious")
+              "infant_fever", "pregnancy", "burns", "diabetic", "unconscious")
 _I = re.IGNORECASE
+_ZH_TAKEN_COUNT = re.compile(r"(?:吃了|喝了|服了|吞了|喂了)[^。！？，,]{0,6}(?:\d+|[一二两三四五六七八九十几]+)[片包粒颗瓶盒袋支]")
 
 
 @dataclass
@@ -287,7 +288,7 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
     allowed = ZH_ALLOWED_NEGATIONS if zh else EN_ALLOWED_NEGATIONS
     if (ZH_NEGATION if zh else EN_NEGATION).search(allowed.sub(" ", before[-50:])):
         return "negated"
-    if (ZH_NEGATED_SYMPTOM if zh else EN_NEGATED_SYMPTOM).search(sentence[start:end]):
+    if category != "burns" and (ZH_NEGATED_SYMPTOM if zh else EN_NEGATED_SYMPTOM).search(sentence[start:end]):
         return "negated"
     if zh and category == "self_harm" and re.search(r"(?:不想|不会|不打算|没想过|没有想过?)$", before):
         return "negated"  # 我不想伤害自己 (不想活 is a red flag on its own and never reaches here)
@@ -296,7 +297,8 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
     if zh and re.match(r"(?:也)?(?:不|没)(?!住|停|了|动|醒|清|能|缓解|止|见|出)", sentence[end:end + 3]):
         return "negated"  # 喉咙不紧: Chinese puts the negation after the body part
     inside = allowed.sub(" ", sentence[start:end])
-    if (ZH_NEGATION_WORD if zh else EN_NEGATION_WORD).search(inside):
+    # A deep burn is painless: "不疼", "doesn't hurt" inside a burns match are its red flag, not a negation.
+    if category != "burns" and (ZH_NEGATION_WORD if zh else EN_NEGATION_WORD).search(inside):
         return "negated"
     if category == "infant_fever" and _normal_temperature(sentence):
         return "temperature is normal"
@@ -320,7 +322,8 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "dosing question"  # "did I overdose if I took two multivitamins... feel totally normal"
     general = (ZH_GENERAL if zh else EN_GENERAL).search(sentence) or (not zh and EN_GENERIC_YOU.search(sentence)) or (
         not zh and whole.question and _GENERIC_SUBJECT.search(sentence) and not whole.first_person)
-    if general and not whole.personal_now(zh):
+    if general and not whole.personal_now(zh) and not (zh and category == "poisoning" and _ZH_TAKEN_COUNT.search(
+            sentence[start:end])):  # 感冒灵…喝了五六包: amounts taken are not a general question, pronoun or not
         return "general question"
     if whole.framed:
         return "fiction or professional question"

@@ -108,7 +108,7 @@ EN_NOW = re.compile(r"\b(?:right now|just now|at the moment|currently|tonight|th
 # Fiction, performance, games and dreams: the emergency is made up, whatever the tense ("my character collapses",
 # 女主正在过敏性休克), unless the message says it turned real.
 _NARRATIVE_WORDS = (  # stories, shows, songs and dreams: made up, the people in them included
-    r"(?<!long )story|stories|novel|character|fiction|fanfic|fan fiction|movie|film|screenplay|script|comic|manga|song|lyrics?|"
+    r"(?<!long )story|stories|novel|character|fiction|fanfic|fan fiction|movie|(?<!cling )(?<!cling-)(?<!plastic )(?<!food )film|screenplay|script|comic|manga|song|lyrics?|"
     r"album|poem|dream\w*|tv show|the show|soap|sitcom|plot|villain|protagonist|narrator|chapter|my book",
     r"小说|剧本|剧情|电视剧|电影|剧里|动画|漫画|编剧|台词|反派|女主|男主|梦见|梦里|做梦|做了个梦")
 _ACTIVITY_WORDS = (  # games, rehearsals and exercises: made-up emergencies among real people
@@ -158,7 +158,7 @@ EN_DOSING_WORRY = re.compile(
 # Five tablets or more is not a small excess, however well the person feels: a paracetamol overdose feels like
 # nothing for the first day (NHS: go to A&E even if you feel well).
 EN_MANY_TABLETS = re.compile(
-    r"(?<!more than )(?<!up to )(?<!maximum of )(?<!max of )(?<!max )(?<!limit of )(?<!exceed )\b(?:[5-9]|\d{2,}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a dozen|dozens)\s+"
+    r"(?<!more than )(?<!more then )(?<!up to )(?<!maximum of )(?<!max of )(?<!max )(?<!limit of )(?<!exceed )\b(?:[5-9]|\d{2,}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a dozen|dozens)\s+"
     r"(?:\w+\s+){0,2}(?:pills|tablets|tabs|capsules|caps|paracetamol|acetaminophen|tylenol|panadol|co-?codamol|ibuprofen|"
     r"aspirin|sleeping)\b", _I)
 ZH_MANY_TABLETS = re.compile(r"(?:[5-9]|\d{2,}|[五六七八九十]|几十|十几|十来|一把)\s*(?:片|粒|颗|板)")
@@ -180,14 +180,18 @@ _EN_OVERDOSE_ASKED = re.compile(
     r"(?:overdose|od) on [^.!?]{0,25}possible|i'?ll overdose if|"
     r"(?:scared|worried|afraid|frightened|nervous|paranoid|terrified|worr(?:y|ying)|anxious|don'?t want)\b[^.!?]{0,60}\boverdos(?:e|ing)|"
     r"(?:if|when) (?:i|you|we|he|she|they) (?:take|have|give|use)[^.!?]{0,60}\b(?:it'?s|is (?:it|that)|that'?s) an? overdose|"
-    r"overdoses|"
+    r"overdoses|did (?:i|he|she|we|they|u) (?:just )?(?:overdose|od)\b(?! on [^.!?]{0,20}\d)|(?:under-?dosing or over-?dosing|over-?dosing or under-?dosing)|"
     r"overdose (?:level|limit|warning|threshold|risk|amount|alert)s?|(?:max(?:imum)?|safe|daily) (?:dose|limit|amount))\b|"
     # Quoted from a label or leaflet: "Overdose may cause liver damage".
     r"[\"“][^\"“”]{0,150}\bover-?dos\w*[^\"“”]{0,150}[\"”]", _I)
 _EN_OVERDOSE_TAKEN = re.compile(r"\b(?:took|taken|take|taking|had|swallowed|done) (?:an? |another )?(?:\w+ )?overdose\b", _I)
+# A sign of poisoning, less the everyday ones: "a bit sleepy" after an antihistamine, the "blue inhaler", bright yellow
+# wee after B vitamins.
 _EN_POISONING_SIGNS = re.compile(
+    r"(?<!a bit )(?<!a little )(?<!slightly )(?<!bit )(?<!mildly )(?<!abit )"
     r"\b(?:vomit\w*|being sick|throwing up|threw up|drows\w*|sleepy|can'?t wake|won'?t wake|unconscious|unresponsive|"
-    r"confus\w*|breath\w*|seiz\w*|fitting|yellow|jaundic\w*|collaps\w*|pass(?:ed|ing) out|faint\w*|slurr\w*|blue|"
+    r"confus\w*|breath\w*|seiz\w*|fitting|(?<!wee is )(?<!pee is )(?<!urine is )(?<!wee is bright )(?<!pee is bright )(?<!urine is bright )yellow|"
+    r"jaundic\w*|collaps\w*|pass(?:ed|ing) out|faint\w*|slurr\w*|blue(?! (?:inhaler|pump|puffer|one|ones|tablets?|pills?))|"
     r"pinpoint|shak\w*|racing|palpitat\w*|hallucinat\w*|tummy pain|stomach pain|pain in (?:my|his|her|the) (?:side|tummy|stomach)|"
     r"dizz\w*|ringing|sweat\w*)\b", _I)
 _EN_PARACETAMOL_TAKEN = re.compile(
@@ -209,8 +213,16 @@ EN_ON_TOP_OF_A_PRONOUN = re.compile(r"\b(?:" + PARACETAMOL_ALONE + r")\b[^.!?]{0
 BARE_POISONING = re.compile(r"中毒了?|over-?dos\w*|od(?:'?d)?(?: on)?", _I)
 
 
+_CHILD_INGESTION = re.compile(
+    r"\b(?:toddler|baby|\d{1,2} ?(?:yo|y/o|months?|month old|year old)|(?:one|two|three|four)[- ]year[- ]old)\b[^.!?]{0,80}"
+    r"(?:swallow\w*|in (?:her|his|their) mouth|got (?:into|hold of)|chew\w*)|"
+    r"(?:孩子|宝宝|小孩|娃)[^。！？]{0,20}(?:误服|误食|吞了|吃了(?:我|大人|奶奶|爷爷|外婆)的)", _I)
+
+
 def overdose_asked(match: str, text: str, zh: bool) -> bool:
     """The red flag is the word "overdose" (过量) in a question about limits, with nothing taken that needs help."""
+    if re.search(r"故意|有意|on purpose|deliberately|intentionally", text, _I) or _CHILD_INGESTION.search(text):
+        return False  # an overdose taken on purpose, or a small child who got at tablets, is never a question of limits
     if zh:
         if "过量" not in match or not _ZH_OVERDOSE_ASKED.search(text):
             return False
@@ -231,7 +243,7 @@ EN_LAUGHTER = re.compile(r"\blol\b|\blmao\b|\bhaha\b|laugh(?:ing|ed)? so (?:hard
                           r"can'?t stop laughing|so funny|collapsed laughing|😂|🤣", _I)
 ZH_LAUGHTER = re.compile(r"哈哈|笑到|笑得|笑死|😂|🤣")
 LAUGHTER_MATTERS = {"breathing", "seizure", "unconscious", "self_harm"}
-STRONG = re.compile(r"severe|crushing|worst|blue|grey|gray|swell|spurt|won'?t stop|剧烈|严重|厉害|剧痛|发紫|发青|肿|止不住|喷|压榨|压迫|撕裂|石头", _I)
+STRONG = re.compile(r"severe|crushing|worst|blue|grey|gray|swell|spurt|pouring|gushing|soaking through|won'?t stop|剧烈|严重|厉害|剧痛|发紫|发青|肿|止不住|喷|压榨|压迫|撕裂|石头", _I)
 # For an allergy, mild swelling is mild unless the airway or the circulation is in it.
 STRONG_ALLERGY = re.compile(r"throat|tongue|breath|wheez|tight|faint|dizz|severe|喉|嗓子|舌|呼吸|喘|晕|严重", _I)
 # Negation words inside a match, once the phrases that are red flags themselves are taken out.
@@ -250,7 +262,7 @@ ZH_ALLOWED_NEGATIONS = re.compile(
     r"叫不醒|醒不过来|不醒|当时没事|当时还好|没戴|没系|没缓解|没有缓解|没效果|不动|不清|止不住|不住|不了|说不出|喘不|上不来|透不过|不能|不缓解|不吃|不止|没停|没用|不管用|没反应|没有反应|"
     r"不省人事|没感觉到|感觉不到|没有感觉到|不想|看不|抬不|动不|停不|不听使唤|不下来|不停|没了|没有了|不怎么动|没呼吸|没有呼吸|"
     r"摸不到|没脉搏|没有脉搏|没心跳|没有心跳|不利索|听不懂|不出来|没力|没有意识|不到三个月|不到3个月|未满|不活|活不|没意思|没意义|"
-    r"受不了|差不多|不少|不见|不出话|不上气|不过气|没办法|不小心|控制不住|忍不住|停不下来|不知道|不确定|直不起|没有我|不应|不哭|进不去|不上来|没几天|没多久|不久|不褪色?|不退色|不是演|不是开玩笑")
+    r"受不了|差不多|不少|不见|不出话|不上气|不过气|没办法|不小心|控制不住|忍不住|停不下来|不知道|不确定|直不起|没有我|不应|不哭|进不去|不上来|没几天|没多久|不久|不褪色?|不退色|不是演|不是开玩笑|喂不进|咽不下|吞不下|喝不进|灌不进|测不出")
 ZH_NEGATION_WORD = re.compile(r"没有|没|无|不|未")
 EN_FIGURATIVE = re.compile(
     r"killing me|dying (?:to|for|of laughter|laughing)|to die for|(?:gave|give|giving) (?:me|him|her) a heart attack|"
@@ -270,7 +282,7 @@ EN_ACCIDENT = re.compile(r"\b(?:shaving|accident(?:al(?:ly)?)?|by mistake|cookin
 ZH_ACCIDENT = re.compile(r"不小心|切菜|做饭|刮胡子|烫到|磕到")
 ZH_FIGURATIVE = re.compile(r"原地|让我窒息|憋死我了|(?:双十一|双11|剁手|购物|花钱)[^。！？]{0,10}大出血|大出血[^。！？]{0,10}(?:买|花)|到(?:抽风|抽搐|窒息)|把我(?:整)?(?:抽搐|抽风|窒息)|(?<!不是)开玩笑的(?=[)）]|[，。！？,.!?]|$)|(?:跟|像)[^。！？]{0,10}似的|感觉脑子|再[^。！？]{0,10}就要|(?:网|网速|网络|电脑|手机|系统|软件|打印机)[^。！？]{0,4}抽风|上头|天气[^。！？]{0,8}(?:闷|热)得|累死|热死|冷死|气死|烦死|饿死|困死|忙死|吓死|想死你|美死|馋死|(?:要|快|气得)吐血|钱包|原地去世")
 THIRD_PARTY_FICTION = re.compile(
-    r"\b(?:(?<!long )story|novel|character|fiction|movie|film|video game|scene|screenplay|script|hypothetical(?:ly)?|course|training|exam|quiz|"
+    r"\b(?:(?<!long )story|novel|character|fiction|movie|(?<!cling )(?<!cling-)(?<!plastic )(?<!food )film|video game|scene|screenplay|script|hypothetical(?:ly)?|course|training|exam|quiz|"
     r"homework|lesson|class|textbook|presentation|poster|leaflet|assignment|essay|dissertation|"
     r"i'?m (?:a|an) (?:\w+ ){0,3}(?:nurse|doctor|paramedic|student|teacher|emt|counsell?or|therapist|pharmacist|carer|childminder|"
     r"nanny|babysitter|au pair)|"

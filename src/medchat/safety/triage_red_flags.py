@@ -99,7 +99,9 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:spurt|gush|pour|pump|squirt)\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}blood|blood(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:spurt|gush|pour|pump|squirt)\w*",
             r"(?:soaked|soaking) (?:through|the)|pool of blood",
             r"(?:vomit\w*|throw\w* up|coughing up|cough\w* up|spitting up)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:blood|coffee grounds)",
-            r"(?:black|tarry)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:stool|poo|poop)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:faint|dizz|weak|pale)",
+            r"(?:black|tarry)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:stool|poo|poop)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:faint|dizz|weak|pale|passed out|pass out|collaps)",
+            r"(?:stool|poo|poop)s?(?:[^.!?;]){0,25}(?:black|tarry)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,80}(?:faint|dizz|pale|passed out|pass out|collaps|sweaty)",
+            r"(?:press\w*|pressure|towel|cloth)(?:[^.!?;]){0,60}still (?:pouring|gushing|soaking|bleeding heavily|coming through)|still (?:pouring|gushing) (?:through|out)",
             r"(?:nose ?bleed|bleeding)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:over|more than|for) (?:an|\d+|half an) (?:hour|hr)",
             r"swallow\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,15}(?:lots of|loads of|a lot of) blood",
             r"bleed\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,12}(?:heavily|badly|a lot|profusely|everywhere|through|non-?stop|like crazy|like mad)|blood everywhere",
@@ -120,7 +122,7 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
     "breathing": [
         _rx(r"(?:can'?t|cannot|can not|unable to|struggling to|hard to|barely|hardly) (?:breathe|breath|catch (?:my|his|her|their) breath)",
             r"gasping|choking|chok(?:ed|es) on|something stuck in (?:my|his|her|their) throat",
-            r"(?:turning|turned|turns|going|gone|is) (?:blue|grey|gray|purple)|(?:lips|face|fingers|fingertips|fingernails)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:blue|grey|gray|purple|bluish|dusky)",
+            r"\b(?:turning|turned|turns|going|gone|is) (?:blue|grey|gray|purple)(?! (?:inhaler|pump|puffer|tablets?|pills?))|(?:lips|face|fingers|fingertips|fingernails)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:blue|grey|gray|purple|bluish|dusky)",
             r"(?:struggling|fighting|gasping) (?:for|to get) (?:every |each |a |his |her |my )?breath|(?:can|could) (?:hardly|barely) (?:get|take) (?:a )?breath",
             r"(?:not|isn'?t|stopped|stop) breathing",
             r"(?:inhaler|reliever|nebuli[sz]er)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:not|isn'?t|doesn'?t|didn'?t|no longer)\s*(?:help|work)",
@@ -185,8 +187,14 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?<!food )poison(?:ed|ing)\b",
         ),
         _rx(
+            # more than 8 paracetamol a day, or double doses for days (NHS: a staggered overdose needs A&E)
+            r"\b(?:9|1\d|2\d|nine|ten|eleven|twelve|fifteen|sixteen|twenty)(?: or \d+)? (?:" + PARACETAMOL + r")(?: tablets| pills)? (?:a|per|each|every) day",
+            r"\b(?:double|twice the|two) doses? of (?:her |his |my |their |the )?(?:" + PARACETAMOL + r")(?:[^.!?]){0,40}(?:all week|for (?:days|a week|\d+ days|the last \d+ days)|since)",
             r"(?:rat poison|bleach|antifreeze|weed ?killer|pesticide|drain cleaner|button batter\w*|dishwasher tablet|laundry pod|detergent pod)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:ate|eaten|swallowed|drank|drunk|chewed|licked)",
             r"\b(?:drank|drunk|swallowed|sipped)\b[^.!?]{0,80}\b(?:antifreeze|bleach|weed ?killer|pesticide|drain cleaner|white spirit|methanol|screenwash)\b",
+            # a drink that was not what it seemed ("drank from a bottle thinking it was water, but I think it was antifreeze")
+            r"\b(?:i|we) (?:think|thought|reckon) (?:it|that) (?:was|might have been|may have been|must have been) (?:actually )?(?:antifreeze|bleach|weed ?killer|pesticide|drain cleaner|white spirit|methanol|screenwash)\b|"
+            r"\b(?:turned out|turns out) (?:it|that) was (?:actually )?(?:antifreeze|bleach|weed ?killer|pesticide|drain cleaner|white spirit|methanol|screenwash)\b",
             r"insulin(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:twice|double|two doses|extra dose|too much)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:shak|sweat|confus|drowsy|faint|not making sense)",
             r"(?:taken|took|swallowed|had) (?:a load|loads|a bunch|a pile|the rest) of (?:my |his |her |their |the )?(?:pills|tablets|meds|medication|"
             r"antidepressants|sleeping (?:pills|tablets)|painkillers|box|packet|bottle|strip|pack)",
@@ -293,6 +301,40 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"\b(?:2[4-9]|3\d|4[0-2]) weeks(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:movements? (?:have |has )?(?:slowed|stopped|reduced|decreased)|nothing at all|no kicks|only (?:felt|had) (?:one|two|\d) kicks?)|(?:movements? (?:have |has )?(?:slowed|stopped|reduced)|nothing at all|no kicks)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}\b(?:2[4-9]|3\d|4[0-2]) weeks",
         ),
     ],
+    # NHS (burns and scalds): A&E for a burn larger than the person's hand, white or charred skin (deep burns can be
+    # painless), burns to the face or airway, and every chemical or electrical burn; 999 for breathing trouble.
+    "burns": [
+        _rx(r"\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}"
+            r"(?:skin|area|it|burn|scald|patch|wound|middle|centre|center)(?:'s| is| looks| looking| has gone| went| turned| gone| all| really| kind of)*"
+            r" (?:white|charred|black|blackened|leathery|waxy)\b|"
+            r"\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}"
+            r"(?:doesn'?t|does not|don'?t|isn'?t|not) (?:even |really )?(?:hurt|painful|sore)(?! (?:any ?more|now|as much|too bad))|"
+            r"\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}(?:no|can'?t) feel(?:ing)? (?:it|anything|there)",
+            r"(?:\bwhite\b|charred|blackened|leathery|waxy)(?:[^.!?]){0,40}\b(?:burn|scald)",
+            r"\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}(?:bigger|larger) than (?:his|her|my|their|your|a|the)? ?(?:hand|palm)|"
+            r"\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}(?:whole|entire|most of (?:his|her|my|their|the)) (?:arm|leg|chest|back|tummy|belly|stomach|side|thigh|front)|"
+            r"\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}from (?:the |his |her |my )?(?:shoulder|elbow|knee|hip|neck|waist) (?:down )?to (?:the |his |her |my )?(?:wrist|hand|elbow|ankle|foot|knee)",
+            r"(?:face|mouth|lips|throat|nose)(?:[^.!?]){0,40}\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]){0,60}(?:breath|hoarse|wheez|cough\w* (?:up )?(?:black|soot))|"
+            r"(?:singed|burnt|burned) (?:nose hairs?|nostril|eyebrows)|(?:smoke|fumes) inhal\w*|breathed in (?:a lot of )?smoke|coughing (?:up )?(?:black|soot)",
+            r"(?:acid|bleach|drain cleaner|oven cleaner|caustic|lye|chemical|alkali|lime|cement)(?:[^.!?]){0,50}(?:in|into) (?:his|her|my|their|the|your|both)? ?eyes?|"
+            r"(?:splash\w*|spill\w*|got)(?:[^.!?]){0,40}(?:acid|drain cleaner|oven cleaner|caustic|lye|chemical|alkali)(?:[^.!?]){0,60}(?:burn|blister|skin|eye)|"
+            r"chemical burn|(?:acid|caustic|alkali) burn",
+            r"electrocuted|electrical burn|(?:touched|grabbed|bit|chewed) (?:a |the |an )?(?:live|bare|exposed|frayed)? ?(?:wire|cable|socket)(?:[^.!?]){0,60}(?:burn|shock|unconscious|thrown|heart|chest)|"
+            r"struck by lightning|hit by lightning|high[- ]voltage",
+            ),
+    ],
+    # NHS (diabetic ketoacidosis; low blood sugar): high ketones with vomiting, drowsiness or deep breathing need A&E now;
+    # someone having a hypo who is too drowsy to swallow or eat safely needs 999 (nothing by mouth; glucagon if prescribed).
+    "diabetic": [
+        _rx(r"(?:ketones? (?:are |is |of |at |reading |were |was )?(?:high|large|moderate|[2-9](?:\.\d)?\b|1\.[5-9])|ketoacidosis|\bdka\b)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:vomit\w*|being sick|been sick|throw\w* up|drows\w*|confus\w*|sleepy|"
+            r"breath\w* (?:fast|deep|heavy|hard)|deep breath\w*|fast breath\w*|fruity|pear drops|nail varnish|nail polish|can'?t keep (?:anything|fluids|water) down)",
+            r"(?:vomit\w*|being sick|throw\w* up|drowsy|confused|breathing (?:fast|deep|heavy))(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:ketones? (?:are |is )?(?:high|large|moderate|[2-9](?:\.\d)?)|ketoacidosis|\bdka\b)",
+            r"(?:blood sugars?|blood glucose|sugars?|glucose|\bbg\b|\bbm\b|meter|reading)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}(?:\bhi\b|says hi|over 2\d|above 2\d|\b2[5-9](?:\.\d)?\b|\b3\d(?:\.\d)?\b|[4-6]\d\d\b)"
+            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:vomit\w*|being sick|been sick|throw\w* up|drows\w*|confus\w*|breath\w* (?:fast|deep|heavy)|fruity|pear drops|can'?t stay awake)",
+            r"\bhypo\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:(?:can'?t|cannot|unable to|not able to) swallow|too (?:drowsy|sleepy|out of it|confused|groggy) to (?:swallow|eat|drink|take)|fitting|seizure|unconscious|not responding|won'?t wake)|"
+            r"(?:sugar|glucose|\bbg\b|\bbm\b)(?:[^.!?]){0,20}(?:\b[12](?:\.\d)?\b|low)(?:[^.!?]){0,60}(?:can'?t|cannot|won'?t|unable to|too (?:drowsy|sleepy) to) (?:swallow|eat|drink)",
+            ),
+    ],
     "unconscious": [
         _rx(r"(?:not|isn'?t|stopped|hasn'?t been) moving|man down|person down|no pulse|can'?t find (?:a |his |her )?pulse|collapsed|passed out and (?:won'?t|isn'?t|is not|not|hasn'?t)|unresponsive|unconscious|not responding|"
             r"(?:won'?t|will not|can'?t|cannot) wake (?:up|him|her|them)|not waking up|won'?t wake|no response when|not coming round|"
@@ -302,7 +344,7 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"knocked (?:out|unconscious)",
             r"(?:fell|fallen|fall|hit|banged|knocked)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:drowsy|vomit\w*|throw\w* up|confus\w*|won'?t wake|passed out|"
             r"not making sense)",
-            r"isn'?t waking|is not waking|(?:shaken|shook) (?:him|her|them)[^.!?]{0,30}(?:shout|yell)",
+            r"isn'?t waking|is not waking|(?:really |very |so |super )?(?:hard|difficult) to (?:wake|rouse)|(?:shaken|shook) (?:him|her|them)[^.!?]{0,30}(?:shout|yell)",
         ),
     ],
 }
@@ -395,7 +437,12 @@ ZH_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
     ],
     "poisoning": [
         _rx(r"(?:吃了|吞了|喝了|服了|误服|误食|吞下)[^。！？；]{0,10}(?:一整瓶|整瓶|一整盒|整盒|一大把|好多|很多|一把|几十|一整板|整板)[^。！？；]{0,8}(?:药|片|安眠|胶囊)",
-            r"(?:吃了|吞了|服了)[^。！？；]{0,8}(?:\d{2,}|[二三四五六七八九]十|一百|几十|十几|十来|十[一二三四五六七八九]|二十几)片",
+            r"(?:吃了|吞了|服了)[^。！？；]{0,8}(?:\d{2,}|[二三四五六七八九]十|一百|几十|十几|十来|十[一二三四五六七八九]|二十几)[片粒颗]",
+            r"(?:吃了|吞了|服了)[^。！？；]{0,4}(?:一整盒|整盒|一整瓶|整瓶|一整板)",
+            r"故意[^。！？；]{0,6}(?:吃了|吞了|服了|喝了)[^。！？；]{0,15}(?:药|片|粒|过量|安眠|农药)",
+            # wild mushrooms, then vomiting or diarrhoea (国家卫生健康委员会: 误食野生菌后出现症状应立即就医)
+            r"(?:野生菌|野蘑菇|毒蘑菇|毒菌|采的蘑菇|采的菌|菌子)[^。！？]{0,30}(?:吐|泻|拉肚子|晕|幻觉|看到小人|腹痛|肚子疼|抽搐)",
+            r"(?:感冒灵|白加黑|快克|氨酚|维C银翘|日夜百服宁)[^。！？]{0,20}(?:吃了|喝了)[^。！？]{0,30}(?:泰诺林|对乙酰氨基酚|扑热息痛|必理通)",
             # paracetamol taken, then yellowing eyes or skin (liver damage: NHS, A&E)
             r"(?:对乙酰氨基酚|扑热息痛|泰诺|百服宁|必理通|感冒灵|白加黑)[^。！？]{0,60}[。！？，,]?[^。！？]{0,30}(?:发黄|黄疸|眼白[^。！？]{0,3}黄)",
             # two paracetamol products taken together (国家药监局 and NHS: never take two at once)
@@ -455,6 +502,24 @@ ZH_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:孕|怀孕)(?:2\d|3[0-6]|二十[一二三四五六七八九]?|三十[一二三四五六]?)周[^。！？；]{0,10}(?:破水|羊水破)",
             r"(?:怀上|怀了)[^。！？]{0,20}(?:肚子|腹)[^。！？]{0,6}(?:剧痛|剧烈|绞痛|疼得厉害)",
         ),
+    ],
+    "burns": [
+        _rx(r"(?:烧伤|烫伤|烧着|烫着|灼伤|烫到|烧到)[^。！？；]{0,30}(?:发白|变白|白色|焦黑|发黑|变黑|焦了|不疼|不痛|没感觉|没有感觉|没知觉|大面积|一大片|整条|整个(?:手臂|胳膊|腿|后背|背|胸|肚子))|"
+            r"(?:大面积|一大片|整条(?:胳膊|腿|手臂)|整个(?:手臂|胳膊|腿|后背|背|胸口|肚子))[^。！？；]{0,15}(?:烧伤|烫伤|烫了|烧了|起泡|水泡)|"
+            r"(?:烧伤|烫伤)[^。！？；]{0,20}比(?:他|她|我|孩子)?(?:的)?手掌(?:还)?大",
+            r"(?:脸|面部|嘴|喉咙|鼻)[^。！？；]{0,15}(?:烧伤|烫伤|烧到)[^。！？；]{0,30}(?:呼吸|喘|声音嘶哑|咳黑)|鼻毛(?:烧焦|烧没)|吸入(?:大量)?(?:浓烟|烟雾)|呛了(?:很多|好多)?(?:浓烟|烟)",
+            r"(?:硫酸|盐酸|强酸|强碱|烧碱|生石灰|石灰|洁厕灵|管道疏通剂|84消毒液|化学品|腐蚀性)[^。！？；]{0,20}(?:溅|进|弄|洒|泼)[^。！？；]{0,10}(?:眼|脸|皮肤|身上|手上)|化学(?:烧伤|灼伤)",
+            r"(?:触电|被电(?:击|到))[^。！？；]{0,20}(?:晕|昏|烧|焦|黑|心|胸|抽|倒|没反应|叫不醒)|电击伤|被雷(?:击|劈)",
+            ),
+    ],
+    "diabetic": [
+        _rx(r"(?:酮症|酮体|尿酮|血酮|酸中毒)[^。！？；]{0,30}(?:呕吐|吐了|一直吐|吐个不停|意识|迷糊|昏|嗜睡|叫不醒|呼吸(?:深|快|急|重)|大口(?:喘气|呼吸)|烂苹果味|肚子疼|腹痛)|"
+            r"(?:呕吐|一直吐|吐个不停|迷糊|嗜睡|呼吸(?:深|快|急))[^。！？；]{0,30}(?:尿酮|血酮|酮体)[^。！？；]{0,6}(?:高|阳性|\+\+|三个加号|[2-9])",
+            r"血糖[^。！？；]{0,10}(?:HI|爆表|测不出|[2-9]\d(?:\.\d)?|很高|特别高)[^。！？；]{0,30}(?:呕吐|一直吐|吐了|意识|迷糊|昏|嗜睡|叫不醒|呼吸(?:深|快|急)|烂苹果味)",
+            r"低血糖[^。！？；]{0,30}(?:咽不下|吞不下|喂不进|喝不进|叫不醒|昏迷|抽搐|意识不清|没反应|不省人事)|"
+            r"血糖[^。！？；]{0,10}(?:[12](?:\.\d)?|很低|特别低)[^。！？；]{0,30}(?:咽不下|吞不下|喂不进|喝不进|叫不醒|昏迷|抽搐|意识不清|没反应)",
+            r"(?:糖水|葡萄糖|糖块|果汁)[^。！？；]{0,6}(?:喂不进|咽不下|吞不下|喝不进|灌不进)",
+            ),
     ],
     "unconscious": [
         _rx(r"(?:叫|喊|拍)[^。！？；]{0,4}(?:不应|都不醒)|不哭也不动|倒地不动|不动了|摸不到脉搏|没有脉搏|没脉搏|没(?:有)?心跳|昏迷|叫不醒|不省人事|失去意识|没有意识|没反应|没有反应|晕倒了?[^。！？；]{0,8}(?:醒不过来|没醒|叫不醒)|倒地不起",

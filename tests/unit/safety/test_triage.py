@@ -84,6 +84,25 @@ EMERGENCIES = [
     ("since this afternoon a stiff neck and a temperature of 39, and bright light hurts my eyes", "infant_fever"),
     ("I'm a student, in the past few hours a fever and now there's a purple rash spreading on my arms", "infant_fever"),
     ("woke up and my right arm and leg won't move properly", "stroke"),
+    ("my son pulled a pan of boiling water on himself, the scald goes from his shoulder to his wrist and looks white",
+     "burns"),
+    ("splashed drain cleaner in my eye and it's burning, I can't open it", "burns"),
+    ("宝宝被开水烫伤了，从肩膀到手腕一大片，皮肤发白", "burns"),
+    ("孩子刚才触电了，现在叫不醒", "burns"),
+    ("my husband is type 1, ketones are 3.4 and he keeps vomiting and breathing really deep", "diabetic"),
+    ("she's having a hypo and is too drowsy to swallow the glucose gel", "diabetic"),
+    ("老公1型糖尿病，尿酮三个加号，一直吐，呼吸很深", "diabetic"),
+    ("我爸低血糖，糖水喂不进去", "diabetic"),
+    ("my nan's carer put on a new fentanyl patch without removing the old one and she's really hard to wake",
+     "unconscious"),
+    ("dad's poo has been black and tarry since yesterday and today he nearly passed out, he's pale", "bleeding"),
+    ("cut my palm on glass, been pressing a towel on it for 40 minutes and it's still pouring through", "bleeding"),
+    ("for the last 4 days I've been taking 10 or 12 paracetamol a day for my tooth", "poisoning"),
+    ("my 2 year old had some of my heart pills in her mouth, is one even enough to be an overdose?", "poisoning"),
+    ("我刚才故意吃了过量的安眠药，大概二十片", "poisoning"),
+    ("中午吃了山上采的野生菌，现在一家人都上吐下泻", "poisoning"),
+    ("腰疼，布洛芬一下午吃了一整盒", "poisoning"),
+    ("scalded my arm from the kettle 15 minutes ago, the skin is white, can I put cling film on it", "burns"),
 ]
 
 # Hard negatives: (text, the category they sound like).
@@ -144,6 +163,22 @@ NOT_EMERGENCIES = [
     # a young baby with a normal temperature
     ("my baby is 5 weeks old, no fever (36.9)", "infant_fever"),
     ("宝宝一个月大，体温36.8度，正常吗", "infant_fever"),
+    # a small burn cared for at home, a burn that no longer hurts, and questions about burns and diabetes
+    ("Burned the back of my hand on the oven tray, small red patch the size of a coin, ran it under the cold tap",
+     "burns"),
+    ("burnt my finger on the iron, it doesn't hurt anymore, should I pop the blister", "burns"),
+    ("how do I know if a burn needs A&E?", "burns"),
+    ("手被烫了一下，起了个小水泡，怎么处理", "burns"),
+    ("手机充电时有点触电的感觉，正常吗", "burns"),
+    ("type 1 diabetic, sugar 14.8 after a meal, ketones 0.2, feel fine", "diabetic"),
+    ("what are the signs of DKA?", "diabetic"),
+    ("血糖14，没有不舒服，需要去医院吗", "diabetic"),
+    # the everyday signs after a small extra dose: "a bit sleepy", the blue inhaler, bright yellow wee after B vitamins
+    ("Is it an overdose if I took 2 cetirizine instead of 1? I feel a bit sleepy but fine", "poisoning"),
+    ("he has 2 puffs of his blue inhaler before PE, would 4 be an overdose?", "poisoning"),
+    ("is it possible to OD on B12 tablets? my wee is bright yellow since I started", "poisoning"),
+    ("the label says 1 puff twice a day, not sure if I've been underdosing or overdosing", "poisoning"),
+    ("is 2 paracetamol every 4 hours an overdose? the box says no more then 8 tablets in 24 hours", "poisoning"),
 ]
 
 
