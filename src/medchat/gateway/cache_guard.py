@@ -190,6 +190,12 @@ _ACTS = {"take", "use", "give", "have", "drink", "eat", "吃", "用", "服", "�
 _DOERS = {"i": "self", "me": "self", "we": "self", "us": "self", "he": "other", "him": "other", "she": "other",
           "her": "other", "they": "other", "them": "other", "我": "self", "我们": "self", "他": "other", "她": "other",
           "他们": "other", "她们": "other"}
+# "he", 他 — not "they" ("are they safe" is often the tablets), nor 他 inside a word (其他, 阿托伐他汀, 氯雷他定,
+# 他克莫司).
+_STRANGER = re.compile(r"\b(?:he|him|his|she|her|hers)\b|(?<![其吉利])他(?![汀定们莫人])|她(?!们)")
+_ANTECEDENT = re.compile(r"\b(?:wom[ae]n|m[ae]n|child|children|kid|kids|baby|boy|girl|person|someone|somebody|patient|"
+                         r"toddler|teen|teenager|friend|guy|lady|neighbou?r|colleague|partner)\b|孩子|小孩|宝宝|婴儿|老人|病人|患者|"
+                         r"女性|男性|女人|男人|女孩|男孩|朋友|同事|家人|别人|对方|老公|老婆")
 _DOER_REACH = 4  # words (Chinese characters) before the action searched for its doer
 
 
@@ -200,7 +206,7 @@ def role_changed(a: str, b: str) -> bool:
     before the action; an action named twice, or with no doer found on a side, is not compared. Two messages the same
     but for one pronoun that names someone else differ too (``_pronoun_swapped``)."""
     words_a, words_b = _words(a), _words(b)
-    if _pronoun_swapped(words_a, words_b):
+    if _pronoun_swapped(words_a, words_b) or _stranger(a) != _stranger(b):
         return True
     left, right = _doers(words_a), _doers(words_b)
     return any(left[act] != right[act] for act in left.keys() & right.keys()
@@ -215,6 +221,19 @@ def _pronoun_swapped(left: list[str], right: list[str]) -> bool:
     changed = [(x, y) for x, y in zip(left, right, strict=True) if x != y]
     return (len(changed) == 1 and changed[0][0] in _DOERS and changed[0][1] in _DOERS
             and _DOERS[changed[0][0]] != _DOERS[changed[0][1]])
+
+
+def _stranger(text: str) -> bool:
+    """The message speaks of someone else by a pronoun only ("he", 他) and names nobody it could stand for:
+    我对青霉素过敏，能吃… / 他对青霉素过敏，我能吃… ask about different people, while "my son… can he take" and
+    "how would a woman know she has…" name theirs."""
+    lowered = text.lower()
+    if not _STRANGER.search(lowered):
+        return False
+    if _ANTECEDENT.search(lowered):
+        return False
+    found = facts(text)
+    return not (found["person"] or found["age"])
 
 
 def _doers(words: list[str]) -> dict[str, str | None]:

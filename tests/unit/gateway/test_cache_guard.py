@@ -12,6 +12,9 @@ PARAPHRASES = [
     ("What is the max dose of Tylenol for adults?", "What's the maximum dose of acetaminophen for adults?"),
     ("How much paracetamol can I take in a day?", "How much acetaminophen can I take per day?"),
     ("Is it safe to take amoxicillin while pregnant?", "Can I take amoxicillin during pregnancy?"),
+    # a vaccine's everyday names, "small" as "minor"
+    ("Are there side effects of the HPV vaccine?", "Does the HPV jab have side effects?"),
+    ("How do I clean a small cut?", "How do I clean a minor cut?"),
     ("Should I take metformin with food?", "Do I take metformin with meals?"),
     ("My 5-year-old has a cough", "My 5 year old has a cough"),
     ("宝宝发烧38.5度怎么办", "宝宝发烧到38.5度了，该怎么办？"),
@@ -178,3 +181,28 @@ def test_the_same_action_done_by_someone_else_is_another_question(a, b):
 ])
 def test_the_same_doer_or_an_action_named_twice_is_not_a_role_change(a, b):
     assert not role_changed(a, b)
+
+
+def test_chinese_first_step_is_not_the_number_one_and_the_common_miswriting_of_a_sting_is_a_sting():
+    assert facts("被蜜蜂蜇了怎么处理？") == facts("被蜜蜂蛰了，第一步怎么处理？")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("孕妇能吃清蒸鲈鱼吗？", "孕妇能吃生鱼片吗？"),
+    ("Can I eat cooked salmon while pregnant?", "Can I eat raw salmon while pregnant?"),
+    ("Is pasteurised goat's cheese safe in pregnancy?", "Is unpasteurised goat's cheese safe in pregnancy?"),
+])
+def test_how_food_is_prepared_is_a_fact(a, b):
+    assert "quality" in differences(a, b)
+
+
+@pytest.mark.parametrize(("a", "b", "changed"), [
+    ("我对头孢过敏，能用阿莫西林吗？", "她对头孢过敏，我能用阿莫西林吗？", True),
+    ("I'm allergic to penicillin, can I take amoxicillin?", "He's allergic to penicillin, can I take amoxicillin?",
+     True),
+    ("My son has a fever. Is ibuprofen OK for him?", "Is ibuprofen OK for my son with a fever?", False),
+    ("阿托伐他汀早上吃还是晚上吃？", "立普妥应该什么时候吃，早上还是晚上？", False),  # 他 inside a drug's name
+    ("How would a woman know she has thrush?", "What are the signs of thrush in women?", False),
+])
+def test_someone_named_only_by_a_pronoun_is_someone_else(a, b, changed):
+    assert role_changed(a, b) is changed
