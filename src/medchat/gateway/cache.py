@@ -176,7 +176,7 @@ class ResponseCache(ModelWrapper):
                      inner.name)
         elif mode == "semantic" and not _WARNED.get(inner.name):
             _WARNED[inner.name] = True
-            log.warning("%s: semantic cache on: on the latest blind holdout it served a stored answer for 1 of 110 "
+            log.warning("%s: semantic cache on: on the latest blind holdout it served a stored answer for 2 of 110 "
                         "questions that differed in a fact (docs/benchmarks.md, response cache); use mode = \"exact\" "
                         "for clinical traffic", inner.name)
 
