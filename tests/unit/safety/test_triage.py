@@ -102,6 +102,8 @@ EMERGENCIES = [
     ("我刚才故意吃了过量的安眠药，大概二十片", "poisoning"),
     ("中午吃了山上采的野生菌，现在一家人都上吐下泻", "poisoning"),
     ("腰疼，布洛芬一下午吃了一整盒", "poisoning"),
+    ("这几天牙疼，泰诺林一天吃七八片，650那种，已经连着吃三天了", "poisoning"),
+    ("我妈一直在吃对乙酰氨基酚缓释片，一次两片，一天五次，吃了一个星期了", "poisoning"),
     ("scalded my arm from the kettle 15 minutes ago, the skin is white, can I put cling film on it", "burns"),
 ]
 
@@ -173,6 +175,8 @@ NOT_EMERGENCIES = [
     ("type 1 diabetic, sugar 14.8 after a meal, ketones 0.2, feel fine", "diabetic"),
     ("what are the signs of DKA?", "diabetic"),
     ("血糖14，没有不舒服，需要去医院吗", "diabetic"),
+    ("对乙酰氨基酚一天吃十片会怎样", "poisoning"),  # a question about an amount, nothing taken
+    ("泰诺林一天吃三片可以吗", "poisoning"),
     # the everyday signs after a small extra dose: "a bit sleepy", the blue inhaler, bright yellow wee after B vitamins
     ("Is it an overdose if I took 2 cetirizine instead of 1? I feel a bit sleepy but fine", "poisoning"),
     ("he has 2 puffs of his blue inhaler before PE, would 4 be an overdose?", "poisoning"),
