@@ -75,41 +75,38 @@ LANGUAGES = ("en", "zh")
 SPENT = {"harm": ("harm_holdout.jsonl", "harm_holdout2.jsonl", "harm_holdout3.jsonl", "harm_holdout4.jsonl")}
 
 
+def _read(path: Path, hashes: dict[str, str]) -> list[dict]:
+    """The rows of a JSON Lines file, its hash recorded in ``hashes`` (what the classifier says it learned from)."""
+    raw = path.read_bytes()
+    name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+    hashes[name] = hashlib.sha256(raw).hexdigest()[:16]
+    return [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+
+
+def _benign(row: dict) -> dict:
+    """An ordinary message borrowed from another set, as a benign harm example."""
+    return {"text": row["text"], "language": row.get("language", "en"), "label": "benign", "category": None,
+            "borrowed": True}
+
+
 def load(check: str, extra: Path | None = None) -> tuple[list[dict], dict[str, str]]:
     """The ``dev`` rows of the main file and of the extra training files (``<check>_train_*.jsonl``, or
     ``extra``), and the files' hashes."""
-    rows, hashes = [], {}
+    rows: list[dict] = []
+    hashes: dict[str, str] = {}
     extras = [extra] if extra else sorted(DATA.glob(f"{check}_train_*.jsonl"))
     split = "train" if check == "harm" else "dev"  # harm.jsonl keeps its "dev" split for benchmarks/safety_eval.py
     for path in (DATA / SETS[check][0], *extras):
-        raw = path.read_bytes()
-        name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
-        hashes[name] = hashlib.sha256(raw).hexdigest()[:16]
-        items = (json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip())
-        rows += [r for r in items if r["split"] == split]
+        rows += [r for r in _read(path, hashes) if r["split"] == split]
     for file in SPENT.get(check, ()):
-        raw = (DATA / file).read_bytes()
-        hashes[f"tests/data/safety/{file}"] = hashlib.sha256(raw).hexdigest()[:16]
-        rows += [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+        rows += _read(DATA / file, hashes)
     if check == "harm":
         for file in HARM_NEGATIVES:
-            path = DATA / file
-            if not path.is_file():
-                continue
-            raw = path.read_bytes()
-            hashes[str(path.relative_to(ROOT))] = hashlib.sha256(raw).hexdigest()[:16]
-            items = (json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip())
-            rows += [{"text": r["text"], "language": r.get("language", "en"), "label": "benign", "category": None,
-                      "borrowed": True}
-                     for r in items if r["split"] == "dev" and r.get("label") != "injection"
-                     and r.get("category") not in ("self_harm", "poisoning")]
+            if (DATA / file).is_file():
+                rows += [_benign(r) for r in _read(DATA / file, hashes) if r["split"] == "dev"
+                         and r.get("label") != "injection" and r.get("category") not in ("self_harm", "poisoning")]
         for file in SPENT_NEGATIVES:
-            raw = (DATA / file).read_bytes()
-            hashes[f"tests/data/safety/{file}"] = hashlib.sha256(raw).hexdigest()[:16]
-            rows += [{"text": r["text"], "language": r["language"], "label": "benign", "category": None,
-                      "borrowed": True}
-                     for r in (json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip())
-                     if r["label"] == "ordinary"]
+            rows += [_benign(r) for r in _read(DATA / file, hashes) if r["label"] == "ordinary"]
     return rows, hashes
 
 

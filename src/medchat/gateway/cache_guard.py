@@ -179,7 +179,7 @@ def differences(a: str, b: str) -> list[str]:
         out.append(EDIT)
     if not out and reordered(a, b):
         out.append(ORDER)
-    if not out and role_changed(a, b):
+    if not out and role_changed(a, b, fa, fb):
         out.append(ROLE)
     return out
 
@@ -199,14 +199,14 @@ _ANTECEDENT = re.compile(r"\b(?:wom[ae]n|m[ae]n|child|children|kid|kids|baby|boy
 _DOER_REACH = 4  # words (Chinese characters) before the action searched for its doer
 
 
-def role_changed(a: str, b: str) -> bool:
+def role_changed(a: str, b: str, facts_a: Facts | None = None, facts_b: Facts | None = None) -> bool:
     """Whether an action each message names once is done by someone else in each: "is it safe for me to take my
     mother's diazepam" / "for my mother to take her diazepam", "can I use my daughter's EpiPen" / "can my daughter
     use my EpiPen", 我能吃我妈的药吗 / 我妈能吃我的药吗. The doer is the nearest person word within ``_DOER_REACH``
     before the action; an action named twice, or with no doer found on a side, is not compared. Two messages the same
     but for one pronoun that names someone else differ too (``_pronoun_swapped``)."""
     words_a, words_b = _words(a), _words(b)
-    if _pronoun_swapped(words_a, words_b) or _stranger(a) != _stranger(b):
+    if _pronoun_swapped(words_a, words_b) or _stranger(a, facts_a) != _stranger(b, facts_b):
         return True
     left, right = _doers(words_a), _doers(words_b)
     return any(left[act] != right[act] for act in left.keys() & right.keys()
@@ -223,7 +223,7 @@ def _pronoun_swapped(left: list[str], right: list[str]) -> bool:
             and _DOERS[changed[0][0]] != _DOERS[changed[0][1]])
 
 
-def _stranger(text: str) -> bool:
+def _stranger(text: str, found: Facts | None = None) -> bool:
     """The message speaks of someone else by a pronoun only ("he", 他) and names nobody it could stand for:
     我对青霉素过敏，能吃… / 他对青霉素过敏，我能吃… ask about different people, while "my son… can he take" and
     "how would a woman know she has…" name theirs."""
@@ -232,7 +232,7 @@ def _stranger(text: str) -> bool:
         return False
     if _ANTECEDENT.search(lowered):
         return False
-    found = facts(text)
+    found = facts(text) if found is None else found  # ``differences`` has them already
     return not (found["person"] or found["age"])
 
 
