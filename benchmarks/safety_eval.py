@@ -36,15 +36,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
-# The latest blind sets (consumer, dosing, harm: all scored once on 2026-12-07 and spent — the next change needs new
-# ones here) and the spent triage holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing
-# and still compare versions of the rules. The spent harm holdouts train the harm classifier
+# The latest blind sets (consumer_holdout6, dosing_holdout4, harm_holdout6: written 2026-12-07 and scored once, after
+# the dose reader and the third harm training set — the next change needs new ones here) and the spent triage
+# holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing and still compare versions of the
+# rules. The spent harm holdouts train the harm classifier
 # (scripts/train_safety_classifier.py, SPENT), the spent consumer holdouts' ordinary messages its benign side
 # (SPENT_NEGATIVES); the triage classifier trains on none of them.
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout5", "dosing_holdout3"),
-            "harm": ("harm_holdout5",)}
+            "consumer": ("consumer_holdout6", "dosing_holdout4"),
+            "harm": ("harm_holdout6",)}
 
 
 def load(name: str) -> list[dict]:
@@ -299,7 +300,8 @@ def by_language(name: str, rows: list[dict], decide, positive: str, errors: bool
 
 def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
     """Triage on real-style consumer messages: the false-alarm rate on the non-emergencies, per language, and
-    recall on the emergencies among them (the blind consumer holdouts too with ``holdout``)."""
+    recall on the emergencies among them; on ``dosing_dev`` (amounts to add up: the dose reader's development set);
+    and on the blind consumer holdouts too with ``holdout``."""
     from medchat.safety.triage import assess
 
     def triage(text: str, language: str) -> tuple[bool, str]:
@@ -307,7 +309,7 @@ def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
         return result.emergency, result.reason
 
     out = {}
-    sets = {name: load(name) for name in ("consumer_messages", *(HOLDOUTS["consumer"] if holdout else ()))
+    sets = {name: load(name) for name in ("consumer_messages", "dosing_dev", *(HOLDOUTS["consumer"] if holdout else ()))
             if (DATA / f"{name}.jsonl").is_file()}
     sets.update({path.stem: read_jsonl(path) for path in extra})
     for name, rows in sets.items():

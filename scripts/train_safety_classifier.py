@@ -72,7 +72,8 @@ LANGUAGES = ("en", "zh")
 # only the holdouts that benchmarks/safety_eval.py still lists stay blind.
 # (Triage trained on the spent consumer holdouts too was tried: on the five triage holdouts, which neither version
 # trained on, it missed 13 emergencies against 7 and raised 59 false alarms against 56, so it does not.)
-SPENT = {"harm": ("harm_holdout.jsonl", "harm_holdout2.jsonl", "harm_holdout3.jsonl", "harm_holdout4.jsonl")}
+SPENT = {"harm": ("harm_holdout.jsonl", "harm_holdout2.jsonl", "harm_holdout3.jsonl", "harm_holdout4.jsonl",
+                  "harm_holdout5.jsonl")}
 
 
 def _read(path: Path, hashes: dict[str, str]) -> list[dict]:

@@ -37,6 +37,7 @@ import numpy as np
 
 from medchat.language import detect_language
 from medchat.safety.classifier import load_classifier
+from medchat.safety.dose_totals import excesses
 from medchat.safety.triage_context import (
     BARE_POISONING,
     CHRONIC_MATTERS,
@@ -203,6 +204,12 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
                         match.dropped = _why_not(lang, category, sentence[lo:hi], m.start() - lo, m.end() - lo,
                                                  whole.near(offset + m.start()))
                         matches.append(match)
+    # Amounts added up: a staggered or combined overdose no single phrase shows ("2 every 4 hours since 6am"). Taken,
+    # by the reader's own test, so only a story sets it aside ("just wondering if I can take more" is no frame here).
+    for excess in excesses(text):
+        story = _fiction(whole.near(excess.start).text)
+        matches.append(TriageMatch("poisoning", excess.start, excess.end, excess.reason,
+                                   dropped="fiction" if story else None))
     kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
     return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language,
                         ordinary=None if kept else _ordinary(text, language == "zh"))
@@ -341,12 +348,16 @@ def _framed(text: str) -> bool:
     A fiction frame holds unless the message says it turned real (or someone real is in a game or rehearsal);
     a professional or training frame holds unless something is happening now (a teacher whose student "is
     having a seizure" is not asking a textbook question)."""
-    real = bool(REAL.search(text))
-    if FICTION.search(text) and not (real or EN_NOW_REAL.search(text)
-                                      or (REAL_PERSON.search(text) and not NARRATIVE.search(text))):
+    if _fiction(text):
         return True
     now = bool(EN_NOW.search(text) or ZH_NOW.search(text))
-    return bool(THIRD_PARTY_FICTION.search(text)) and not (now or real)
+    return bool(THIRD_PARTY_FICTION.search(text)) and not (now or REAL.search(text))
+
+
+def _fiction(text: str) -> bool:
+    """A story, game or rehearsal frame the message does not say turned real."""
+    return bool(FICTION.search(text)) and not (REAL.search(text) or EN_NOW_REAL.search(text)
+                                                or (REAL_PERSON.search(text) and not NARRATIVE.search(text)))
 
 
 _TEMPERATURE = re.compile(r"(?<![\d.])(3[4-9](?:\.\d)?|4[0-2](?:\.\d)?|9[5-9](?:\.\d)?|10[0-6](?:\.\d)?)(?![\d.])")

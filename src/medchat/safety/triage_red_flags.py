@@ -182,8 +182,10 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:deadly|poison\w*|toxic|strange|pupils|vomit|drowsy)",
             r"(?:\d+ ?(?:yo|y/o|year old|yr old)|toddler|child|kid|son|daughter|baby)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}(?:found|got)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}"
             r"(?:pills?|tablets?|medicine|meds|vitamins|iron)(?:[^.!?]|(?<=\d)\.(?=\d)){0,20}(?:ate|swallowed|eaten|took)",
-            r"(?:toddler|child|kid|son|daughter|baby|little one|grandson|granddaughter)(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:ate|swallowed|got into|eaten|chewed|drank|drunk)"
-            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:pills?|tablets?|medicine|meds|pill ?box|capsules?|batter|bleach|detergent|pods?|vitamins|iron)",
+            r"(?:toddler|child|kid|son|daughter|baby|little one|grandson|granddaughter|\d+[- ]?(?:year|yr|month)s?[- ]old|\d+ ?(?:yo|y/o)\b)"
+            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:ate|swallowed|got into|eaten|chewed|drank|drunk)"
+            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:pills?|tablets?|medicine|meds|pill ?box|capsules?|batter|bleach|detergent|pods?|vitamins|iron|"
+            + PARACETAMOL + r"|ibuprofen|amitriptyline|diphenhydramine|sleeping|sleep aid)",
             r"(?<!food )poison(?:ed|ing)\b",
         ),
         _rx(
@@ -463,6 +465,9 @@ ZH_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:吃了|吞了|服了)[^。！？；]{0,6}(?:一大把|一把|好多|很多|整瓶|一整瓶)?[^。！？；]{0,4}(?:布洛芬|对乙酰氨基酚|扑热息痛|安眠药|降压药|"
             r"胰岛素|阿司匹林|退烧药|感冒药|抗抑郁药)[^。！？；]{0,12}(?:\d{2,}|[二三四五六七八九]十|几十|一整|整)",
             r"(?:孩子|小孩|宝宝|儿子|女儿)[^。！？；]{0,12}(?:吃了|吞了|误食|误服|喝了)[^。！？；]{0,12}(?:(?<!退烧)(?<!感冒)(?<!止咳)药|片|电池|洗衣|消毒|农药)",
+            # 孩子把奶奶的降压药吃了: what was swallowed comes before the verb (an adult's, not 孩子把药吃了 as given)
+            r"(?:孩子|小孩|宝宝|儿子|女儿|\d岁)[^。！？；]{0,12}把[^。！？；]{0,12}(?:大人|我|奶奶|爷爷|妈妈|爸爸|外婆|外公|姥姥|姥爷|老人|"
+            r"床头|抽屉|柜子|桌上)[^。！？；]{0,10}(?:药|片|胶囊|电池|洗衣|消毒|农药)[^。！？；]{0,4}(?:吃了|吞了|喝了|吃掉|吞下)",
         ),
         _rx(
             r"(?:喝了|吃了|吞了|误服|误食|舔了)[^。！？；]{0,8}(?:松香水|汽油|煤油|洗衣凝珠|降糖药|安眠药|降压药)",

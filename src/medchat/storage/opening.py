@@ -21,7 +21,8 @@ class Opening:
 
     def __init__(self, open: Callable[[], Any]) -> None:
         self._open = open
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while opening
+        self._starting = threading.Lock()  # held only to start the thread: ``start()`` never waits for an opening
         self._store: Any = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -31,8 +32,8 @@ class Opening:
         return self._store is not None
 
     def start(self) -> None:
-        """Begin opening on a background thread, once; return at once."""
-        with self._lock:
+        """Begin opening on a background thread, once; return at once (also while it is opening)."""
+        with self._starting:
             if self._thread is not None or self._store is not None:
                 return
             self._thread = threading.Thread(target=self._get_quietly, name="medchat-store-open", daemon=True)
@@ -41,7 +42,7 @@ class Opening:
     def get(self) -> Any:
         """The store, opened now if nothing has opened it yet (waiting for ``start()``'s thread if it is at it)."""
         if self._store is None:
-            with self._lock:
+            with self._starting:
                 thread = self._thread
             if thread is not None and thread is not threading.current_thread():
                 thread.join()

@@ -44,15 +44,25 @@ def test_a_passage_over_its_share_keeps_the_sentences_nearest_the_question_in_th
 
 def test_sentences_are_pooled_across_passages_by_the_words_they_share_with_the_question():
     # FEVER ranks first, but its sentences about fluids and babies share nothing with the question, while SORE's
-    # gargle and pain-relief sentences do: those take the budget, FEVER keeps only what room is left.
-    sources = fit_sources(results_for(FEVER, SORE), "sore throat pain: gargle or paracetamol?", 40)
-    assert sum(count_tokens(s.text) for s in sources) <= 40
-    sore = next(s.text for s in sources if s.result.passage.text == SORE)
-    assert "Warm salt-water gargles can ease a sore throat in adults." in sore
-    assert "Paracetamol or ibuprofen can relieve the pain." in sore
-    assert "The throat is part of the upper airway." not in sore
+    # gargle and pain-relief sentences do: those take the budget, FEVER gets only what room is left, and a passage's
+    # first sentence also pays for its citation line ("[1] Title: ").
+    question = "sore throat pain: gargle or paracetamol?"
+    (sore,) = fit_sources(results_for(FEVER, SORE), question, 40)
+    assert sore.result.passage.text == SORE
+    assert "Warm salt-water gargles can ease a sore throat in adults." in sore.text
+    assert "Paracetamol or ibuprofen can relieve the pain." in sore.text
+    assert count_tokens(f"[1] {sore.result.passage.title}: ") + count_tokens(sore.text) <= 40
+    sources = fit_sources(results_for(FEVER, SORE), question, 80)
     assert [s.result.passage.text for s in sources] == [FEVER, SORE]  # in rank order
-    assert sources[0].text == "Fluids help the body cool down."  # the room left: 8 tokens
+    assert sources[0].text == "A fever is a temperature of 38C or above."  # the room left
+    assert "The throat is part of the upper airway." in sources[1].text
+
+
+def test_a_sentence_two_passages_share_is_kept_once():
+    shared = "Warm salt-water gargles can ease a sore throat in adults."
+    other = f"Sore throats usually pass within a week. {shared}"
+    sources = fit_sources(results_for(SORE, other), "gargle for a sore throat", 200)
+    assert sum(s.text.count(shared) for s in sources) == 1
 
 
 def test_a_passage_with_room_to_spare_is_whole():

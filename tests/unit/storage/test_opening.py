@@ -58,3 +58,26 @@ def test_an_error_opening_it_reaches_the_first_use():
     store.start()
     with pytest.raises(ValueError, match="no database"):
         store.list()
+
+
+def test_start_returns_at_once_while_the_store_is_opening():
+    # The opening thread holds the store's lock while it opens; a second start() must not wait for it (it did, and
+    # a use that came after it then opened the store a second time once the first opening gave up).
+    gate, entered = threading.Event(), threading.Event()
+
+    def open_store() -> object:
+        entered.set()
+        assert gate.wait(60)
+        return object()
+
+    store = Opening(open_store)
+    store.start()
+    try:
+        assert entered.wait(30)
+        again = threading.Thread(target=store.start)
+        again.start()
+        again.join(30)
+        assert not again.is_alive()
+    finally:
+        gate.set()
+    assert store.get() is not None

@@ -1,0 +1,89 @@
+"""``safety.dose_totals``: amounts a message says were taken, added up over the day against 24-hour ceilings."""
+
+import pytest
+
+from medchat.safety.dose_totals import excesses
+from medchat.safety.triage import assess
+
+
+def _paracetamol(text: str) -> float | None:
+    found = [e for e in excesses(text) if e.ingredient == "paracetamol"]
+    return found[0].mg_per_day if found else None
+
+
+@pytest.mark.parametrize(("text", "mg"), [
+    # tablets a dose × doses a day (said, or from "every N hours", or the times listed)
+    ("I've taken 2 paracetamol 500mg every 4 hours since 6am, 6 times now, the toothache is awful", 6000),
+    ("paracetamol: 3 tablets at 7am, 3 at noon, 3 at 5pm and 3 at 10pm for my back", 6000),
+    ("took 3 x 500mg paracetamol four times a day since Tuesday, feel ok", 6000),
+    ("had 2 × 500 mg paracetamol at 7, 10, 1, 4 and 7 today", 5000),
+    # two products holding paracetamol, each read with its own strength
+    ("I've been on co-codamol 30/500 two tablets four times a day and then a lemsip max sachet at night", 5000),
+    ("been having panadol 2 tabs 4 times a day plus 2 dayquil caplets (325mg each) twice for this cold", 5300),
+    # a count that is the day's total
+    ("had about 18 of the 500mg paracetamol today, stomach feels off", 9000),
+    # Chinese: 每次 × 一天N次, and a granule product beside plain paracetamol
+    ("对乙酰氨基酚500毫克的，每次吃3片，一天吃了5次，牙还是疼", 7500),
+    ("今天感冒灵喝了6袋，又吃了必理通一次2片吃了3次", 4200),
+])
+def test_a_day_past_4_g_of_paracetamol_is_read(text, mg):
+    assert _paracetamol(text) == pytest.approx(mg)
+
+
+@pytest.mark.parametrize("text", [
+    "2 x 500mg paracetamol four times today, that's my limit and I've stopped",  # exactly 4 g
+    "took one lemsip max at 8am and 2 paracetamol at 2pm, head is better",  # 2 g
+    "Can I take 3 paracetamol every 4 hours if the pain is bad?",  # a question, nothing taken
+    "In 2019 I took 20 paracetamol and was treated in hospital, now I only use ibuprofen",  # past, treated
+    "the box says do not take more than 8 tablets in 24 hours, I take 2 four times a day",  # the limit is not a count
+    "tramadol 50mg, max 8 a day, I've had 4 today",
+    "I take ibuprofen 400 three times a day with food for my knee",  # 1200 mg
+    "必理通一次2片吃了3次，今天就吃了这些",  # 3 g
+])
+def test_within_the_limit_or_not_taken_is_not_an_excess(text):
+    assert excesses(text) == []
+
+
+def test_other_ingredients_have_their_own_ceilings():
+    found = {e.ingredient: e.mg_per_day for e in excesses("tramadol 50mg, max 8 a day, but I've had 12 today")}
+    assert found == {"tramadol": 600}
+
+
+def test_a_childs_dose_is_weighed_by_the_weight_given():
+    over = excesses("my 2 year old is 12kg and has had 10ml calpol infant (120mg/5ml) 6 times today")
+    assert [(e.ingredient, e.per_kg, e.mg_per_day) for e in over] == [("paracetamol", True, 120.0)]
+    assert excesses("my 3 year old (14kg) had 7.5ml calpol infant three times today") == []  # 39 mg/kg
+
+
+def test_an_ingredient_named_inside_a_products_description_is_not_a_second_medicine():
+    # "(500mg paracetamol each)" describes the caps; counted twice it would pass 4 g
+    assert excesses("cold & flu caps (500mg paracetamol each): 2 caps 3 times today plus one panadol at 9pm") == []
+
+
+def test_triage_escalates_what_the_reader_adds_up():
+    result = assess("been taking 2 paracetamol every 3 hours since yesterday morning, 8 times a day, feel fine")
+    assert result.emergency and result.categories == ["poisoning"]
+    assert "paracetamol" in result.reason and "4000" in result.reason
+    assert not assess("Is 2 paracetamol every 4 hours too much?").emergency
+
+
+@pytest.mark.parametrize("text", [
+    "My 3 year old swallowed two of my amitriptyline tablets, she seems fine",
+    "toddler chewed up some of my paracetamol from the handbag, he's laughing",
+    "孩子趁我不注意把爷爷的降压药吃了几片，现在还在玩",
+])
+def test_a_child_swallowing_an_adults_medicine_escalates(text):
+    assert assess(text).emergency
+
+
+def test_an_amount_taken_is_not_set_aside_as_curiosity_but_a_story_is():
+    assert assess("been taking 2 paracetamol 500mg every 4 hours since 6am, 6 times so far, just wondering if "
+                  "I can take more tonight").emergency
+    story = assess("For my novel: the heroine has been taking 2 paracetamol every 2 hours for two days. What would "
+                   "a doctor in the story say?")
+    added = [m for m in story.matches if m.text.startswith("paracetamol about")]
+    assert added and all(m.dropped == "fiction" for m in added)
+
+
+def test_a_child_taking_their_own_medicine_as_given_is_not_an_ingestion():
+    assert not assess("孩子把药吃了，还是有点咳嗽，要不要换药？").emergency
