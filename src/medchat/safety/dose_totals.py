@@ -24,8 +24,11 @@ from medchat.safety import dose_patterns as P
 WINDOW_CHARS = 220  # how far after a medicine's name its amounts are read (up to the next medicine named)
 LEAD_CHARS = 30  # and before it ("took 16 paracetamol", "3 x 500mg paracetamol")
 
+
 @dataclass(frozen=True)
 class Product:
+    """A medicine as ``data/dose_limits.toml`` lists it."""
+
     name: str
     per_ml: bool
     holds: dict[str, float]  # ingredient -> mg per unit (per ml for a liquid)
