@@ -49,7 +49,8 @@ AT_A_TIME = re.compile(NUM + _RANGE + r"\s?(?:" + UNIT + r"\s)?(?:at a time|at o
 LEAD_UNITS = re.compile(r"(?:^|\s)" + NUM + r"\s+(?:x\s+)?(?:more\s+)?(?:of (?:my|the|his|her|their|them|those) "
                         r"(?:\d+\s?mg )?)?(?:extra strength |max strength |regular )?$", _I)  # "took 16 " + name
 LEAD_UNITS_ZH = re.compile(r"(?:吃|服|喂|吞)了?" + NUM + _ZH_UNIT + "$")  # 每4个小时吃2片 + name
-MORE = re.compile(r"\b(?:plus|and|then)\s+(?:another\s+)?" + NUM + r"\s+more\b", _I)  # "… plus 2 more"
+MORE = re.compile(r"\b(?:plus|and|then)\s+(?:another\s+)?" + NUM + r"\s+more\b|"
+                  r"\b(?:plus|and|then)\s+(an?) extra (?:tablet|pill|one|capsule)\b", _I)  # "… plus 2 more"
 # "the max is 8 a day", 一天最多4片: a limit read, not an amount taken (read just before a count)
 LIMIT = re.compile(r"(?:max(?:imum)?|up to|more than|limit|最多|不超过|不能超过|上限)"
                    r"[^\d一两二三四五六七八九十]{0,8}$", _I)

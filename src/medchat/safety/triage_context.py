@@ -268,12 +268,12 @@ EN_FIGURATIVE = re.compile(
     r"killing me|dying (?:to|for|of laughter|laughing)|to die for|(?:gave|give|giving) (?:me|him|her) a heart attack|"
     r"heart attack (?:lol|haha)|almost had a heart attack|nearly had a heart attack|heart ?broken|broke my heart|"
     r"kill (?:for|me now lol)|i could die|drop dead gorgeous|had me (?:having|in|on)\b|"
-    r"\boverdosed on (?![^.!?]{0,30}(?:pill|tablet|med|drug|heroin|fentanyl|opioid|paracetamol|insulin|sleeping|vitamin|iron))|"
+    r"\boverdosed on (?![^.!?]{0,30}(?:pill|tablet|med|drug|heroin|fentanyl|opioid|paracetamol|insulin|sleeping|vitamin|iron|tabs|caps|capsule|antidepress|sertraline|citalopram|fluoxetine|diazepam|\w+(?:pram|oxetine|azepam|zolam|triptyline|codone|profen|olol|pine|statin|prazole)|\d+\s?(?:mg|tabs)))|"
     r"(?:nearly|almost) (?:had|died of) a (?:stroke|heart attack)|"
     r"\b(?:phone|laptop|computer|printer|wifi|internet|router|app|car)\b[^.!?]{0,20}\b(?:having|had|has) a (?:fit|wobbly|tantrum|meltdown)|"
     r"\b(?:threw|throw|throwing|throws) a (?:fit|wobbly|tantrum|hissy)|"
     r"\bbrain (?:had|has|is having|just had) a (?:seizure|stroke|meltdown)|\bod'?d on (?![^.!?]{0,30}(?:pill|tablet|med|drug|heroin|fentanyl|opioid|"
-    r"paracetamol|insulin|sleeping))|choking the (?:whole )?(?:laptop|computer|network|system|traffic|wifi)|"
+    r"paracetamol|insulin|sleeping|tabs|caps|capsule|antidepress|sertraline|citalopram|fluoxetine|diazepam|\w+(?:pram|oxetine|azepam|zolam|triptyline|codone|profen|olol|pine|statin|prazole)|\d+\s?(?:mg|tabs)))|choking the (?:whole )?(?:laptop|computer|network|system|traffic|wifi)|"
     r"(?:went|go|going) unconscious on the (?:sofa|couch|bed)|food coma|plot twist|cliffhanger|(?:season )?finale|on the floor laughing|"
     r"\b(?:smell|stink|stench|pong)\b(?![^.!?]{0,25}\b(?:gas|smoke|fumes|chemicals?|bleach|burning))[^.!?]{0,40}can'?t breathe|(?:suspense|stress|tension|deadline|humidity|heat)\b[^.!?]{0,30}\b(?:choking|suffocating|killing) me", _I)
 # An injury that happened by accident, not on purpose ("cut myself shaving", 做饭不小心烫到自己).

@@ -183,9 +183,13 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:\d+ ?(?:yo|y/o|year old|yr old)|toddler|child|kid|son|daughter|baby)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}(?:found|got)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}"
             r"(?:pills?|tablets?|medicine|meds|vitamins|iron)(?:[^.!?]|(?<=\d)\.(?=\d)){0,20}(?:ate|swallowed|eaten|took)",
             r"(?:toddler|child|kid|son|daughter|baby|little one|grandson|granddaughter|\d+[- ]?(?:year|yr|month)s?[- ]old|\d+ ?(?:yo|y/o)\b)"
-            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:ate|swallowed|got into|eaten|chewed|drank|drunk)"
-            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:pills?|tablets?|medicine|meds|pill ?box|capsules?|batter|bleach|detergent|pods?|vitamins|iron|"
-            + PARACETAMOL + r"|ibuprofen|amitriptyline|diphenhydramine|sleeping|sleep aid)",
+            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,40}(?:ate|swallowed|got into|eaten|chewed|drank|drunk|had a (?:swig|sip|mouthful|gulp))"
+            r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:pills?|tablets?|medicine|meds|pill ?box|capsules?|batter|bleach|detergent|pods?|vitamins|iron|"
+            + PARACETAMOL + r"|ibuprofen|amitriptyline|diphenhydramine|sleeping|sleep aid|oramorph|morphine|methadone)",
+            # "found grandad's Oramorph and had a swig": what was found comes before the swallowing
+            r"(?:toddler|child|kid|son|daughter|baby|little one|\d+[- ]?(?:year|yr|month)s?[- ]old|\d+ ?(?:yo|y/o)\b)"
+            r"(?:[^.!?]){0,30}(?:found|got hold of|got into)(?:[^.!?]){0,30}(?:oramorph|morphine|methadone|medicine|pills|tablets|"
+            + PARACETAMOL + r")(?:[^.!?]){0,30}(?:had a (?:swig|sip|mouthful|gulp)|drank|swallowed|ate|chewed)",
             r"(?<!food )poison(?:ed|ing)\b",
         ),
         _rx(

@@ -87,3 +87,16 @@ def test_an_amount_taken_is_not_set_aside_as_curiosity_but_a_story_is():
 
 def test_a_child_taking_their_own_medicine_as_given_is_not_an_ingestion():
     assert not assess("孩子把药吃了，还是有点咳嗽，要不要换药？").emergency
+
+
+@pytest.mark.parametrize("text", [
+    "i OD'd on my sertraline about an hour ago, like 15 tabs, i feel fine",  # an unlisted drug is no figure of speech
+    "my 3 year old found nanna's oramorph in her bag and had a swig, now she's very sleepy",
+    "had 3 diazepam 10mg and a few beers, then an extra tablet at midnight, just want to sleep",  # 40 mg
+])
+def test_overdoses_the_sixth_dosing_holdout_showed_after_scoring(text):
+    assert assess(text).emergency
+
+
+def test_overdosed_on_a_thing_that_is_no_medicine_is_still_a_figure_of_speech():
+    assert not assess("I totally overdosed on chocolate at the party lol, feel a bit sick").emergency
