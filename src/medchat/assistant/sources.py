@@ -56,8 +56,8 @@ def fit_sources(results: Sequence[SearchResult], question: str, budget: int | No
     """``results`` in rank order, within ``budget``: the sentences of all the passages pooled and taken by how many
     words of the question they share (on a tie, the higher-ranked passage's, then the earlier), each passage's kept
     sentences in their own order (" … " where one was skipped). A passage with nothing kept is dropped. The budget
-    counts what the sources cost the prompt: a passage's first sentence pays for its citation line ("[1] Title: "
-    — 15 tokens a Chinese title), and a sentence two passages share is kept once. If not even the best sentence
+    counts what the sources cost the prompt: a passage's first sentence pays for its citation line ("[1] Title: "),
+    and a sentence two passages share is kept once. If not even the best sentence
     fits, it is cut at a word. ``budget=None``: every passage whole.
 
     Why pooled rather than an equal share per passage: a share is spent on a passage's weak sentences while another
@@ -78,14 +78,14 @@ def fit_sources(results: Sequence[SearchResult], question: str, budget: int | No
     pool.sort(key=lambda item: item[:3])
     kept: dict[int, list[tuple[int, str]]] = {}
     seen: set[str] = set()
+    # a passage's first sentence also brings its citation line ("[2] Title: "): the budget is what the sources cost
+    lines = [count(f"[{rank + 1}] {result.passage.title}: ") for rank, result in enumerate(results)]
     used = 0
     for _, rank, index, sentence in pool:
         same = " ".join(sentence.split())
         if same in seen:  # two passages (chunks of one page, or pages quoting one another) saying the same
             continue
-        # a passage's first sentence also brings its citation line ("[2] Title: "): the budget is what the sources
-        # cost the prompt
-        cost = count(sentence) + (0 if rank in kept else count(f"[{rank + 1}] {results[rank].passage.title}: "))
+        cost = count(sentence) + (0 if rank in kept else lines[rank])
         if used + cost <= budget:
             kept.setdefault(rank, []).append((index, sentence))
             seen.add(same)
