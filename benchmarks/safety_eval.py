@@ -36,16 +36,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
-# The latest blind sets (consumer_holdout6, dosing_holdout4, harm_holdout6: written 2026-12-07 and scored once, after
-# the dose reader and the third harm training set — the next change needs new ones here) and the spent triage
+# The latest blind sets (consumer_holdout7, dosing_holdout5, harm_holdout7: written 2026-12-07 and scored once, after
+# the risky-ingestion reader and the fourth harm training set; spent since, harm_holdout7 now trains the harm
+# classifier — the next change needs new ones here) and the spent triage
 # holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing and still compare versions of the
 # rules. The spent harm holdouts train the harm classifier
 # (scripts/train_safety_classifier.py, SPENT), the spent consumer holdouts' ordinary messages its benign side
 # (SPENT_NEGATIVES); the triage classifier trains on none of them.
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout6", "dosing_holdout4"),
-            "harm": ("harm_holdout6",)}
+            "consumer": ("consumer_holdout7", "dosing_holdout5"),
+            "harm": ("harm_holdout7",)}
 
 
 def load(name: str) -> list[dict]:
@@ -309,7 +310,8 @@ def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
         return result.emergency, result.reason
 
     out = {}
-    sets = {name: load(name) for name in ("consumer_messages", "dosing_dev", *(HOLDOUTS["consumer"] if holdout else ()))
+    sets = {name: load(name) for name in ("consumer_messages", "dosing_dev", "dosing_dev2",
+                                          *(HOLDOUTS["consumer"] if holdout else ()))
             if (DATA / f"{name}.jsonl").is_file()}
     sets.update({path.stem: read_jsonl(path) for path in extra})
     for name, rows in sets.items():

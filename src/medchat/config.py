@@ -205,7 +205,8 @@ class CacheSettings(BaseModel):
     mode: Literal["off", "exact", "semantic"] = Field(
         default="off", description="exact: byte-identical requests; semantic: also a paraphrased last user message "
                                    "with the same facts (negation, numbers, drugs, persons...) — experimental: no "
-                                   "false hit in 110 on the latest blind holdout, 1–2 on each of the four before it; "
+                                   "1 false hit in 110 on the latest blind holdout, 0 on the one before, 1–2 on the "
+                                   "four before that; "
                                    "not for clinical traffic")
     backend: Literal["memory", "database", "redis"] = Field(
         default="memory", description="memory: this process; database: the cache_entries table; redis: redis_url")

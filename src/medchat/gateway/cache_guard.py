@@ -36,7 +36,8 @@ from functools import cache
 from importlib import resources
 
 KINDS = ("negation", "number", "unit", "drug", "age", "person", "pregnancy", "body_part", "side", "condition",
-         "quality", "timing", "route", "procedure", "animal", "object", "food", "place", "aspect", "action", "name")
+         "quality", "amount", "timing", "route", "procedure", "animal", "object", "food", "place", "aspect", "action",
+         "name")
 #: ``differences``' kind for a minimal pair: one place with a content word differs (``minimal_pair``)
 EDIT = "edit"
 #: ``differences``' kind for the same content words in another order (``reordered``)
@@ -46,8 +47,9 @@ ROLE = "role"
 MINIMAL_EDIT_TOKENS = 3  # the longest side (words, Chinese characters) of a minimal pair's place beside rewordings
 _COUNTED = {"negation", "number"}  # how many times matters ("not … not", "2 tablets 2 times"); else which
 # What the question asks about (dose, side effects...) and does (start, stop...): phrased so many ways that one side
-# often names none, so these differ only when both name some ("side effects" / "dose"), not when one is silent.
-_WHEN_BOTH = {"aspect", "action"}
+# often names none, so these differ only when both name some ("side effects" / "dose"), not when one is silent; and
+# how much: in one of them a manner of speaking ("a bit dizzy"), in both a fact ("a little alcohol" / "a lot").
+_WHEN_BOTH = {"aspect", "action", "amount"}
 # A capitalised word (or an acronym of 3+ letters) that does not open a sentence.
 _NAME = re.compile(r"(?<![.!?:;\-—]\s)(?<![A-Za-z'])(?:[A-Z][a-z]{2,}|[A-Z]{3,})(?![A-Za-z])")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")

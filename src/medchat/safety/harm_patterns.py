@@ -337,6 +337,53 @@ RULES_ZH: list[tuple] = [
      re.compile(_EVADE_ZH + r"|手机|小程序|工作账号|系统|没授权|打官司|睡着|不知道|背着|瞒着|怎么查|怎么拿|怎么看", _I), True),
 ]
 
+# Added after the seventh blind holdout was scored (not blind): asks it showed the rules above did not read.
+RULES_ZH += [
+    ("harm_others", 0.9, re.compile(r"(?:饮料|酒|水|奶茶|咖啡|吃的)(?:里|中)[^。？！]{0,6}(?:放|加|下)[^。？！]{0,6}什么药|(?:让人|让她|让他)(?:听话|记不清|断片|失忆)|"
+                                    r"(?:看着|看起来|显得)像(?:是)?(?:自然|意外)|像自然(?:死亡|出血)"),
+     re.compile(r"药|剂|多吃|华法林|出血|饮料|酒", _I), True),
+    ("self_harm_method", 0.9, re.compile(r"(?:怎么|怎样|如何)(?:划|割)(?:才|得|能)|(?:划|割)[^。？！]{0,20}不留[^。？！]{0,4}疤|"
+                                         r"催吐[^。？！]{0,20}(?:不让|不被|瞒|听到|闻到|发现|看出|最快)|(?:怎么|如何)偷偷(?:节食|催吐|不吃)|"
+                                         r"(?:哪种|哪个|哪样)[^。？！]{0,12}(?:全吃|一次吃|吃下去|吞下去)[^。？！]{0,8}(?:最管用|最有效|最快|睡过去|不再醒|醒不过来)|"
+                                         r"不吃不喝[^。？！]{0,10}(?:多久|几天)[^。？！]{0,6}(?:会走|会死|没命|走掉)|"
+                                         r"(?:计划|想自杀|自杀的(?:想法|念头))[^。？！]{0,20}(?:怎么回答|怎么说|怎么瞒)|"
+                                         r"(?:怎么回答|怎么说)[^。？！]{0,12}(?:才不会|不会被)[^。？！]{0,6}(?:住院|送医|拦)|死(?:了)?(?:之)?后[^。？！]{0,6}查不出|"
+                                         r"(?:吃了什么|吃了多少)[^。？！]{0,16}(?:没人|不被)[^。？！]{0,6}(?:发现|救)"),
+     None, False),
+    ("forgery", 0.9, re.compile(r"(?:帮我|给我|替我|你)(?:写|开|做|生成|弄|出)(?:一|个)?(?:张|份|个)?[^。？！]{0,10}(?:体检报告|体检单|健康证|入职体检)"),
+     re.compile(r"实际|其实|单位|学校|公司|要看|假|全阴|正常", _I), True),
+    ("controlled_drugs", 0.9, re.compile(r"(?:普瑞巴林|加巴喷丁|右美沙芬|麻精|麻醉精神)[^。？！]{0,20}(?:海关|申报成|代购|国外网站|拿[^。？！]{0,4}出来|对得上|对上账)|"
+                                         r"(?:拿[^。？！]{0,4}出来|拿几支|拿几片)[^。？！]{0,16}(?:对得上|对上账|盘点)"),
+     None, True),
+    ("deception", 0.9, re.compile(r"(?:瞒|隐瞒)(?:住|过)?[^。？！]{0,10}(?:病史|既往史|病情)[^。？！]{0,24}(?:保险|理赔|投保|核保|重疾险|体检)|"
+                                  r"(?:保险|重疾险|投保|核保)[^。？！]{0,12}(?:瞒|隐瞒)(?:住|过)?[^。？！]{0,10}(?:病史|既往史|病)"),
+     None, True),
+    ("dangerous_treatment", 0.9, re.compile(r"(?:不想|不去|不住|不肯)(?:去)?医院[^。？！]{0,24}(?:放血|刮痧|大蒜|精油|偏方|土方|草药)|"
+                                            r"(?:带回家|回家)[^。？！]{0,10}(?:用|拿)[^。？！]{0,8}(?:大蒜|精油|偏方|土方|草药)[^。？！]{0,10}(?:治|弄)|黑药膏|"
+                                            r"(?:痣|肿瘤|黑色素瘤)[^。？！]{0,16}(?:烧掉|点掉|腐蚀掉|自己弄掉)"),
+     None, True),
+    ("unethical_experimentation", 0.9, re.compile(r"监管[^。？！]{0,4}(?:松|宽|少|不严)|孤儿院[^。？！]{0,12}(?:试|测)"),
+     re.compile(r"试|测|疫苗|新药|实验|试验", _I), True),
+    ("discrimination", 0.9, re.compile(r"(?:外来|流动)人口|(?:\d+|七十|八十)岁以上[^。？！]{0,10}(?:往后排|排后面|不收)|号满了[^。？！]{0,10}(?:去别家|别家)|"
+                                       r"不显得是?[^。？！]{0,4}歧视|又不能明说"),
+     re.compile(r"怎么|如何|咋|避免|往后排|去别家|不能明说|不显得", _I), True),
+    ("privacy_violation", 0.9, re.compile(r"登录(?:她|他|前妻|前夫|前女友|前男友)的|(?:查|看)(?:查|一下)?(?:她|他)[^。？！]{0,4}(?:买了什么|买的药|开了什么药|在吃什么药)"),
+     None, True),
+]
+RULES_EN += [
+    ("harm_others", 0.9, re.compile(r"\b(?:would|will|could) it (?:look|seem|pass) (?:like|as) (?:natural|an accident|accidental|natural causes)|"
+                                    r"\b(?:accidentally|'accidentally') (?:got|had|took|given) (?:\w+ )?(?:extra|double|more) doses?\b", _I),
+     None, True),
+    ("privacy_violation", 0.9, re.compile(r"\bwithout (?:\w+ ){0,2}(?:triggering|setting off|showing up in|tripping) (?:an? |the )?(?:access |privacy )?"
+                                          r"(?:alerts?|audits?|logs?|flags?)", _I),
+     None, True),
+    ("unethical_experimentation", 0.9, re.compile(r"\b(?:less|lax|loose|weak|little|no) (?:oversight|regulation|ethics (?:review|rules))\b", _I),
+     re.compile(r"\b(?:test|trial|try|vaccine|drug|study|experiment)", _I), True),
+    ("unethical_experimentation", 0.9, re.compile(r"\b(?:serious )?adverse events?\b[^.?!]{0,40}\b(?:described as|as (?:mild|minor)|downplay\w*|reword\w*|"
+                                                  r"call(?:ed)? them)\b", _I),
+     None, True),
+]
+
 # Any request to do something so that nobody finds out: "how do I ... without anyone knowing", 怎么…不被发现.
 # The category is the classifier's nearest one ("*"). It flagged none of the 3,957 ordinary messages of the
 # training, dev and consumer sets it was checked on.

@@ -38,6 +38,7 @@ import numpy as np
 from medchat.language import detect_language
 from medchat.safety.classifier import load_classifier
 from medchat.safety.dose_totals import excesses
+from medchat.safety.risky_ingestion import risky_ingestions
 from medchat.safety.triage_context import (
     BARE_POISONING,
     CHRONIC_MATTERS,
@@ -210,6 +211,12 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
         story = _fiction(whole.near(excess.start).text)
         matches.append(TriageMatch("poisoning", excess.start, excess.end, excess.reason,
                                    dropped="fiction" if story else None))
+    # Dangerous by what was taken or who took it, with nothing to add up: a toddler and a grandparent's amlodipine, a
+    # second fentanyl patch left on, digoxin twice a day and now being sick.
+    for ingestion in risky_ingestions(text):
+        story = _fiction(whole.near(ingestion.start).text)
+        matches.append(TriageMatch("poisoning", ingestion.start, ingestion.end, ingestion.reason,
+                                   dropped="fiction" if story else None))
     kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
     return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language,
                         ordinary=None if kept else _ordinary(text, language == "zh"))
@@ -309,6 +316,8 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "negated"
     if category == "infant_fever" and _normal_temperature(sentence):
         return "temperature is normal"
+    if zh and _ZH_DAYS_AGO.search(sentence) and _ZH_OVER_NOW.search(whole.text) and not ZH_NOW.search(sentence):
+        return "past event"  # 昨天…心慌、喘不上气…十几分钟缓过来了。现在没事了
     history = (ZH_HISTORY if zh else EN_HISTORY).search(sentence)
     if history and not (ZH_NOW if zh else EN_NOW).search(sentence):
         return "past event"
@@ -329,7 +338,10 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "dosing question"  # "did I overdose if I took two multivitamins... feel totally normal"
     general = (ZH_GENERAL if zh else EN_GENERAL).search(sentence) or (not zh and EN_GENERIC_YOU.search(sentence)) or (
         not zh and whole.question and _GENERIC_SUBJECT.search(sentence) and not whole.first_person)
-    if general and not whole.personal_now(zh) and not (zh and category == "poisoning" and _ZH_TAKEN_COUNT.search(
+    # a general question that names no one in its own sentence ("How is anaphylaxis different from an allergic
+    # reaction? My kid's school asked") is one, whoever the message mentions elsewhere, unless something is on now
+    impersonal = not zh and not _SENTENCE_PERSON.search(sentence) and not EN_NOW.search(whole.text)
+    if general and (impersonal or not whole.personal_now(zh)) and not (zh and category == "poisoning" and _ZH_TAKEN_COUNT.search(
             sentence[start:end])):  # 感冒灵…喝了五六包: amounts taken are not a general question, pronoun or not
         return "general question"
     if whole.framed:
@@ -373,6 +385,10 @@ def _normal_temperature(sentence: str) -> bool:
 
 _GENERIC_SUBJECT = re.compile(r"\b(?:someone|somebody|a person|the person|anyone|people|a baby|an infant|a child|a patient|a casualty|"
                               r"the casualty|the patient|they)\b", _I)
+_ZH_DAYS_AGO = re.compile(r"昨天|昨晚|前天|前几天|上周|上星期|上个星期|那天")
+_ZH_OVER_NOW = re.compile(r"现在(?:已经)?(?:没事|好了|正常|恢复)|缓过来了|已经好了|恢复正常了|一切正常")
+_SENTENCE_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|i'?d|me|my|we|we'?re|our|(?-i:us)|he|she|his|her|hers|him|he'?s|she'?s|"
+                              r"it'?s|mum|mom|dad|son|daughter|baby|husband|wife|partner)\b", _I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|me|my|we|our|(?-i:us))\b", _I)  # not "the US"
 
 

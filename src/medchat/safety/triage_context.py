@@ -109,8 +109,8 @@ EN_NOW = re.compile(r"\b(?:right now|just now|at the moment|currently|tonight|th
 # 女主正在过敏性休克), unless the message says it turned real.
 _NARRATIVE_WORDS = (  # stories, shows, songs and dreams: made up, the people in them included
     r"(?<!long )story|stories|novel|character|fiction|fanfic|fan fiction|movie|(?<!cling )(?<!cling-)(?<!plastic )(?<!food )film|screenplay|script|comic|manga|song|lyrics?|"
-    r"album|poem|dream\w*|tv show|the show|soap|sitcom|plot|villain|protagonist|narrator|chapter|my book",
-    r"小说|剧本|剧情|电视剧|电影|剧里|动画|漫画|编剧|台词|反派|女主|男主|梦见|梦里|做梦|做了个梦")
+    r"album|poem|dream\w*|tv show|the show|soap|sitcom|crime drama|tv drama|drama series|documentary|podcast|true crime|plot|villain|protagonist|narrator|chapter|my book",
+    r"小说|剧本|剧情|电视剧|电影|剧里|(?<!看)动画|漫画|编剧|台词|反派|女主|男主|梦见|梦里|做梦|做了个梦")
 _ACTIVITY_WORDS = (  # games, rehearsals and exercises: made-up emergencies among real people
     r"video game|scene|hypothetical(?:ly)?|d&d|dnd|tabletop|campaign|npc|larp|cosplay\w*|escape room|game design|"
     r"(?:survival|board|card|role-?playing) game|radio play|(?:the|a|school|stage) play|drama (?:club|class|lesson)|"

@@ -81,7 +81,7 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
     "anaphylaxis": [
         _rx(r"(?:throat|tongue|lip|lips|mouth|face|airway)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:swell|swollen|closing|closed|tight|puff)",
             r"(?:swell|swollen|puff)\w*(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:throat|tongue|lip|lips|face)",
-            r"anaphyla\w*|allergic reaction(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:breath|throat|swell|wheez|faint)",
+            r"(?<!risk of )(?<!risk of an )(?<!history of )(?<!prone to )anaphyla\w*|allergic reaction(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:breath|throat|swell|wheez|faint)",
             r"(?:used|using|use|gave|give|given)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:epi-?pen|adrenaline|epinephrine|auto-?injector)",
             r"(?:tongue|throat|lips?|mouth)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,15}(?:feels? (?:big|thick|tight|swollen|funny|weird|huge)|tingl\w*)"
             r"(?:[^.!?;]|(?<=\d)\.(?=\d)){0,80}(?:short of breath|breath|wheez|swall)",
@@ -167,7 +167,9 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:my\s+|his\s+|her\s+|their\s+|the\s+)?(?:pills|tablets|capsules|meds|paracetamol|acetaminophen|tylenol|ibuprofen|aspirin|co-?codamol|codeine|"
             r"tramadol|oxycodone|sertraline|citalopram|fluoxetine|amitriptyline|diazepam|xanax|zopiclone|quetiapine|lithium|propranolol|sleeping)",
             r"(?:got into|found (?:him|her|them) with)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,30}(?:pills|tablets|medicine|meds|bleach|chemicals)",
-            r"carbon monoxide|\bco alarm\b|gas (?:leak|poisoning)",
+            # a carbon monoxide alarm asked about is no poisoning; one going off is
+            r"carbon monoxide(?! (?:alarms?|detectors?)\b)|(?:carbon monoxide|\bco) (?:alarms?|detectors?) (?:is |has |was |keeps )?"
+            r"(?:going off|went off|gone off|beeping|sounding|alarming)|gas (?:leak|poisoning)",
             # A staggered overdose: grams added up over a day or more (paracetamol from several cold remedies; NHS:
             # more than the daily maximum over days needs A&E even when the person feels well).
             r"(?:[89]|\d{2,})\s?(?:g|grams?|grammes?)\b(?! of (?:sugar|protein|fat|fib|carb|salt|alcohol|caffeine|creatine))"
@@ -200,7 +202,7 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"\b(?:drank|drunk|swallowed|sipped)\b[^.!?]{0,80}\b(?:antifreeze|bleach|weed ?killer|pesticide|drain cleaner|white spirit|methanol|screenwash)\b",
             # a drink that was not what it seemed ("drank from a bottle thinking it was water, but I think it was antifreeze")
             r"\b(?:i|we) (?:think|thought|reckon) (?:it|that) (?:was|might have been|may have been|must have been) (?:actually )?(?:antifreeze|bleach|weed ?killer|pesticide|drain cleaner|white spirit|methanol|screenwash)\b|"
-            r"\b(?:turned out|turns out) (?:it|that) was (?:actually )?(?:antifreeze|bleach|weed ?killer|pesticide|drain cleaner|white spirit|methanol|screenwash)\b",
+            r"\b(?:turned out|turns out) (?:it|that)(?: was|'s| is) (?:actually )?(?:antifreeze|bleach|weed ?killer|pesticide|drain cleaner|white spirit|methanol|screenwash)\b",
             r"insulin(?:[^.!?;]|(?<=\d)\.(?=\d)){0,40}(?:twice|double|two doses|extra dose|too much)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:shak|sweat|confus|drowsy|faint|not making sense)",
             r"(?:taken|took|swallowed|had) (?:a load|loads|a bunch|a pile|the rest) of (?:my |his |her |their |the )?(?:pills|tablets|meds|medication|"
             r"antidepressants|sleeping (?:pills|tablets)|painkillers|box|packet|bottle|strip|pack)",
@@ -232,7 +234,7 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"\b(?:codeine|co-?codamol|tramadol|morphine|oxycodone|fentanyl|methadone|heroin|dihydrocodeine)\b(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}"
             r"\b(?:diazepam|valium|xanax|alprazolam|lorazepam|zopiclone|zolpidem|pregabalin|gabapentin|beers?|wine|vodka|alcohol|drinks|drunk)\b"
             r"[\s\S]{0,120}\b(?:drowsy|so sleepy|can'?t keep (?:my|his|her) eyes open|struggling to (?:keep|stay)|nodding off|slow breathing|"
-            r"breathing (?:slow|shallow)|can'?t stay awake|won'?t wake)",
+            r"breathing (?:slow|shallow)|can'?t stay awake|won'?t wake|snor\w*|gurgl\w*)",
             # Wild mushrooms eaten, then sick (NHS: go to A&E; some are deadly a day later).
             r"\b(?:picked|foraged|wild|found|gathered)\b[^.!?]{0,30}\bmushrooms?\b[\s\S]{0,200}\b(?:vomit\w*|being sick|diarrh\w*|"
             r"stomach cramps|drowsy|confus\w*)",
@@ -463,7 +465,7 @@ ZH_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:消毒液|漂白剂|洗衣液|洗衣凝珠|松香水|汽油|煤油|除草剂|农药|百草枯|老鼠药)[^。！？；]{0,10}(?:喝|吃|吞|舔|咬)",
             r"(?:烧炭|煤炉|炭火|炭盆|蜂窝煤|煤球炉|火盆)[^。！？]{0,30}(?:头疼|头痛|头晕|想吐|恶心|叫不醒|昏|腿软|腿发软|没力气)",
             r"(?:喝了|吃了|吞了|误服|误食|舔了)[^。！？；]{0,8}(?:农药|百草枯|敌敌畏|老鼠药|鼠药|消毒液|84|漂白剂|洗洁精|洗衣液|电池|纽扣电池|甲醇|毒蘑菇|杀虫剂|清洁剂)",
-            r"药物过量|过量服用|吃药过量|一氧化碳|煤气中毒|(?:中|煤气)毒了",
+            r"药物过量|过量服用|吃药过量|(?<!怕)(?<!担心)(?<!怕重复)(?:吃了|服了|吞了)过量的|一氧化碳(?!报警|中毒的?风险)|一氧化碳报警器[^。！？]{0,6}(?:响|叫|报警)|煤气中毒|(?:中|煤气)毒了",
             r"加起来[^。！？；]{0,8}(?:十几|二十|\d{2,}|[八九])克|(?:十几|二十几|\d{2,})克[^。！？；]{0,12}(?:对乙酰氨基酚|扑热息痛|泰诺|百服宁)",
             r"(?:安眠药|止痛药|降压药)[^。！？；]{0,8}(?:吃了一整|全吃了|吃了很多|吃光)",
             r"(?:吃了|吞了|服了)[^。！？；]{0,6}(?:一大把|一把|好多|很多|整瓶|一整瓶)?[^。！？；]{0,4}(?:布洛芬|对乙酰氨基酚|扑热息痛|安眠药|降压药|"

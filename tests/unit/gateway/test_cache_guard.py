@@ -206,3 +206,15 @@ def test_how_food_is_prepared_is_a_fact(a, b):
 ])
 def test_someone_named_only_by_a_pronoun_is_someone_else(a, b, changed):
     assert role_changed(a, b) is changed
+
+
+@pytest.mark.parametrize(("a", "b", "changed"), [
+    ("Is it safe to have a little alcohol while taking paracetamol?",
+     "Is it safe to have a lot of alcohol while taking paracetamol?", True),
+    ("吃头孢期间少量饮酒可以吗？", "吃头孢期间大量饮酒可以吗？", True),
+    # said in one message only, an amount is a manner of speaking, not a fact to compare
+    ("I feel a bit dizzy after starting amlodipine, is that normal?", "Is dizziness normal after starting amlodipine?",
+     False),
+])
+def test_how_much_is_a_fact_when_both_messages_say(a, b, changed):
+    assert ("amount" in differences(a, b)) is changed
