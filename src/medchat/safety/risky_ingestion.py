@@ -100,10 +100,11 @@ UNWELL = re.compile(
     r"slurr\w*|"
     r"diarrh\w*|blurr\w*|yellow|halos?|seeing (?:things|colours|colors)|bleed\w*|bruis\w*|blood in|black (?:poo|stool)|"
     r"slow (?:pulse|heart)|heart(?: rate)? (?:is )?(?:racing|pounding|fluttering|irregular|skipping|slow)|palpitat\w*|"
-    r"dizz\w*|faint\w*|mouth ulcers|sore (?:mouth|throat)|twitch\w*|sweat\w*|(?:a |high )?(?:temperature|fever)|"
+    r"dizz\w*|faint\w*|ringing|tinnitus|"
+    r"mouth ulcers|sore (?:mouth|throat)|twitch\w*|sweat\w*|(?:a |high )?(?:temperature|fever)|"
     r"can'?t walk straight|odd|funny|weird)\b|"
     r"恶心|呕吐|吐了|想吐|拉肚子|腹泻|手抖|发抖|走路不稳|站不稳|糊涂|迷糊|说胡话|嗜睡|看东西发黄|视物模糊|看不清|出血|"
-    r"流鼻血|瘀青|淤青|黑便|心跳慢|心慌|心跳乱|头晕|口腔溃疡|溃疡|发烧|出汗|冒汗", _I)
+    r"流鼻血|耳鸣|瘀青|淤青|黑便|心跳慢|心慌|心跳乱|头晕|口腔溃疡|溃疡|发烧|出汗|冒汗", _I)
 PATCH_DOUBLED = re.compile(
     r"\b(?:(?:two|2|both) (?:\w+ ){0,2}(?:patches|of them)|(?:two|2|both) (?:on|stuck)|on at once|at the same time|"
     r"(?:second|another|extra|third) (?:patch|one)\b(?! (?:after|in|every))|"
@@ -119,19 +120,22 @@ OPIOID_SIGNS = re.compile(
     r"snor\w*|slow(?:er)? breathing|breathing (?:is )?(?:slow|shallow)|shallow breath\w*|blue lips|lips (?:look |"
     r"are |gone )?blue|"
     r"confus\w*|nodding off|unresponsive|floppy)\b|"
-    r"昏睡|叫不醒|嗜睡|瞳孔[^。，！？]{0,4}小|针尖|打呼|呼吸[^。，！？]{0,3}(?:慢|浅)|"
+    r"昏睡|叫不(?:太)?醒|嗜睡|瞳孔[^。，！？]{0,4}小|针尖|打呼|呼吸[^。，！？]{0,3}(?:慢|浅)|"
     r"嘴唇发[紫青]|迷糊", _I)
 OTHERS_OPIOID = re.compile(
     r"\b(?:friend|partner|flatmate|mate|brother|sister|dad|mum|mom|husband|wife|someone|somebody|cousin|uncle|aunt|"
     r"housemate|boyfriend|girlfriend)(?:'s| else'?s)\s+(?:methadone|oxycodone|oxycontin|morphine|oramorph|fentanyl|"
     r"buprenorphine|subutex)\b|"
-    r"(?:别人|朋友|室友|老公|老婆|爸爸|妈妈|爷爷|奶奶)的(?:美沙酮|吗啡|羟考酮|芬太尼|丁丙诺啡)", _I)
+    r"(?:别人|朋友|室友|老公|老婆|爸爸|妈妈|爷爷|奶奶|哥哥|姐姐|[他她我](?:哥|姐|弟|妹|爸|妈))的"
+    r"(?:美沙酮|吗啡|羟考酮|芬太尼|丁丙诺啡)", _I)
 TOOK = re.compile(r"\b(?:took|taken|had|tried|drank|swallowed|downed|used)\b|吃了|喝了|服了|用了|吞了", _I)
 INSULIN_MIXUP = re.compile(
     r"\b(?:wrong pen|instead of (?:my |his |her |the )?(?:lantus|levemir|tresiba|toujeo|abasaglar|semglee|humulin i|"
     r"long[- ]acting|basal|night[- ]?time|bedtime)|mixed up (?:my |his |her |the )?pens|twice|double|again)\b|"
     r"拿错|打错|打成了|打了两次|打了两遍|重复打|又打了", _I)
 BULK = re.compile(r"\b(?:a handful|handfuls|a (?:whole|full) (?:box|strip|bottle|packet|pack|blister)|"
+                  r"a (?:week|fortnight|month)'?s (?:worth|supply)|(?:my|his|her|their|a) (?:whole|entire|full) "
+                  r"(?:week|fortnight|month)(?:'s)?(?: (?:worth|supply))? of|"
                   r"all (?:of )?(?:my|his|her|their|the)"
                   r"|the rest of (?:my|his|her|their|the))\b|一大把|一把|一整瓶|整瓶|一整盒|整盒|一整板|整板|全部", _I)
 SEDATIVES = re.compile(r"\b(?:diazepam|valium|xanax|alprazolam|lorazepam|clonazepam|etizolam|benzos?|zopiclone|"
@@ -139,6 +143,10 @@ SEDATIVES = re.compile(r"\b(?:diazepam|valium|xanax|alprazolam|lorazepam|clonaze
                        r"pregabalin|gabapentin|sleeping (?:pills|tablets)|alcohol|drinks|drunk|vodka|wine|beers?|"
                        r"pints)\b|"
                        r"安眠药|地西泮|阿普唑仑|艾司唑仑|酒", _I)
+SLEEPING_DRUGS = re.compile(r"\b(?:diazepam|valium|xanax|alprazolam|lorazepam|clonazepam|zopiclone|zolpidem|"
+                            r"sleeping (?:pills|tablets))\b|安眠药|地西泮|阿普唑仑|艾司唑仑|佐匹克隆|唑吡坦", _I)
+DRINK = re.compile(r"\b(?:alcohol|drinks|drunk|vodka|wine|beers?|pints|whisky|gin)\b|"
+                   r"白酒|喝了[^。，！？]{0,6}酒|啤酒|红酒", _I)
 WILD_MUSHROOMS = re.compile(r"\b(?:picked|foraged|wild|found|gathered)\b[^.!?]{0,30}\bmushrooms?\b|"
                             r"野生菌|野蘑菇|毒蘑菇|采的蘑菇|采的菌|捡的蘑菇|菌子", _I)
 OPIOIDS = re.compile(r"\b(?:oramorph|morphine|oxycodone|oxycontin|oxynorm|methadone|fentanyl|buprenorphine|codeine|"
@@ -157,6 +165,7 @@ REASONS = {
     "bulk": "a large amount of {0} taken",
     "opioid_mix": "{0} with a sedative or alcohol, and hard to rouse",
     "wild_mushrooms": "{0} eaten, and now unwell",
+    "sedative_mix": "more {0} than the dose, with alcohol, and hard to rouse",
 }
 
 
@@ -279,6 +288,13 @@ def _mixed_or_foraged(text: str) -> list[RiskyIngestion]:
         signs = any(_unasked(text, x.start()) for x in OPIOID_SIGNS.finditer(text, m.end(), hi))
         if signs and SEDATIVES.search(text, lo, hi) and not PAST.search(text, lo, hi):
             found.append(RiskyIngestion("opioid_mix", m.group(), m.start(), m.end()))
+            break
+    for m in SLEEPING_DRUGS.finditer(text):
+        lo, hi = max(0, m.start() - WINDOW_CHARS), min(len(text), m.end() + 2 * WINDOW_CHARS)
+        signs = any(_unasked(text, x.start()) for x in OPIOID_SIGNS.finditer(text, m.end(), hi))
+        if signs and DRINK.search(text, lo, hi) and DOUBLED.search(text, lo, hi) and not (
+                PAST.search(text, lo, hi)):
+            found.append(RiskyIngestion("sedative_mix", m.group(), m.start(), m.end()))
             break
     for m in WILD_MUSHROOMS.finditer(text):
         hi = min(len(text), m.end() + 2 * WINDOW_CHARS)

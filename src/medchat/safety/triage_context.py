@@ -272,7 +272,7 @@ EN_FIGURATIVE = re.compile(
     r"(?:nearly|almost) (?:had|died of) a (?:stroke|heart attack)|"
     r"\b(?:phone|laptop|computer|printer|wifi|internet|router|app|car)\b[^.!?]{0,20}\b(?:having|had|has) a (?:fit|wobbly|tantrum|meltdown)|"
     r"\b(?:threw|throw|throwing|throws) a (?:fit|wobbly|tantrum|hissy)|"
-    r"\bbrain (?:had|has|is having|just had) a (?:seizure|stroke|meltdown)|\bod'?d on (?![^.!?]{0,30}(?:pill|tablet|med|drug|heroin|fentanyl|opioid|"
+    r"\bbrain (?:had|has|is having|just had) a (?:seizure|stroke|meltdown)|\bod'?d on (?![^.!?]{0,50}(?:purpose|pill|tablet|med|drug|heroin|fentanyl|opioid|"
     r"paracetamol|insulin|sleeping|tabs|caps|capsule|antidepress|sertraline|citalopram|fluoxetine|diazepam|\w+(?:pram|oxetine|azepam|zolam|triptyline|codone|profen|olol|pine|statin|prazole)|\d+\s?(?:mg|tabs)))|choking the (?:whole )?(?:laptop|computer|network|system|traffic|wifi)|"
     r"(?:went|go|going) unconscious on the (?:sofa|couch|bed)|food coma|plot twist|cliffhanger|(?:season )?finale|on the floor laughing|"
     r"\b(?:smell|stink|stench|pong)\b(?![^.!?]{0,25}\b(?:gas|smoke|fumes|chemicals?|bleach|burning))[^.!?]{0,40}can'?t breathe|(?:suspense|stress|tension|deadline|humidity|heat)\b[^.!?]{0,30}\b(?:choking|suffocating|killing) me", _I)

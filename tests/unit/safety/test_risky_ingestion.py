@@ -38,6 +38,8 @@ def _kinds(text: str) -> set[str]:
     ("We picked mushrooms in the woods yesterday. This morning we've both got bad vomiting and diarrhoea.",
      "wild_mushrooms"),
     ("I took my friend's methadone at a party last night, feel ok.", "others_opioid"),
+    ("Took a week's worth of blood pressure tablets at once by mistake, 7 x amlodipine 10 mg.", "bulk"),
+    ("我妈睡前吃了艾司唑仑，又多吃了两片，还喝了半斤白酒，现在叫不太醒。", "sedative_mix"),
 ])
 def test_an_ingestion_dangerous_by_its_substance_or_taker_is_found(text, kind):
     assert kind in _kinds(text)

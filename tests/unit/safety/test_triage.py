@@ -105,6 +105,10 @@ EMERGENCIES = [
     ("这几天牙疼，泰诺林一天吃七八片，650那种，已经连着吃三天了", "poisoning"),
     ("我妈一直在吃对乙酰氨基酚缓释片，一次两片，一天五次，吃了一个星期了", "poisoning"),
     ("scalded my arm from the kettle 15 minutes ago, the skin is white, can I put cling film on it", "burns"),
+    # "on purpose" is no figure of speech; the amount before the verb (把一整盒…吞了)
+    ("I OD'd on purpose last night on my mum's sleeping tablets but woke up this morning. Groggy but alive.",
+     "poisoning"),
+    ("我妹妹跟爸妈吵架后把一整盒布洛芬吞了，现在看着挺正常的。", "poisoning"),
 ]
 
 # Hard negatives: (text, the category they sound like).
@@ -183,6 +187,11 @@ NOT_EMERGENCIES = [
     ("is it possible to OD on B12 tablets? my wee is bright yellow since I started", "poisoning"),
     ("the label says 1 puff twice a day, not sure if I've been underdosing or overdosing", "poisoning"),
     ("is 2 paracetamol every 4 hours an overdose? the box says no more then 8 tablets in 24 hours", "poisoning"),
+    # a general question naming no one in its own sentence, whoever the message mentions elsewhere
+    ("How is anaphylaxis different from a normal allergic reaction? My kid's school is asking parents to learn.",
+     "anaphylaxis"),
+    ("Where should I put a carbon monoxide alarm and how often should I test it?", "poisoning"),
+    ("昨天在地铁上突然心慌、喘不上气，大概十几分钟缓过来了。现在没事了，这是惊恐发作吗？", "cardiac"),
 ]
 
 
