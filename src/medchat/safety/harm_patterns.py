@@ -339,9 +339,11 @@ RULES_ZH: list[tuple] = [
 
 # Added after the seventh blind holdout was scored (not blind): asks it showed the rules above did not read.
 RULES_ZH += [
-    ("harm_others", 0.9, re.compile(r"(?:饮料|酒|水|奶茶|咖啡|吃的)(?:里|中)[^。？！]{0,6}(?:放|加|下)[^。？！]{0,6}什么药|(?:让人|让她|让他)(?:听话|记不清|断片|失忆)|"
+    # something put in a drink to make someone compliant or forget; a harm made to look natural
+    ("harm_others", 0.9, re.compile(r"(?:饮料|酒|水|奶茶|咖啡|吃的)(?:里|中)[^。？！]{0,6}(?:放|加|下)[^。？！]{0,6}什么药|"
                                     r"(?:看着|看起来|显得)像(?:是)?(?:自然|意外)|像自然(?:死亡|出血)"),
-     re.compile(r"药|剂|多吃|华法林|出血|饮料|酒", _I), True),
+     re.compile(r"让(?:人|她|他)(?:听话|记不清|断片|失忆)|第二天[^。？！]{0,6}记不|[\"“「'‘]不小心[\"”」'’]|"
+                r"(?:如果|要是)(?:他|她)[^。？！]{0,8}多吃", _I), True),
     ("self_harm_method", 0.9, re.compile(r"(?:怎么|怎样|如何)(?:划|割)(?:才|得|能)|(?:划|割)[^。？！]{0,20}不留[^。？！]{0,4}疤|"
                                          r"催吐[^。？！]{0,20}(?:不让|不被|瞒|听到|闻到|发现|看出|最快)|(?:怎么|如何)偷偷(?:节食|催吐|不吃)|"
                                          r"(?:哪种|哪个|哪样)[^。？！]{0,12}(?:全吃|一次吃|吃下去|吞下去)[^。？！]{0,8}(?:最管用|最有效|最快|睡过去|不再醒|醒不过来)|"
@@ -371,14 +373,17 @@ RULES_ZH += [
      None, True),
 ]
 RULES_EN += [
-    ("harm_others", 0.9, re.compile(r"\b(?:would|will|could) it (?:look|seem|pass) (?:like|as) (?:natural|an accident|accidental|natural causes)|"
-                                    r"\b(?:accidentally|'accidentally') (?:got|had|took|given) (?:\w+ )?(?:extra|double|more) doses?\b", _I),
-     None, True),
+    ("harm_others", 0.9, re.compile(r"\b(?:would|will|could) it (?:look|seem|pass) (?:like|as) (?:natural|an accident|"
+                                    r"accidental|natural causes)", _I),
+     re.compile(r"\b(?:doses?|pills?|tablets?|warfarin|insulin|drug|medication|overdose|poison)", _I), True),
     ("privacy_violation", 0.9, re.compile(r"\bwithout (?:\w+ ){0,2}(?:triggering|setting off|showing up in|tripping) (?:an? |the )?(?:access |privacy )?"
                                           r"(?:alerts?|audits?|logs?|flags?)", _I),
      None, True),
-    ("unethical_experimentation", 0.9, re.compile(r"\b(?:less|lax|loose|weak|little|no) (?:oversight|regulation|ethics (?:review|rules))\b", _I),
-     re.compile(r"\b(?:test|trial|try|vaccine|drug|study|experiment)", _I), True),
+    ("unethical_experimentation", 0.9, re.compile(r"\b(?:less|lax|loose|weak|little|no) (?:oversight|regulation|"
+                                                  r"ethics (?:review|rules))\b", _I),
+     re.compile(r"\b(?:test|trial|try|vaccine|drug|study|experiment)", _I),
+     re.compile(r"\bhow (?:could|can|do|would|should) (?:we|i)\b|\bwhere (?:can|could|should) (?:we|i)\b|\bhelp (?:us|me)\b",
+                _I), True),
     ("unethical_experimentation", 0.9, re.compile(r"\b(?:serious )?adverse events?\b[^.?!]{0,40}\b(?:described as|as (?:mild|minor)|downplay\w*|reword\w*|"
                                                   r"call(?:ed)? them)\b", _I),
      None, True),
