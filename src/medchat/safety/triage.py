@@ -65,6 +65,7 @@ from medchat.safety.triage_context import (
     EN_ON_TOP_OF_A_PRONOUN,
     EN_ORDINARY,
     EN_PERSON_NOW,
+    EN_SENTENCE_PERSON,
     EN_USUAL_DOSE,
     FICTION,
     LAUGHTER_MATTERS,
@@ -80,6 +81,7 @@ from medchat.safety.triage_context import (
     ZH_ALLOWED_NEGATIONS,
     ZH_CHANGED,
     ZH_CHRONIC,
+    ZH_DAYS_AGO,
     ZH_DOSING_WORRY,
     ZH_FIGURATIVE,
     ZH_GENERAL,
@@ -93,6 +95,7 @@ from medchat.safety.triage_context import (
     ZH_NEGATION_WORD,
     ZH_NOW,
     ZH_ORDINARY,
+    ZH_OVER_NOW,
     ZH_PERSON_NOW,
     ZH_USUAL_DOSE,
     overdose_asked,
@@ -316,7 +319,7 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "negated"
     if category == "infant_fever" and _normal_temperature(sentence):
         return "temperature is normal"
-    if zh and _ZH_DAYS_AGO.search(sentence) and _ZH_OVER_NOW.search(whole.text) and not ZH_NOW.search(sentence):
+    if zh and ZH_DAYS_AGO.search(sentence) and ZH_OVER_NOW.search(whole.text) and not ZH_NOW.search(sentence):
         return "past event"  # 昨天…心慌、喘不上气…十几分钟缓过来了。现在没事了
     history = (ZH_HISTORY if zh else EN_HISTORY).search(sentence)
     if history and not (ZH_NOW if zh else EN_NOW).search(sentence):
@@ -340,7 +343,7 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         not zh and whole.question and _GENERIC_SUBJECT.search(sentence) and not whole.first_person)
     # a general question that names no one in its own sentence ("How is anaphylaxis different from an allergic
     # reaction? My kid's school asked") is one, whoever the message mentions elsewhere, unless something is on now
-    impersonal = not zh and not _SENTENCE_PERSON.search(sentence) and not EN_NOW.search(whole.text)
+    impersonal = not zh and not EN_SENTENCE_PERSON.search(sentence) and not EN_NOW.search(whole.text)
     if general and (impersonal or not whole.personal_now(zh)) and not (zh and category == "poisoning" and _ZH_TAKEN_COUNT.search(
             sentence[start:end])):  # 感冒灵…喝了五六包: amounts taken are not a general question, pronoun or not
         return "general question"
@@ -385,10 +388,6 @@ def _normal_temperature(sentence: str) -> bool:
 
 _GENERIC_SUBJECT = re.compile(r"\b(?:someone|somebody|a person|the person|anyone|people|a baby|an infant|a child|a patient|a casualty|"
                               r"the casualty|the patient|they)\b", _I)
-_ZH_DAYS_AGO = re.compile(r"昨天|昨晚|前天|前几天|上周|上星期|上个星期|那天")
-_ZH_OVER_NOW = re.compile(r"现在(?:已经)?(?:没事|好了|正常|恢复)|缓过来了|已经好了|恢复正常了|一切正常")
-_SENTENCE_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|i'?d|me|my|we|we'?re|our|(?-i:us)|he|she|his|her|hers|him|he'?s|she'?s|"
-                              r"it'?s|mum|mom|dad|son|daughter|baby|husband|wife|partner)\b", _I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|me|my|we|our|(?-i:us))\b", _I)  # not "the US"
 
 

@@ -97,6 +97,13 @@ ZH_ORDINARY = {
     "asking ahead": re.compile(r"提前了解|提前知道|以防万一|以后(?:万一|要是)"),
     "over": re.compile(r"止住了|已经好了|现在好了|缓过来了|恢复得(?:很|挺|不错)|去世了|(?:烧|热)(?:已经)?退了"),
 }
+# A day or so ago, and over now (昨天…十几分钟缓过来了。现在没事了): a past event. Narrower than ZH_ORDINARY's "over", which
+# only says why a message with no red flag reads as ordinary.
+ZH_DAYS_AGO = re.compile(r"昨天|昨晚|前天|前几天|上周|上星期|上个星期|那天")
+ZH_OVER_NOW = re.compile(r"现在(?:已经)?(?:没事|好了|正常|恢复)|缓过来了|已经好了|恢复正常了|一切正常")
+# Someone named in a sentence: a general question without one is general whoever the rest of the message mentions.
+EN_SENTENCE_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|i'?d|me|my|we|we'?re|our|(?-i:us)|he|she|his|her|hers|him|he'?s|"
+                                r"she'?s|it'?s|mum|mom|dad|son|daughter|baby|husband|wife|partner)\b", _I)
 # Markers that the danger is back or happening now, which outweigh a history marker in the same sentence.
 EN_NOW = re.compile(r"\b(?:right now|just now|at the moment|currently|tonight|this (?:morning|evening|afternoon)|"
                      r"(?:is|am|are) having|happening again|again (?:now|today|tonight)|now (?:my|his|her|i|he|she|it|they)\b(?!(?:'s| is| are|'re|'m| am) (?:\d|fine|ok|okay|doing|well|better|recovered|grown|an? adult|"
