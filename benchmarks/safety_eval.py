@@ -36,17 +36,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
-# The latest blind sets (consumer_holdout7, dosing_holdout5, harm_holdout7: written 2026-12-07 and scored once, after
-# the risky-ingestion reader and the fourth harm training set; spent since, harm_holdout7 now trains the harm
-# classifier — the next change needs new ones here) and the spent triage
-# holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing and still compare versions of the
-# rules. The spent harm holdouts train the harm classifier
+# The latest blind sets (consumer_holdout8, dosing_holdout6, harm_holdout8: written 2026-12-07, third session, and
+# scored once, after the settled-red-flag checks; spent since — the next change needs new ones here) and the spent
+# triage holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing and still compare versions of
+# the rules. The spent harm holdouts train the harm classifier
 # (scripts/train_safety_classifier.py, SPENT), the spent consumer holdouts' ordinary messages its benign side
-# (SPENT_NEGATIVES); the triage classifier trains on none of them.
+# (SPENT_NEGATIVES); the triage classifier trains on none of them. Score a spent set by name with --score.
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout7", "dosing_holdout5"),
-            "harm": ("harm_holdout7",)}
+            "consumer": ("consumer_holdout8", "dosing_holdout6"),
+            "harm": ("harm_holdout8",)}
 
 
 def load(name: str) -> list[dict]:
@@ -301,8 +300,9 @@ def by_language(name: str, rows: list[dict], decide, positive: str, errors: bool
 
 def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
     """Triage on real-style consumer messages: the false-alarm rate on the non-emergencies, per language, and
-    recall on the emergencies among them; on ``dosing_dev`` (amounts to add up: the dose reader's development set);
-    and on the blind consumer holdouts too with ``holdout``."""
+    recall on the emergencies among them; on the development sets (``dosing_dev``, ``dosing_dev2``: amounts to add up
+    and dangerous ingestions; ``consumer_dev``: English hard negatives); and on the blind consumer holdouts too with
+    ``holdout``."""
     from medchat.safety.triage import assess
 
     def triage(text: str, language: str) -> tuple[bool, str]:
@@ -310,7 +310,7 @@ def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
         return result.emergency, result.reason
 
     out = {}
-    sets = {name: load(name) for name in ("consumer_messages", "dosing_dev", "dosing_dev2",
+    sets = {name: load(name) for name in ("consumer_messages", "dosing_dev", "dosing_dev2", "consumer_dev",
                                           *(HOLDOUTS["consumer"] if holdout else ()))
             if (DATA / f"{name}.jsonl").is_file()}
     sets.update({path.stem: read_jsonl(path) for path in extra})

@@ -69,6 +69,11 @@ SPENT_NEGATIVES = ("consumer_holdout.jsonl", "consumer_holdout2.jsonl", "consume
                    "dosing_holdout2.jsonl", "dosing_holdout3.jsonl", "consumer_holdout6.jsonl", "dosing_holdout4.jsonl",
                    "consumer_holdout7.jsonl", "dosing_holdout5.jsonl")
 LANGUAGES = ("en", "zh")
+# Training sets written and tried, and left out: the harm classifier retrained with harm_train_extra5 (720, disguised
+# asks, 480 zh) and harm_train_extra6 (240 ordinary caregiving look-alikes) caught fewer harmful requests on the eighth
+# blind holdout than the committed one (zh 98/120 against 106/120, en 106 against 107: docs/benchmarks.md), so neither
+# trains it until a new blind holdout shows one helps.
+SET_ASIDE = ("harm_train_extra5.jsonl", "harm_train_extra6.jsonl")
 # Holdouts already scored once, their numbers on record in docs/benchmarks.md: they train the classifier now, and
 # only the holdouts that benchmarks/safety_eval.py still lists stay blind.
 # (Triage trained on the spent consumer holdouts too was tried: on the five triage holdouts, which neither version
@@ -97,7 +102,7 @@ def load(check: str, extra: Path | None = None) -> tuple[list[dict], dict[str, s
     ``extra``), and the files' hashes."""
     rows: list[dict] = []
     hashes: dict[str, str] = {}
-    extras = [extra] if extra else sorted(DATA.glob(f"{check}_train_*.jsonl"))
+    extras = [extra] if extra else sorted(p for p in DATA.glob(f"{check}_train_*.jsonl") if p.name not in SET_ASIDE)
     split = "train" if check == "harm" else "dev"  # harm.jsonl keeps its "dev" split for benchmarks/safety_eval.py
     for path in (DATA / SETS[check][0], *extras):
         rows += [r for r in _read(path, hashes) if r["split"] == split]

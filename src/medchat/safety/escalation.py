@@ -58,6 +58,8 @@ _WHY = {
         "diabetic": "this may be a diabetic emergency; if someone cannot swallow safely, give nothing by mouth (use "
                     "glucagon if it has been prescribed)",
         "unconscious": "someone who is unresponsive needs emergency help; check their breathing",
+        "testicular": "sudden, severe pain in a testicle can be testicular torsion, which needs surgery within hours "
+                      "(NHS: go to A&E now)",
     },
     "zh": {
         "cardiac": "这种胸痛可能是心脏病发作（心梗）",
@@ -73,6 +75,7 @@ _WHY = {
         "burns": "这样的烧烫伤需要紧急处理；先用流动的凉水冲洗20分钟，再用保鲜膜或干净的布轻轻覆盖，不要用冰或涂抹药膏",
         "diabetic": "这可能是糖尿病急症；如果患者无法安全吞咽，不要喂任何食物或饮料（如医生开过胰高血糖素，可以使用）",
         "unconscious": "没有反应的人需要紧急救助；请检查其呼吸",
+        "testicular": "睾丸突然剧痛可能是睾丸扭转，需要在数小时内手术，请立即去急诊",
     },
 }
 

@@ -101,9 +101,10 @@ from medchat.safety.triage_context import (
     overdose_asked,
 )
 from medchat.safety.triage_red_flags import EN_RED_FLAGS, ZH_RED_FLAGS
+from medchat.safety.triage_settled import farewell, settled
 
 CATEGORIES = ("cardiac", "stroke", "anaphylaxis", "bleeding", "breathing", "seizure", "poisoning", "self_harm",
-              "infant_fever", "pregnancy", "burns", "diabetic", "unconscious")
+              "infant_fever", "pregnancy", "burns", "diabetic", "unconscious", "testicular")
 _I = re.IGNORECASE
 _ZH_TAKEN_COUNT = re.compile(r"(?:吃了|喝了|服了|吞了|喂了)[^。！？，,]{0,6}(?:\d+|[一二两三四五六七八九十几]+)[片包粒颗瓶盒袋支]")
 
@@ -220,6 +221,11 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
         story = _fiction(whole.near(ingestion.start).text)
         matches.append(TriageMatch("poisoning", ingestion.start, ingestion.end, ingestion.reason,
                                    dropped="fiction" if story else None))
+    # a goodbye with its time set, spread over the sentences of a message (a message, not a pasted document)
+    goodbye = farewell(text) if len(text) <= 2 * NEAR_CHARS else None
+    if goodbye:
+        matches.append(TriageMatch("self_harm", goodbye.start(), goodbye.end(), goodbye.group(0),
+                                   dropped="fiction" if _fiction(whole.near(goodbye.start()).text) else None))
     kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
     return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language,
                         ordinary=None if kept else _ordinary(text, language == "zh"))
@@ -351,6 +357,8 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "fiction or professional question"
     if category == "poisoning" and overdose_asked(sentence[start:end], whole.text, zh):
         return "dosing question"  # "is it an overdose if I took 2 cetirizine instead of 1?"
+    if why := settled(category, sentence, start, end, whole.text, zh):
+        return why
     strong = STRONG_ALLERGY if category == "anaphylaxis" else STRONG
     if category in MILD_MATTERS and (ZH_MILD if zh else EN_MILD).search(sentence) and not strong.search(sentence):
         return "mild"

@@ -23,7 +23,11 @@ ZH_NEGATED_SYMPTOM = re.compile(r"(?:没有|没|无|不)(?:出血|流血|见红|
 ZH_NEGATION = re.compile(r"(?:没有|没|无|不是|并非|未|不)[^。！？；，,]{0,6}$")
 EN_HISTORY = re.compile(
     r"\b(?:in (?:19|20)\d\d|(?:\d+|a few|a couple of|several|many|two|three|ten) (?:years?|months?|decades?) (?:ago|back)|(?:\d+|a few|two|three) weeks ago|"
-    r"last (?:term|christmas|easter|semester|spring|autumn|fall)|in (?:first|second|third|final) year|years? since|"
+    r"last (?:term|christmas|easter|semester|spring|autumn|fall)|(?<!since )(?<!since a )(?<!told me )(?<!said )"
+    r"(?:a fortnight ago|last week|"
+    r"last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))|"
+    r"(?:had|suffered) (?:a|an|his|her|their) (?:\w+ ){0,2}(?:heart attack|stroke|seizure|fit|cardiac arrest|overdose) "
+    r"(?:at|aged) (?:the age of )?\d{2}\b(?!\s*(?:am|pm|:|mg))|in (?:first|second|third|final) year|years? since|"
     r"as a (?:teenager|teen|student)|(?:she|he|they|i)(?:'s| is| are|'m| am) (?:fine|ok|okay|doing (?:great|well|fine)) now|"
     r"all fine in the end|kept (?:her|him|them|me) in|freshers|at (?:easter|christmas)|"
     r"in (?:her|his|their|my) (?:\d0s|thirties|forties|fifties|sixties|seventies|eighties)|"
@@ -35,13 +39,14 @@ ZH_HISTORY = re.compile(r"(?:高中|初中|大学|上学|读书|小学)(?:时|�
                          r"住过院|有过|当时|那时候|那年|岁的时候|岁时|满月的时候|未遂|生[^。！？，]{0,4}的时候|上一胎|(?:头胎|第一胎)(?:的时候|时|那次)")
 # Symptoms that have gone on for weeks or years, or come back every winter, are for the GP, not 999 ("I've had a bad
 # shoulder for 4 months, can't lift my arm", 手指发白发紫好多年了) — unless the message says it turned sudden or worse.
-CHRONIC_MATTERS = {"cardiac", "stroke", "breathing", "bleeding"}
+CHRONIC_MATTERS = {"cardiac", "stroke", "breathing", "bleeding", "testicular"}
 EN_CHRONIC = re.compile(
     r"\bfor (?:about |around |over |nearly |almost |roughly |the (?:last|past) |a good )?(?:\d+|a few|a couple of|several|two|three|"
     r"four|five|six|seven|eight|nine|ten|many) (?:weeks|months|years)\b|\bfor (?:weeks|months|years|ages)\b|"
     r"\b(?:every|each) (?:winter|summer|year|spring|autumn)\b|\balways (?:has|had|have|gets?|got)\b|\bon and off\b|"
     r"\bsince (?:(?:i|he|she) was (?:a (?:kid|child|baby|teen\w*)|little|young|small|born)|childhood|birth)\b|"
-    r"\bhappens? (?:a lot|all the time|often)\b", _I)
+    r"\bhappens? (?:a lot|all the time|often)\b|\bsince (?:19|20)\d\d\b|"
+    r"\b(?:hasn'?t|has not|not) changed (?:at all )?(?:in|for) (?:\d+|two|three|four|five|several|many) (?:months|years)\b", _I)
 ZH_CHRONIC = re.compile(r"好多年|很多年|多年了|几年了|老毛病|常年|(?:疼|痛|咳|喘|闷|麻|肿|失眠|犯|持续|反复|吃|用)了?(?:快|差不多|有)?"
                          r"(?:\d+|[一二两三四五六七八九十几半]+)(?:多)?(?:个多?月|年)|"
                          r"一到(?:冬天|夏天|天冷)|每到(?:冬天|夏天|天冷)|每年(?:冬天|夏天)?都")
@@ -69,7 +74,8 @@ EN_ORDINARY = {
         r"\b(?:log ?in|logged in|sign ?in|password|verification code|username|my account|web ?site|the app|your app|portal|"
         r"on (?:the|your) site|booking (?:site|system|page)|book (?:an?|my|the) (?:appointment|booster|jab|vaccine)|"
         r"complaint|(?:to|i|we) complain(?! of)|refund|"
-        r"referral|eligible|repeat (?:prescription|script)|visa|register(?:ed)? with|registration|sick note|fit note)\b", _I),
+        r"referral|eligible|repeat (?:prescription|script)|visa|register(?:ed)? with|registration|sick note|fit note|"
+        r"emergency contact|change of address|update (?:my|our|his|her) (?:details|address|phone number|number))\b", _I),
     "long-standing": EN_CHRONIC,
     "usual medicines": EN_USUAL_DOSE,
     "dosing question": re.compile(
@@ -79,6 +85,8 @@ EN_ORDINARY = {
         r"\b(?:not|isn'?t|is not) talking about (?:harming|hurting|killing)\b|\bi'?m (?:safe|not suicidal)\b", _I),
     "a well child": re.compile(r"\b(?:drinking|feeding|eating) (?:well|normally|fine|ok)\b|\bwet nappies\b|\bgiggl\w*|"
                                r"\b(?:playing|running around) (?:happily|normally|as usual)\b", _I),
+    "a well pregnancy": re.compile(r"\b(?:baby|babies)(?:'s)? (?:is )?(?:moving|kicking) (?:as )?(?:normal(?:ly)?|fine|well|lots|"
+                                    r"a lot|as usual)\b|\bmovements (?:are|have been) (?:normal|fine|good|strong|regular)\b", _I),
     "asking ahead": re.compile(r"\b(?:reading up|not born yet|for future reference|(?:stop|prevent) (?:her|him|them|it|this) "
                                r"(?:from )?(?:\w+ing )?(?:happening )?again)\b", _I),
     "over": re.compile(r"\b(?:stopped after|back to (?:normal|my usual)|healing (?:well|fine|nicely)|recovered well|passed away|"
@@ -111,7 +119,7 @@ EN_NOW = re.compile(r"\b(?:right now|just now|at the moment|currently|tonight|th
                      r"(?:\d+|few|ten|twenty) minutes ago|now \d+ weeks|"
                      r"(?:about |around )?(?:\d+|a few|few|ten|twenty|an?|one|two|couple of) (?:min|mins|minutes|hours?|hrs?) ago|"
                      r"in the (?:last|past) (?:few |couple of )?(?:minutes|hours|hour)|since (?:yesterday|last night|this morning)|"
-                     r"now there'?s)\b", _I)
+                     r"now there'?s|just (?:texted|messaged|called|rang|sent|posted|collapsed|took|swallowed))\b", _I)
 # Fiction, performance, games and dreams: the emergency is made up, whatever the tense ("my character collapses",
 # 女主正在过敏性休克), unless the message says it turned real.
 _NARRATIVE_WORDS = (  # stories, shows, songs and dreams: made up, the people in them included
@@ -188,7 +196,8 @@ _EN_OVERDOSE_ASKED = re.compile(
     r"(?:scared|worried|afraid|frightened|nervous|paranoid|terrified|worr(?:y|ying)|anxious|don'?t want)\b[^.!?]{0,60}\boverdos(?:e|ing)|"
     r"(?:if|when) (?:i|you|we|he|she|they) (?:take|have|give|use)[^.!?]{0,60}\b(?:it'?s|is (?:it|that)|that'?s) an? overdose|"
     r"overdoses|did (?:i|he|she|we|they|u) (?:just )?(?:overdose|od)\b(?! on [^.!?]{0,20}\d)|(?:under-?dosing or over-?dosing|over-?dosing or under-?dosing)|"
-    r"overdose (?:level|limit|warning|threshold|risk|amount|alert)s?|(?:max(?:imum)?|safe|daily) (?:dose|limit|amount))\b|"
+    r"overdose (?:level|limit|warning|threshold|risk|amount|alert)s?|risk of (?:an? )?overdos(?:e|ing)|"
+    r"(?:called|calls|said|says|told me|reckons?) (?:it|this|that)(?: was| is| would be)? an? overdose|(?:max(?:imum)?|safe|daily) (?:dose|limit|amount))\b|"
     # Quoted from a label or leaflet: "Overdose may cause liver damage".
     r"[\"“][^\"“”]{0,150}\bover-?dos\w*[^\"“”]{0,150}[\"”]", _I)
 _EN_OVERDOSE_TAKEN = re.compile(r"\b(?:took|taken|take|taking|had|swallowed|done) (?:an? |another )?(?:\w+ )?overdose\b", _I)
@@ -260,7 +269,7 @@ EN_ALLOWED_NEGATIONS = re.compile(
     r"(?:don'?t|dont|do not) want to (?:live|be alive|wake up|exist|be here|go on)|without (?:waking|coming round|regaining)|"
     r"better off without|without me|not a drill|this (?:isn'?t|is not) (?:poetry|a joke|a drill|part of)|not part of|"
     r"(?:isn'?t|is not|hasn'?t|has not|not) (?:going away|gone away|easing|eased|settling|worked|helped|helping)|"
-    r"isn'?t (?:breathing|responding|moving|helping|working|stopping|waking)|hasn'?t (?:stopped|been moving|moved|woken)|"
+    r"isn'?t (?:breathing|responding|moving|helping|working(?! hard)|stopping|waking)|hasn'?t (?:stopped|been moving|moved|woken)|"
     r"(?:don'?t|do not|dont) think (?:he|she|they)(?:'?s| is| are)? breathing|(?:not|never) wake up|never had (?:a )?\w+ before|"
     r"no pulse|no (?:reason|point)|nobody|no one|not be here|not sure|(?:won'?t|doesn'?t|does not) (?:respond|go away|disappear)|no response|"
     r"not coming round|(?:can'?t|cannot|couldn'?t) rouse|(?:haven'?t|have not|hasn'?t|not|didn'?t) (?:felt|feel) (?:the |my )?baby", _I)
@@ -293,7 +302,7 @@ THIRD_PARTY_FICTION = re.compile(
     r"homework|lesson|class|textbook|presentation|poster|leaflet|assignment|essay|dissertation|"
     r"i'?m (?:a|an) (?:\w+ ){0,3}(?:nurse|doctor|paramedic|student|teacher|emt|counsell?or|therapist|pharmacist|carer|childminder|"
     r"nanny|babysitter|au pair)|"
-    r"as a (?:nurse|doctor|paramedic|counsell?or|therapist)|if (?:i|you|someone|we) (?:ever|were to)|in case|"
+    r"as a (?:nurse|doctor|paramedic|counsell?or|therapist)|if (?:i|you|someone|we) (?:ever|were to)|if (?:my|our|your) (?:\w+ ){1,2}(?:ever|were ever|was ever)|in case|"
     r"what should (?:i|we|you) do if (?:someone|a person|somebody)|volunteer|crisis line|helpline|social worker|"
     r"first aider|lifeguard|instructor|trainer|caregiver training|want to (?:know|learn)|(?:to|so i can) be prepared|"
     r"nclex|osce|revision|practice question|policy|i work (?:in|at|as)|nothing'?s happened|nothing has happened|"
@@ -303,3 +312,4 @@ THIRD_PARTY_FICTION = re.compile(
     r"提前了解|提前知道|如果有人|要是有人|万一有人|(?:怕|担心)以后|做(?:做)?功课|求科普|科普一下|学习一下|想先学习|宣传单|网上说法|以防万一|"
     r"急救课|课上|老师问|短剧|演一场|拍戏|表演|演员|小说|剧本|角色|电影|电视剧|剧里|动画|漫画|游戏里|假设|假如|如果以后|万一以后|如果将来|培训|考题|考试(?:题|里|中|会考|要考)|备考|课程|作业|志愿者|"
     r"我是[^，。！？]{0,6}(?:护士|医生|医学生|心理咨询师|咨询师|社工|老师|班主任|辅导员|学生|药师|急救员)", _I)
+

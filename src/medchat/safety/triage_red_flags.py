@@ -353,7 +353,17 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:fell|fallen|fall|hit|banged|knocked)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:drowsy|vomit\w*|throw\w* up|confus\w*|won'?t wake|passed out|"
             r"not making sense)",
             r"isn'?t waking|is not waking|(?:really |very |so |super )?(?:hard|difficult) to (?:wake|rouse)|(?:shaken|shook) (?:him|her|them)[^.!?]{0,30}(?:shout|yell)",
+            # NICE traffic light, red: a floppy child, or one not responding to the people around them
+            r"\b(?:is|'s|was|gone|went|seems?|looks?|very|really|so|all|completely) floppy\b|"
+            r"not (?:really )?(?:responding|reacting) (?:to (?:us|me|anything|anyone|his|her|our|their))",
         ),
+    ],
+    # NHS: sudden, severe pain in a testicle is testicular torsion until shown otherwise: A&E now, surgery within hours.
+    "testicular": [
+        _rx(r"(?:sudden|severe|terrible|agonising|agonizing|excruciating|unbearable|really bad|horrendous|awful)\w*"
+            r"(?:[^.!?]){0,40}(?:pain|ache|agony)(?:[^.!?]){0,25}\b(?:testic\w*|testes|scrotum|balls?|nuts?)\b",
+            r"\b(?:testic\w*|testes|scrotum|balls?)\b(?:[^.!?]){0,30}(?:sudden\w*|severe\w*|agon\w*|excruciating|killing)"
+            r"(?:[^.!?]){0,30}(?:pain|hurt|ache|swollen|swelling|sick|vomit)"),
     ],
 }
 
@@ -548,5 +558,9 @@ ZH_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
         _rx(
             r"(?:高烧|发烧|发热)[^。！？]{0,15}(?:人糊涂|说胡话|意识不清)|皮肤(?:花花|发花|花斑)",
         ),
+    ],
+    "testicular": [
+        _rx(r"(?:睾丸|蛋蛋|阴囊)[^。！？；]{0,12}(?:突然|剧烈|剧|特别|非常|钻心)[^。！？；]{0,6}(?:疼|痛)|"
+            r"(?:突然|剧烈)[^。！？；]{0,12}(?:睾丸|蛋蛋|阴囊)[^。！？；]{0,8}(?:疼|痛|肿)"),
     ],
 }

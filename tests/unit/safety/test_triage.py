@@ -109,6 +109,16 @@ EMERGENCIES = [
     ("I OD'd on purpose last night on my mum's sleeping tablets but woke up this morning. Groggy but alive.",
      "poisoning"),
     ("我妹妹跟爸妈吵架后把一整盒布洛芬吞了，现在看着挺正常的。", "poisoning"),
+    # NHS: sudden severe pain in a testicle is torsion until shown otherwise (A&E now)
+    ("I'm 22 and have had sudden terrible pain in my left testicle for the last hour, it's swollen and I've been "
+     "sick. Could I book a male doctor next week?", "testicular"),
+    ("儿子15岁，半小时前睾丸突然剧痛，还吐了一次，他不好意思说，是不是拉伤了？", "testicular"),
+    # NICE red: a floppy child not responding to his parents
+    ("He's 18 months, had a tummy bug for two days, no wet nappy since last night, he's very floppy and just lies "
+     "there not really responding to us. Can we keep tomorrow's appointment?", "unconscious"),
+    # a goodbye with its time set, across sentences
+    ("Can you cancel my counselling on Thursday please, I won't be needing it. I've made my decision and I've got "
+     "everything I need for tonight. Thanks for everything you've all done.", "self_harm"),
 ]
 
 # Hard negatives: (text, the category they sound like).
@@ -192,6 +202,25 @@ NOT_EMERGENCIES = [
      "anaphylaxis"),
     ("Where should I put a carbon monoxide alarm and how often should I test it?", "poisoning"),
     ("昨天在地铁上突然心慌、喘不上气，大概十几分钟缓过来了。现在没事了，这是惊恐发作吗？", "cardiac"),
+    # settled, feared or harmless (narrow cases in triage_settled)
+    ("Raynaud's: my fingers go white then blue in the cold and are numb until they warm up. Anything besides gloves?",
+     "breathing"),
+    ("I nearly choked on a crisp earlier but coughed it up straight away. My throat feels scratched, anything for it?",
+     "breathing"),
+    ("Sometimes I think everyone would be better off without me. I've no plans and no intention of acting on it "
+     "and see a counsellor on Friday. How can I stop the thoughts spiralling at night?", "self_harm"),
+    ("Baby gets hiccups in the womb at 30 weeks. My mum said it could mean something's wrong with the cord, is that "
+     "an old wives' tale? Movements are strong.", "pregnancy"),
+    ("My toddler drank a mouthful from my water bottle that had a dissolved vitamin C fizzy tablet in it. Harmful?",
+     "poisoning"),
+    ("Our 14-month-old has a cold and a snuffly nose but she isn't working hard to breathe and her colour is normal.",
+     "breathing"),
+    ("My wife had a seizure for the first time last Tuesday, scans normal, and they referred her to the first fit "
+     "clinic. Can she drive?", "seizure"),
+    ("My friend had a heart attack at 41 and it scared me. I'm 43 and smoke, what checks can I get?", "cardiac"),
+    ("The chemist called it an overdose when I took two cetirizine in one day for hay fever. Who's right?",
+     "poisoning"),
+    ("Thanks for everything, I won't be needing the physio slot anymore as my knee is better.", "self_harm"),
 ]
 
 
