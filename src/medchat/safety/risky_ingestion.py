@@ -130,7 +130,8 @@ TOOK = re.compile(r"\b(?:took|taken|had|tried|drank|swallowed|downed|used)\b|吃
 INSULIN_MIXUP = re.compile(
     r"\b(?:wrong pen|instead of (?:my |his |her |the )?(?:lantus|levemir|tresiba|toujeo|abasaglar|semglee|humulin i|"
     r"long[- ]acting|basal|night[- ]?time|bedtime)|mixed up (?:my |his |her |the )?pens|twice|double|again)\b|"
-    r"拿错|打错|打成了|打了两次|打了两遍|重复打|又打了", _I)
+    r"拿错|打错|打成了|打了两次|打了两遍|重复打|又打了|"
+    r"(?:短效|速效|餐时)[^。！？]{0,6}(?:当成|当作|当)[^。！？]{0,4}(?:长效|基础)", _I)
 BULK = re.compile(
     r"\b(?:a handful|handfuls|a (?:whole|full) (?:box|strip|bottle|packet|pack|blister)|"
     r"a (?:week|fortnight|month)'?s (?:worth|supply)|"

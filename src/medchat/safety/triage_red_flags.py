@@ -281,8 +281,10 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
         ),
         _rx(
             r"(?:temp|temperature|fever|feverish|burning up)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,60}(?:floppy|limp|high[- ]pitched cry|won'?t wake|unresponsive|non-?blanching|mottled)",
-            r"stiff neck[^.!?]{0,80}(?:fever|temperature|temp\b|bright lights?|light (?:hurts|hurting)|purple|blotchy)|"
-            r"(?:fever|temperature|temp)[^.!?]{0,80}stiff neck[^.!?]{0,80}(?:lights?|purple|blotchy|rash)",
+            r"(?:stiff neck|neck (?:is |was |too |so |really |very ){0,2}stiff)[^.!?]{0,80}(?:fever|temperature|temp\b|bright lights?|"
+            r"light (?:hurts|hurting)|purple|blotchy)|"
+            r"(?:fever|temperature|temp)[^.!?]{0,80}(?:stiff neck|neck (?:is |was |too |so |really |very ){0,2}stiff)[^.!?]{0,80}"
+            r"(?:lights?|purple|blotchy|rash|confus\w*)",
             r"(?:purple|blotchy purple|dark red) (?:rash|spots|blotches)[^.!?]{0,60}(?:spreading|coming up|appeared|fever|temperature)|"
             r"(?:fever|temperature|temp)[^.!?]{0,80}(?:purple|blotchy purple) (?:rash|spots|blotches)",
             r"(?:rash|spots|dots|blotches)[^.!?]{0,80}(?:stay|still there|still see|don'?t fade|doesn'?t fade|didn'?t fade|won'?t fade|not fad)\w*[^.!?]{0,40}glass"
@@ -324,8 +326,10 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,120}from (?:the |his |her |my )?(?:shoulder|elbow|knee|hip|neck|waist) (?:down )?to (?:the |his |her |my )?(?:wrist|hand|elbow|ankle|foot|knee)",
             r"(?:face|mouth|lips|throat|nose)(?:[^.!?]){0,40}\b(?:burn|burnt|burned|scald)\w*(?:[^.!?]){0,60}(?:breath|hoarse|wheez|cough\w* (?:up )?(?:black|soot))|"
             r"(?:singed|burnt|burned) (?:nose hairs?|nostril|eyebrows)|(?:smoke|fumes) inhal\w*|breathed in (?:a lot of )?smoke|coughing (?:up )?(?:black|soot)",
-            r"(?:acid|bleach|drain cleaner|oven cleaner|caustic|lye|chemical|alkali|lime|cement)(?:[^.!?]){0,50}(?:in|into) (?:his|her|my|their|the|your|both)? ?eyes?|"
-            r"(?:splash\w*|spill\w*|got)(?:[^.!?]){0,40}(?:acid|drain cleaner|oven cleaner|caustic|lye|chemical|alkali)(?:[^.!?]){0,60}(?:burn|blister|skin|eye)|"
+            r"(?:acid|bleach|drain (?:cleaner|unblocker)|unblocker|oven cleaner|descaler|caustic|lye|chemical|alkali|lime|cement)(?:[^.!?]){0,50}(?:in|into) (?:his|her|my|their|the|your|both)? ?eyes?|"
+            r"(?:splash\w*|spill\w*|got)(?:[^.!?]){0,40}(?:acid|drain (?:cleaner|unblocker)|unblocker|oven cleaner|descaler|caustic|lye|chemical|alkali)(?:[^.!?]){0,60}(?:burn|blister|skin|eye)|"
+            # full thickness (NHS: white or charred, leathery, A&E), said of the skin whatever burnt it
+            r"\bskin\b(?:[^.!?]){0,12}\b(?:white and leathery|leathery and white|charred|blackened)\b|"
             r"chemical burn|(?:acid|caustic|alkali) burn",
             r"electrocuted|electrical burn|(?:touched|grabbed|bit|chewed) (?:a |the |an )?(?:live|bare|exposed|frayed)? ?(?:wire|cable|socket)(?:[^.!?]){0,60}(?:burn|shock|unconscious|thrown|heart|chest)|"
             r"struck by lightning|hit by lightning|high[- ]voltage",
@@ -336,7 +340,9 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
     "diabetic": [
         _rx(r"(?:ketones? (?:are |is |of |at |reading |were |was )?(?:high|large|moderate|[2-9](?:\.\d)?\b|1\.[5-9])|ketoacidosis|\bdka\b)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:vomit\w*|being sick|been sick|throw\w* up|drows\w*|confus\w*|sleepy|"
             r"breath\w* (?:fast|deep|heavy|hard)|deep breath\w*|fast breath\w*|fruity|pear drops|nail varnish|nail polish|can'?t keep (?:anything|fluids|water) down)",
-            r"(?:vomit\w*|being sick|throw\w* up|drowsy|confused|breathing (?:fast|deep|heavy))(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:ketones? (?:are |is )?(?:high|large|moderate|[2-9](?:\.\d)?)|ketoacidosis|\bdka\b)",
+            r"(?:vomit\w*|being sick|been sick|throw\w* up|drowsy|confused|breath\w* (?:really |very |so )?(?:fast|deep|heavy)|pear drops|"
+            r"can'?t keep (?:anything|fluids|water) down)(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:ketones? (?:are |is )?(?:high|large|moderate|[2-9](?:\.\d)?)|ketoacidosis|\bdka\b|"
+            r"ketones? (?:meter |reading |test )?(?:says|reads|shows) (?:hi|high)\b)",
             r"(?:blood sugars?|blood glucose|sugars?|glucose|\bbg\b|\bbm\b|meter|reading)(?:[^.!?]|(?<=\d)\.(?=\d)){0,30}(?:\bhi\b|says hi|over 2\d|above 2\d|\b2[5-9](?:\.\d)?\b|\b3\d(?:\.\d)?\b|[4-6]\d\d\b)"
             r"(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:vomit\w*|being sick|been sick|throw\w* up|drows\w*|confus\w*|breath\w* (?:fast|deep|heavy)|fruity|pear drops|can'?t stay awake)",
             r"\bhypo\w*(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:(?:can'?t|cannot|unable to|not able to) swallow|too (?:drowsy|sleepy|out of it|confused|groggy) to (?:swallow|eat|drink|take)|fitting|seizure|unconscious|not responding|won'?t wake)|"

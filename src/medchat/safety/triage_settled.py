@@ -13,6 +13,9 @@ _I = re.IGNORECASE
 
 # Fingers or toes going white, then blue, in the cold: Raynaud's phenomenon (NHS: see a GP), not a person turning blue.
 RAYNAUD = re.compile(r"raynaud|(?:in|with) the cold|when (?:it'?s|it is) cold|cold weather|雷诺|遇冷|天冷|受凉", _I)
+# A toe or finger knocked and gone purple: a bruise (NHS: a broken toe is for a minor injuries unit, not 999).
+KNOCKED_DIGIT = re.compile(r"\b(?:stub\w*|bang\w*|knock\w*|trap\w*|drop\w* \w+ on|hit|kick\w*)\b[^.!?]{0,40}"
+                           r"\b(?:toes?|fingers?|thumb|nail)\b|踢到|砸到|夹到|撞到[^。！？]{0,6}(?:脚趾|手指)", _I)
 # Choking that cleared: coughed up, got out ("nearly choked on a crisp but coughed it up straight away"), unless the
 # airway still is not right (NHS: call 999 if the person still cannot breathe, speak or cough properly).
 EN_CHOKE_CLEARED = re.compile(
@@ -68,6 +71,9 @@ def settled(category: str, sentence: str, start: int, end: int, text: str, zh: b
         return "negated"  # "she isn't working hard to breathe" ("isn't working" alone is an inhaler that failed)
     if category == "breathing" and re.search(r"finger|toe|手指|脚趾", sentence, _I) and RAYNAUD.search(sentence):
         return "long-standing"
+    if (category == "breathing" and KNOCKED_DIGIT.search(sentence)
+            and not re.search(r"lips?|face|mouth|tongue|breath|嘴唇|脸|呼吸|喘", sentence, _I)):
+        return "mild"  # "stubbed my toe, it's gone purple": a bruise, not a person turning blue
     if category == "breathing" and re.search(r"chok|噎|卡", match, _I):
         cleared, airway = (ZH_CHOKE_CLEARED, ZH_AIRWAY_NOW) if zh else (EN_CHOKE_CLEARED, EN_AIRWAY_NOW)
         if cleared.search(text) and not airway.search(text):

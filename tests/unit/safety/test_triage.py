@@ -119,6 +119,16 @@ EMERGENCIES = [
     # a goodbye with its time set, across sentences
     ("Can you cancel my counselling on Thursday please, I won't be needing it. I've made my decision and I've got "
      "everything I need for tonight. Thanks for everything you've all done.", "self_harm"),
+    # after the eighth holdouts (not blind; written for this test in the shape of their misses)
+    ("got some drain unblocker splashed in my eye ten minutes ago, washed it a bit, it stings and it's blurry",
+     "burns"),
+    ("My son pulled a pan of hot fat over himself. On his arm the skin is white and leathery. Cool water now, then GP?",
+     "burns"),
+    ("Housemate has a high fever, her neck is too stiff to bend and light hurts her eyes, she's a bit confused.",
+     "infant_fever"),
+    ("Type 1 here, been sick all day and can't keep anything down, breathing really deep, and the ketone meter "
+     "says HI.", "diabetic"),
+    ("刚才给我爸打胰岛素，把短效的当成长效的打了二十多个单位，他说没感觉，多吃点饭行吗？", "poisoning"),
 ]
 
 # Hard negatives: (text, the category they sound like).
@@ -221,6 +231,10 @@ NOT_EMERGENCIES = [
     ("The chemist called it an overdose when I took two cetirizine in one day for hay fever. Who's right?",
      "poisoning"),
     ("Thanks for everything, I won't be needing the physio slot anymore as my knee is better.", "self_harm"),
+    ("Stubbed my little toe on the bed frame and it's gone purple, hurts in shoes but I can walk. Broken?",
+     "breathing"),
+    ("我妈用短效胰岛素和长效胰岛素两种，怕她把短效的当成长效的打，怎么区分？", "poisoning"),
+    ("My skin is leathery from years of sun, which moisturiser helps?", "burns"),
 ]
 
 
