@@ -209,23 +209,23 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
                         match.dropped = _why_not(lang, category, sentence[lo:hi], m.start() - lo, m.end() - lo,
                                                  whole.near(offset + m.start()))
                         matches.append(match)
+
+    def read_whole(category: str, start: int, end: int, reason: str) -> None:
+        """A finding read across the message rather than in a clause: only a story around it sets it aside."""
+        story = _fiction(whole.near(start).text)
+        matches.append(TriageMatch(category, start, end, reason, dropped="fiction" if story else None))
+
     # Amounts added up: a staggered or combined overdose no single phrase shows ("2 every 4 hours since 6am"). Taken,
     # by the reader's own test, so only a story sets it aside ("just wondering if I can take more" is no frame here).
     for excess in excesses(text):
-        story = _fiction(whole.near(excess.start).text)
-        matches.append(TriageMatch("poisoning", excess.start, excess.end, excess.reason,
-                                   dropped="fiction" if story else None))
+        read_whole("poisoning", excess.start, excess.end, excess.reason)
     # Dangerous by what was taken or who took it, with nothing to add up: a toddler and a grandparent's amlodipine, a
     # second fentanyl patch left on, digoxin twice a day and now being sick.
     for ingestion in risky_ingestions(text):
-        story = _fiction(whole.near(ingestion.start).text)
-        matches.append(TriageMatch("poisoning", ingestion.start, ingestion.end, ingestion.reason,
-                                   dropped="fiction" if story else None))
+        read_whole("poisoning", ingestion.start, ingestion.end, ingestion.reason)
     # a goodbye with its time set, spread over the sentences of a message (a message, not a pasted document)
-    goodbye = farewell(text) if len(text) <= 2 * NEAR_CHARS else None
-    if goodbye:
-        matches.append(TriageMatch("self_harm", goodbye.start(), goodbye.end(), goodbye.group(0),
-                                   dropped="fiction" if _fiction(whole.near(goodbye.start()).text) else None))
+    if len(text) <= 2 * NEAR_CHARS and (goodbye := farewell(text)):
+        read_whole("self_harm", goodbye.start(), goodbye.end(), goodbye.group(0))
     kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
     return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language,
                         ordinary=None if kept else _ordinary(text, language == "zh"))
