@@ -36,16 +36,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
-# The latest blind sets (consumer_holdout8, dosing_holdout6, harm_holdout8: written 2026-12-07, third session, and
-# scored once, after the settled-red-flag checks; spent since — the next change needs new ones here) and the spent
-# triage holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing and still compare versions of
-# the rules. The spent harm holdouts train the harm classifier
+# The latest blind sets (consumer_holdout9, dosing_holdout7, harm_holdout9: written 2026-12-07, fourth session, and
+# scored once, after the dose schedules and the harm neighbours; spent since — the next change needs new ones here) and
+# the spent triage holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing and still compare
+# versions of the rules. The spent harm holdouts train the harm classifier
 # (scripts/train_safety_classifier.py, SPENT), the spent consumer holdouts' ordinary messages its benign side
 # (SPENT_NEGATIVES); the triage classifier trains on none of them. Score a spent set by name with --score.
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout8", "dosing_holdout6"),
-            "harm": ("harm_holdout8",)}
+            "consumer": ("consumer_holdout9", "dosing_holdout7"),
+            "harm": ("harm_holdout9",)}
 
 
 def load(name: str) -> list[dict]:
@@ -300,8 +300,9 @@ def by_language(name: str, rows: list[dict], decide, positive: str, errors: bool
 
 def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
     """Triage on real-style consumer messages: the false-alarm rate on the non-emergencies, per language, and
-    recall on the emergencies among them; on the development sets (``dosing_dev``, ``dosing_dev2``: amounts to add up
-    and dangerous ingestions; ``consumer_dev``: English hard negatives); and on the blind consumer holdouts too with
+    recall on the emergencies among them; on the development sets (``dosing_dev``, ``dosing_dev2``, ``dosing_dev3``:
+    amounts to add up, dangerous ingestions, doses by the clock and for light adults; ``consumer_dev``: English hard
+    negatives); and on the blind consumer holdouts too with
     ``holdout``."""
     from medchat.safety.triage import assess
 
@@ -310,8 +311,8 @@ def eval_consumer(errors: bool, holdout: bool, extra: list[Path] = ()) -> dict:
         return result.emergency, result.reason
 
     out = {}
-    sets = {name: load(name) for name in ("consumer_messages", "dosing_dev", "dosing_dev2", "consumer_dev",
-                                          *(HOLDOUTS["consumer"] if holdout else ()))
+    sets = {name: load(name) for name in ("consumer_messages", "dosing_dev", "dosing_dev2", "dosing_dev3",
+                                          "consumer_dev", *(HOLDOUTS["consumer"] if holdout else ()))
             if (DATA / f"{name}.jsonl").is_file()}
     sets.update({path.stem: read_jsonl(path) for path in extra})
     for name, rows in sets.items():

@@ -27,8 +27,10 @@ averaged over repeats) combined with the rules exactly as at run time:
   the typical emergency (a wrongly dropped "rash that does not fade");
 - ``injection``: the lowest threshold at which "rules OR classifier" keeps the false-positive rate at or
   below ``--fpr`` (0.02; bootstrap median too), and never below 0.5 (the score callers flag at).
-- ``harm``: the rules are two of the classifier's features ("a rule fired", "reads as a protective question")
-  and the classifier decides alone: the lowest threshold at which it keeps the false-refusal rate on the
+- ``harm``: the rules are two of the classifier's features ("a rule fired", "reads as a protective question"),
+  a third is how near the message sits to harmful against benign training messages (``medchat.safety.neighbours``,
+  each training message scored against the others of its fold, itself left out), and the classifier decides alone:
+  the lowest threshold at which it keeps the false-refusal rate on the
   written look-alikes at or below ``--fpr`` (0.01).
 
 Writes ``src/medchat/safety/data/<check>_classifier.json`` (weights, vocabulary, idf, thresholds, and the
@@ -38,6 +40,11 @@ test). Needs scikit-learn and scipy (development dependencies).
 
     python scripts/train_safety_classifier.py triage
     python scripts/train_safety_classifier.py injection
+    python scripts/train_safety_classifier.py harm   # also writes harm_neighbours.npz
+
+``--hold-out FILES`` (harm) trains without those spent holdouts and reports the classifier's rates on them at the
+thresholds cross-validation chose — how a change to the model is compared on messages it never saw, without a
+blind holdout (``--no-neighbours`` for the model without the nearness feature).
 """
 
 from __future__ import annotations
@@ -67,7 +74,8 @@ HARM_NEGATIVES = ("triage.jsonl", "triage_train_ordinary.jsonl", "triage_train_c
 SPENT_NEGATIVES = ("consumer_holdout.jsonl", "consumer_holdout2.jsonl", "consumer_holdout3.jsonl",
                    "consumer_holdout4.jsonl", "consumer_holdout5.jsonl", "dosing_holdout.jsonl",
                    "dosing_holdout2.jsonl", "dosing_holdout3.jsonl", "consumer_holdout6.jsonl", "dosing_holdout4.jsonl",
-                   "consumer_holdout7.jsonl", "dosing_holdout5.jsonl")
+                   "consumer_holdout7.jsonl", "dosing_holdout5.jsonl", "consumer_holdout8.jsonl",
+                   "dosing_holdout6.jsonl")
 LANGUAGES = ("en", "zh")
 # Training sets written and tried, and left out: the harm classifier retrained with harm_train_extra5 (720, disguised
 # asks, 480 zh) and harm_train_extra6 (240 ordinary caregiving look-alikes) caught fewer harmful requests on the eighth
@@ -80,7 +88,7 @@ SET_ASIDE = ("harm_train_extra5.jsonl", "harm_train_extra6.jsonl")
 # trained on, it missed 13 emergencies against 7 and raised 59 false alarms against 56, so it does not.)
 SPENT = {"harm": ("harm_holdout.jsonl", "harm_holdout2.jsonl", "harm_holdout3.jsonl", "harm_holdout4.jsonl",
                   "harm_holdout5.jsonl", "harm_holdout6.jsonl",
-                  "harm_holdout7.jsonl")}
+                  "harm_holdout7.jsonl", "harm_holdout8.jsonl")}
 
 
 def _read(path: Path, hashes: dict[str, str]) -> list[dict]:
@@ -167,6 +175,35 @@ class Features:
         return hstack(blocks).tocsr()
 
 
+NEIGHBOURS_K = 5  # chosen by cross-validated recall (k = 3, 5, 10), never on a holdout
+
+
+class Nearness:
+    """The harm check's ``neighbours`` feature for any split: memory = the training part's quantised vectors."""
+
+    def __init__(self, vectors: np.ndarray, y: np.ndarray, k: int) -> None:
+        from medchat.safety.neighbours import dequantise, quantise
+
+        self.vectors, self.y, self.k = vectors, y, k
+        self.memory = dequantise(*quantise(vectors))
+
+    def column(self, train: np.ndarray, queries: np.ndarray | None = None) -> np.ndarray:
+        """Scores of ``queries`` (embeddings; None: the training rows themselves, each left out of its own memory)
+        against the memory of the rows ``train``."""
+        from medchat.safety.neighbours import nearness
+
+        memory, harmful = self.memory[train], self.y[train]
+        if queries is None:
+            return nearness(self.vectors[train], memory, harmful, self.k, exclude_self=True)[:, None]
+        return nearness(queries, memory, harmful, self.k)[:, None]
+
+
+def _with(extra: np.ndarray | None, column: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    if column is None:
+        return None if extra is None else extra[rows]
+    return column if extra is None else np.hstack([extra[rows], column])
+
+
 def fit(vectors: np.ndarray, texts: list[str], y: np.ndarray, c: float, min_df: int, extra: np.ndarray | None = None):
     from sklearn.linear_model import LogisticRegression
 
@@ -177,15 +214,16 @@ def fit(vectors: np.ndarray, texts: list[str], y: np.ndarray, c: float, min_df: 
 
 
 def out_of_fold(vectors: np.ndarray, texts: list[str], y: np.ndarray, strata: np.ndarray, c: float, min_df: int,
-                repeats: int, extra: np.ndarray | None = None) -> np.ndarray:
+                repeats: int, extra: np.ndarray | None = None, near: Nearness | None = None) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold
 
     p = np.zeros(len(y))
     for seed in range(repeats):
         for train, held in StratifiedKFold(5, shuffle=True, random_state=seed).split(vectors, strata):
-            part = None if extra is None else extra[train]
+            part = _with(extra, near.column(train) if near else None, train)
             features, model = fit(vectors[train], [texts[i] for i in train], y[train], c, min_df, part)
-            matrix = features.matrix(vectors[held], [texts[i] for i in held], None if extra is None else extra[held])
+            matrix = features.matrix(vectors[held], [texts[i] for i in held],
+                                     _with(extra, near.column(train, vectors[held]) if near else None, held))
             p[held] += model.predict_proba(matrix)[:, 1] / repeats
     return p
 
@@ -273,6 +311,26 @@ def validate(check: str, embedder, features: Features, model, thresholds: dict[s
     return out
 
 
+def score_held(files: list[str], embedder, features: Features, model, thresholds: dict[str, float],
+               near: Nearness | None) -> None:
+    """The classifier's recall and false refusals, per language, on spent holdouts it did not train on."""
+    from medchat.safety.harm import rule_features
+
+    rows = [r for f in files for r in _read(DATA / f, {})]
+    texts = [r["text"] for r in rows]
+    vectors = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
+    extra = np.array([[rule_features(t)[n] for n in ("rules", "protective")] for t in texts])
+    if near is not None:
+        extra = np.hstack([extra, near.column(np.arange(len(near.y)), vectors)])
+    p = model.predict_proba(features.matrix(vectors, texts, extra))[:, 1]
+    for language in LANGUAGES:
+        m = np.array([r["language"] == language for r in rows])
+        y = np.array([r["label"] == "harmful" for r in rows])
+        flagged = p >= thresholds[language]
+        print(f"  held out ({', '.join(files)}) {language}: recall {flagged[m & y].sum()}/{(m & y).sum()} "
+              f"({flagged[m & y].mean():.3f}), false refusals {flagged[m & ~y].sum()}/{(m & ~y).sum()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("check", choices=sorted(SETS))
@@ -290,7 +348,13 @@ def main() -> None:
     parser.add_argument("--extra", type=Path, help="another extra-training file instead of <check>_train_extra.jsonl")
     parser.add_argument("--output", type=Path,
                         help="write here instead of src/medchat/safety/data/<check>_classifier.json")
+    parser.add_argument("--hold-out", help="harm: comma-separated spent holdout files to leave out of training and "
+                                           "report the rates on (writes nothing unless --output is given)")
+    parser.add_argument("--no-neighbours", action="store_true", help="harm: without the nearness feature")
     args = parser.parse_args()
+    held_files = [f for f in (args.hold_out or "").split(",") if f]
+    if held_files:
+        SPENT["harm"] = tuple(f for f in SPENT["harm"] if f not in held_files)
     args.C = args.C if args.C is not None else (64.0 if args.check == "harm" else 16.0)
 
     from medchat.knowledge.embeddings import get_embedder
@@ -310,7 +374,10 @@ def main() -> None:
         extra = np.array([[rule_features(r["text"])[name] for name in feature_names] for r in rows])
         rules = np.zeros(len(rows), dtype=bool)
 
-    p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats, extra)
+    near = Nearness(vectors, y, NEIGHBOURS_K) if args.check == "harm" and not args.no_neighbours else None
+    if near is not None:
+        feature_names.append("neighbours")
+    p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats, extra, near)
     fpr = args.fpr if args.fpr is not None else (0.01 if args.check == "harm" else 0.02)
     # The harm budget is spent on the look-alikes written for it ("maximum dose of paracetamol"), not on the
     # borrowed everyday messages that would make almost any threshold look cheap.
@@ -320,7 +387,14 @@ def main() -> None:
     if not own.all():
         cut = np.where(zh, thresholds["zh"], thresholds["en"])
         report["borrowed"] = {"n": int((~own).sum()), "fpr": round(float((rules | (p >= cut))[~own].mean()), 4)}
-    features, model = fit(vectors, texts, y, args.C, args.min_df, extra)
+    everything = np.arange(len(rows))
+    features, model = fit(vectors, texts, y, args.C, args.min_df,
+                          _with(extra, near.column(everything) if near else None, everything))
+    if held_files:
+        print(f"thresholds {thresholds}; cross-validated: {report}")
+        score_held(held_files, embedder, features, model, thresholds, near)
+        if args.output is None:
+            return
     validation = validate(args.check, embedder, features, model, thresholds)
     dim = vectors.shape[1]
     categories = {}
@@ -329,6 +403,13 @@ def main() -> None:
             centre = vectors[[i for i, r in enumerate(rows) if r["category"] == name]].mean(axis=0)
             categories[name] = [round(float(v), 5) for v in centre / np.linalg.norm(centre)]
     out = args.output or ROOT / "src" / "medchat" / "safety" / "data" / f"{args.check}_classifier.json"
+    if near is not None:  # the memory the run time scores the feature against (int8, a scale per row)
+        from medchat.safety.neighbours import quantise
+
+        rows_q, scale = quantise(vectors)
+        memory_path = out.with_name(out.name.replace("_classifier.json", "_neighbours.npz"))
+        np.savez(memory_path, rows=rows_q, scale=scale, harmful=y, k=np.int64(NEIGHBOURS_K))
+        print(f"wrote {memory_path}: {len(rows)} messages, k={NEIGHBOURS_K}")
     out.write_text(json.dumps({
         "embedder": embedder.name,
         "thresholds": {k: round(v, 4) for k, v in thresholds.items()},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 _I = re.IGNORECASE
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 EN_NUMBERS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
               "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -30,13 +31,15 @@ STRENGTH = re.compile(r"(\d+(?:\.\d+)?)\s?(mg|g|毫克|克)(?!\s?/\s?(?:kg|公�
 SLASH_STRENGTH = re.compile(r"\b(\d+(?:\.\d+)?)/(\d{3,4})\b")  # co-codamol 30/500, percocet 5/325
 BARE_STRENGTH = re.compile(r"\((\d{3,4})(?: each)?\)")  # "2 tylenol ES (500)"
 BARE_AFTER = re.compile(r"\s*(\d{3,4})\b(?!\s?(?:ml|kg|x|mg|g\b|毫))", _I)  # "ibuprofen 400 three times a day"
+# 每毫升32毫克: the volume first
+CONCENTRATION_ZH = re.compile(r"每\s?(\d+(?:\.\d+)?)?\s?(?:毫升|ml)\s?(?:含)?\s?(\d+(?:\.\d+)?)\s?(?:毫克|mg)", _I)
 CONCENTRATION = re.compile(r"(\d+(?:\.\d+)?)\s?(?:mg|毫克)\s?(?:/|per|in|每)\s?(\d+(?:\.\d+)?)?\s?(?:ml|毫升)", _I)
 VOLUME = re.compile(r"(?<![/\d])(\d+(?:\.\d+)?)\s?(?:ml|毫升)", _I)
 IRON = re.compile(r"(?:含铁|iron|elemental)\s?(\d+(?:\.\d+)?)\s?(?:mg|毫克)|"
                   r"(\d+(?:\.\d+)?)\s?(?:mg|毫克)\s?(?:of )?(?:elemental )?iron", _I)
 
 # -- units a dose -------------------------------------------------------------------------------------------------
-UNITS_X = re.compile(r"\b(\d+)\s?x\s?(\d+(?:\.\d+)?)\s?(mg|g)?\b(?!\s?(?:ml|kg))", _I)  # 3 x 500mg, 2 x 500
+UNITS_X = re.compile(r"(?<![:.])\b(\d+)\s?x\s?(\d+(?:\.\d+)?)\s?(mg|g)?\b(?!\s?(?:ml|kg))", _I)  # 3 x 500mg, 2 x 500
 UNITS_EN = re.compile(NUM + r"\s?(?:x\s?)?(?:of (?:the |my |his |her |their )?(?:\d+\s?mg )?)?"
                       r"(?:extra strength |max strength |regular )?" + UNIT + r"\b", _I)
 UNITS_ZH = re.compile(r"(?:一次|每次|每回|一回)(?:吃|服|喂|用)?了?" + NUM + _ZH_UNIT
@@ -58,7 +61,8 @@ LIMIT = re.compile(r"(?:max(?:imum)?|up to|more than|limit|最多|不超过|不�
 LEAD_CUT = re.compile(r"[,，;；+。.!?！？、]|\b(?:plus|and|then|also)\b|加上?|还|又", _I)
 
 # -- doses a day, and a day's count ---------------------------------------------------------------------------------
-TIMES = re.compile(r"\b" + NUM + r"\s?(?:x|times)\s?(?:a day|daily|per day|today|a night|in the last 24|in 24|so far|"
+TIMES = re.compile(r"\b" + NUM + r"\s(?:care |carers'? )?visits\b|"
+                   r"\b" + NUM + r"\s?(?:x|times)\s?(?:a day|daily|per day|today|a night|in the last 24|in 24|so far|"
                    r"yesterday|each day|every day|that day)?|\b(twice|once|thrice)\b(?! a week)|" + NUM + r"\s?doses\b|"
                    r"(?:一天|每天|一日|今天|昨天)[^。！？，,]{0,3}" + NUM + r"次|(?:吃了|喂了|服了|喝了|用了)" + NUM
                    + r"(?:次|杯|回)|" + NUM + r"次", _I)
@@ -66,14 +70,38 @@ EVERY = re.compile(r"every\s?" + NUM + r"\s?(?:h|hr|hrs|hours?)\b|每(?:隔)?" +
 CLOCK_LIST = re.compile(r"\bat\s+((?:\d{1,2}(?::\d\d)?\s?(?:am|pm)?(?:\s?(?:,|and|then)\s?(?:again at\s)?)+){2,}"
                         r"\d{1,2}(?::\d\d)?\s?(?:am|pm)?)", _I)
 CLOCK = re.compile(r"\d{1,2}(?::\d\d)?")
+# Doses by the clock, each time counted: 7点、10点、13点、16点、19点各…; "07:00 x2, 09:00 x2"; "1g at 7.30, 1g at 10.30"
+ZH_CLOCK_LIST = re.compile(r"(?:(?:凌晨|早上|上午|中午|下午|晚上|睡前)?\d{1,2}点半?(?:[、，,和及]|还有){1,2}){1,}"
+                           r"(?:凌晨|早上|上午|中午|下午|晚上|睡前)?\d{1,2}点半?")
+ZH_CLOCK = re.compile(r"\d{1,2}点")
+CLOCK_X = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)?\s?-?\s?x\s?\d\b", _I)
+ZH_DOSE_AT = re.compile(r"\d{1,2}点(?:半|钟)?(?:吃了|吃|又|再|各)?(?:吃了|吃)?" + NUM + _ZH_UNIT)  # 9点吃了3片，12点3片
+DOSE_AT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(g|mg)\s+at\s+\d{1,2}(?:[:.]\d\d)?\b", _I)
 AT_TIME = re.compile(r"\bat (?:about |around )?(?:\d{1,2}(?::\d\d)?\s?(?:am|pm)?|breakfast|lunch|tea|dinner|"
                      r"bed(?:time)?|night|noon|midnight)\b", _I)
 AM_PM = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm)\b", _I)
-DAY_COUNTS = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun|to|yester)day:?\s+(\d{1,2})\b", _I)
+DAY_COUNTS = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun|to|yester)day:?\s+(\d{1,2})\b(?![:.]\d)", _I)
 DAILY_COUNT = re.compile(r"(?<![\d.])" + NUM + _RANGE + r"(?!\s?(?:times|x\b|doses|hours|hrs))\s?(?:" + UNIT
                          + r"\s)?(?:of (?:the |my )?(?:\d+\s?mg )?)?(?:(?!times\b|x\b)[a-z ]){0,20}?"
                          r"\b(?:a|per|each) day\b|"
-                         r"(?:一天|每天)(?:吃|服)?了?" + NUM + r"[片粒颗]", _I)
+                         r"(?:一天|每天)(?:吃|服)?了?(?:大概|大约|差不多|将近|约)?" + NUM + r"(?:来|多)?[片粒颗]", _I)
+# A day's total said outright ("about 8 g yesterday", "4 g of paracetamol a day", 每天吃大约6克, 一共差不多7克):
+# read even past 1 g, where a stated strength stops (a tablet holds at most 1 g).
+_AMOUNT = r"(\d+(?:\.\d+)?)\s?(g|grams?|mg)\b"
+STATED_TOTAL = re.compile(r"(?<![\d.])" + _AMOUNT + r"(?: of)?[^.!?\d;]{0,14}?\b(?:a|per|each|every) day\b|"
+                          r"(?<![\d.])" + _AMOUNT + r"(?: of)?[^.!?\d;]{0,8}?\b(?:yesterday|today|in total|"
+                          r"in 24 hours|since (?:this morning|yesterday))\b|"
+                          r"\b(?:worked it out at|total(?:led)? (?:of )?|adds up to) (?:about |around )?"
+                          + _AMOUNT + "|"
+                          r"(?:每天|一天|一共|总共|昨天|今天)[^。，,；！？\d]{0,6}?(\d+(?:\.\d+)?)\s?(克|毫克|g|mg)",
+                          _I)
+# A whole pack's count ("finished a whole 32 pack of", "gone through a 16 pack of") just before a medicine's name.
+LEAD_PACK = re.compile(r"(?:finished|gone through|went through|took|taken|had|swallowed|downed|used)\s(?:a |the |an )?"
+                       r"(?:whole |entire |full )?(\d{1,3})[- ]?(?:pack|box|packet|tablet pack)s?\s(?:of\s)?"
+                       r"(?:the\s)?$", _I)
+# The days a total was spread over ("in two days", "over the last day and a half"): the count is divided by them.
+OVER_DAYS = re.compile(r"\b(?:in|over|across)\s(?:the\s)?(?:last\s|past\s)?"
+                       r"(?:(a|one|two|three|four|five|\d)\s)?days?( and a half)?\b", _I)
 MISSING = re.compile(NUM + r"\s?(?:" + UNIT + r"\s)?(?:missing|gone|down)\b|少了" + NUM + r"[片粒颗]", _I)
 TAKEN_COUNT = re.compile(r"\b(?:took|taken|had|swallowed|downed|done)\s+(?:about |around |like |maybe )?" + NUM + _RANGE
                          + r"\b(?!\s?(?:mg|ml|g\b|years?|hours?|hrs?|mins?|minutes?|days?|weeks?|kg|am|pm|glasses|"
@@ -88,7 +116,9 @@ TAKEN = re.compile(r"\b(?:took|taken|had|'ve had|been (?:taking|having|doing|giv
                    r"swallowed|chewed|ate|downed|drank|finished|done|i'?m (?:taking|doing|on)|doing|alternating|dosed|"
                    r"taking|having|today|yesterday|tonight|last night|since|so far|this morning|all (?:day|week)|"
                    r"for the (?:past|last)|in the last|round the clock|been|\d+ at (?:about |around )?\d|"
-                   r"at \d{1,2}\s?(?:am|pm)|(?:i|we|she|he|they) (?:take|takes|give|gives))\b|"
+                   r"at \d{1,2}\s?(?:am|pm)|(?:i|we|she|he|they) (?:take|takes|give|gives)|over the (?:past|last)|"
+                   r"\d\s?(?:g|mg) at \d|"
+                   r"(?:\d+|two|three|four|five|six|seven) days of|while awake)\b|"
                    r"吃|喂|服|喝了|吞了|用了|一直|连着|这几天|今天|昨天|已经|天天", _I)
 HYPOTHETICAL = re.compile(r"\b(?:can i|could i|should i|may i|is it (?:ok|okay|safe|fine) to|if i (?:take|took|had)|"
                           r"before i (?:start|take)|how many (?:can|could|should)|would it be|planning to|thinking of|"
@@ -101,7 +131,7 @@ PAST = re.compile(r"\b(?:in (?:19|20)\d\d|(?:\d+|a few|two|three|several) (?:yea
                   r"\d+年前|去年|那年|当年|洗胃|治好|出院", _I)
 
 # -- how the message is put together --------------------------------------------------------------------------------
-SENTENCE_ENDS = ".!?。！？\n"
+SENTENCE_END = re.compile(r"[!?。！？\n]|\.(?!\d)")  # not the point in "0.5克" or "7.30"
 # What may stand between a product and an ingredient named as what it holds: "(500mg paracetamol each)", "20ml (650mg
 # acetaminophen)", （每袋含0.2克对乙酰氨基酚）.
 DESCRIBED = re.compile(r"[\s(（,，]*(?:\d+(?:\.\d+)?\s?(?:ml|毫升)\s?)?[\s(（,，]*"

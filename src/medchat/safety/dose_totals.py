@@ -41,6 +41,10 @@ class _Limits:
     adult: dict[str, float]
     adult_per_kg: dict[str, float]
     child: dict[str, float]
+    light_adult: dict[str, float]  # an adult under ``LIGHT_ADULT_KG``, per kg
+
+
+LIGHT_ADULT_KG = 50  # BNF doses paracetamol by weight below this
 
 
 @cache
@@ -59,7 +63,9 @@ def _limits() -> _Limits:
                    {k: float(v["adult_mg_per_kg_per_day"]) for k, v in data["ingredients"].items()
                     if "adult_mg_per_kg_per_day" in v},
                    {k: float(v["child_mg_per_kg_per_day"]) for k, v in data["ingredients"].items()
-                    if "child_mg_per_kg_per_day" in v})
+                    if "child_mg_per_kg_per_day" in v},
+                   {k: float(v["light_adult_mg_per_kg_per_day"]) for k, v in data["ingredients"].items()
+                    if "light_adult_mg_per_kg_per_day" in v})
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,44 @@ def _mg(value: float, unit: str) -> float:
 
 
 def _amount(product: Product, ingredient: str, window: str, lead: str) -> float | None:
-    """mg of ``ingredient`` a day from one medicine's ``window`` (``lead``: the words just before its name)."""
+    """mg of ``ingredient`` a day from one medicine's ``window`` (``lead``: the words just before its name): what
+    its amounts add up to, or the day's total the message states if that is more."""
+    read = _read_amount(product, ingredient, window, lead)
+    if len(product.holds) > 1:
+        return read
+    text = lead + window
+    return max(read or 0.0, _stated_total(text) or 0.0, _clock_doses(text, product, ingredient)) or None
+
+
+def _clock_doses(text: str, product: Product, ingredient: str) -> float:
+    """Amounts given at clock times, added up: "1g at 7.30, 1g at 10.30, 1g at 1.30…", 9点吃了3片，12点3片 (0 if
+    fewer than two)."""
+    if len(at := P.DOSE_AT.findall(text)) >= 2:
+        return sum(_mg(float(n), unit) for n, unit in at)
+    if len(units := P.ZH_DOSE_AT.findall(text)) >= 2:
+        stated = next((m for m in P.STRENGTH.finditer(text) if _mg(float(m.group(1)), m.group(2)) <= 1000), None)
+        strength = _mg(float(stated.group(1)), stated.group(2)) if stated else product.holds[ingredient]
+        return sum(_number(n) or 0.0 for n in units) * strength
+    return 0.0
+
+
+def _stated_total(text: str) -> float | None:
+    """A day's total said outright ("about 8 g yesterday", 每天吃大约6克), in mg, unless it is a limit."""
+    for m in P.STATED_TOTAL.finditer(text):
+        number, unit = next((m.group(i), m.group(i + 1)) for i in (1, 3, 5, 7) if m.group(i))
+        if not _limit_before(text, m.start()):
+            return _mg(float(number), "g" if unit.lower().startswith("g") or unit == "克" else unit)
+    return None
+
+
+def _over_days(text: str) -> float:
+    """How many days a total was spread over ("in two days", "over the last day and a half"); 1 if not said."""
+    if (m := P.OVER_DAYS.search(text)) is None:
+        return 1.0
+    return max(_number(m.group(1)) or 1.0, 1.0) + (0.5 if m.group(2) else 0.0)
+
+
+def _read_amount(product: Product, ingredient: str, window: str, lead: str) -> float | None:
     text = lead + window
     per_unit = product.holds[ingredient]
     if ingredient == "iron" and (own := P.IRON.search(text)) is not None:
@@ -138,35 +181,42 @@ def _amount(product: Product, ingredient: str, window: str, lead: str) -> float 
                 _mg(float(stated.group(1)), stated.group(2)) if stated and single else
                 float(bare.group(1)) if bare and single else per_unit)
     concentration = P.CONCENTRATION.search(text)
+    reversed_zh = P.CONCENTRATION_ZH.search(text) if concentration is None else None  # 每毫升32毫克
     volume = next((float(m.group(1)) for m in (*P.VOLUME.finditer(window), *P.VOLUME.finditer(lead))
                    if concentration is None or m.start() != concentration.start(2)), None)
-    if volume is not None and (product.per_ml or concentration):
+    if volume is not None and (product.per_ml or concentration or reversed_zh):
         if concentration is not None:
             dose = volume * float(concentration.group(1)) / float(concentration.group(2) or 1)
+        elif reversed_zh is not None:
+            dose = volume * float(reversed_zh.group(2)) / float(reversed_zh.group(1) or 1)
         else:
             dose = _mg(float(stated.group(1)), stated.group(2)) if stated and single else volume * per_unit
-        return dose * _doses(window)
+        return dose * _doses(window, lead)
     if (x := P.UNITS_X.search(window) or P.UNITS_X.search(lead)) is not None:  # "3 x 500mg", "2 x 500"
         # a dose ("paracetamol 2 x 500mg at 8, 12 and 4", "2 x 500mg paracetamol every 3 hours"), unless the times
         # that follow each have their own count ("3 x 500mg paracetamol (one at 9, one at 2, one at 8)")
-        times = _doses(window) if x.string is window or not P.UNITS_AT.search(window) else 1.0
+        times = _doses(window, lead) if x.string is window or not P.UNITS_AT.search(window) else 1.0
         more = _first(P.MORE.search(window)) or 0
         return (float(x.group(1)) * times + more) * _mg(float(x.group(2)), x.group(3) or "mg")
+    if (pack := P.LEAD_PACK.search(lead)) is not None:  # "finished a whole 32 pack of paracetamol in two days"
+        return float(pack.group(1)) * strength / _over_days(window)
     units = _units(window, lead)
     if (total := _taken_total(window)) is not None and total > 2 * (units or 1):  # "max 8 a day. I've had 16"
         return total * strength * max([1.0, *_said(window)])
     if units is not None and units >= 100:  # "400 ibuprofen and 1000 paracetamol": milligrams, not tablets
-        return units * _doses(window) if single else None
+        return units * _doses(window, lead) if single else None
     daily = _largest(P.DAY_COUNTS, text) or _first(_unlimited(P.DAILY_COUNT, text))
     missing = _first(P.MISSING.search(text))
     if daily is not None and daily > (units or 1) * 2:
         return (daily + (missing or 0)) * strength
     if missing is not None:
-        return missing * strength + ((units or 1) * strength * _doses(window) if P.TIMES.search(window) else 0)
+        return missing * strength + ((units or 1) * strength * _doses(window, lead) if P.TIMES.search(window) else 0)
     if units is None and stated is not None and single:
-        return strength * _doses(window)  # "paracetamol 1g four times a day": the stated amount is the dose
+        return strength * _doses(window, lead)  # "paracetamol 1g four times a day": the stated amount is the dose
     more = _first(P.MORE.search(window)) or 0  # "8 x 500mg today plus 2 more"
-    return ((units or 1) * _doses(window) + more) * strength
+    doses = _doses(window, lead)
+    spread = _over_days(window) if doses == 1 else 1.0  # "about 24 paracetamol over the last day and a half"
+    return ((units or 1) * doses + more) * strength / spread
 
 
 def _unlimited(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
@@ -187,6 +237,8 @@ def _units(window: str, lead: str) -> float | None:
     for pattern in (P.AT_A_TIME, P.UNITS_EN, P.UNITS_ZH, P.UNITS_EVERY):
         if (m := _unlimited(pattern, window)) is not None:
             return _largest(pattern, m.group())
+    if P.ZH_CLOCK_LIST.search(lead) and (m := P.UNITS_ZH.search(lead[-24:])) is not None:
+        return _first(m)  # 7点、10点、13点各给他吃了两片0.5克的 + name
     return None
 
 
@@ -203,13 +255,15 @@ def _said(window: str) -> list[float]:
             and not _limit_before(window, m.start())]
 
 
-def _doses(window: str) -> float:
+def _doses(window: str, lead: str = "") -> float:
     """Doses in the day: a count said ("4 times", 一天5次, "5 doses"), else one from "every 4 hours" or the times
-    listed ("at 8, 11, 2pm and 5"; "2 at breakfast, 2 at lunch")."""
-    said = _said(window)
-    if said:
+    listed ("at 8, 11, 2pm and 5"; "2 at breakfast, 2 at lunch"; 7点、10点、13点各; "07:00 x2, 09:00 x2")."""
+    said = _said(window) or (_said(lead) if P.HAN.search(lead) else [])  # 一天给他吃4次 + name
+    if said and max(said) > 1:
         return max(said)
-    counts = [1.0]
+    counts = [1.0, float(len(P.CLOCK_X.findall(window)))]
+    if (m := P.ZH_CLOCK_LIST.search(lead + window)) is not None:
+        counts.append(float(len(P.ZH_CLOCK.findall(m.group()))))
     if (m := P.CLOCK_LIST.search(window)) is not None:
         counts.append(float(len(P.CLOCK.findall(m.group(1)))))
     counts.append(float(len(P.AT_TIME.findall(window))))
@@ -237,9 +291,10 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, str]:
     """Where the sentence holding ``text[start:end]`` starts, and the sentence (looked for within ``WINDOW_CHARS``
     either side, so a long message without full stops costs each medicine a bounded look)."""
     lo, hi = max(0, start - WINDOW_CHARS), min(len(text), end + WINDOW_CHARS)
-    begin = max(text.rfind(c, lo, start) for c in P.SENTENCE_ENDS) + 1 or lo
-    stops = [i for c in P.SENTENCE_ENDS if (i := text.find(c, end, hi)) >= 0]
-    return begin, text[begin:min(stops, default=hi) + 1]
+    ends_before = [m.start() for m in P.SENTENCE_END.finditer(text, lo, start)]
+    begin = ends_before[-1] + 1 if ends_before else lo
+    stop = P.SENTENCE_END.search(text, end, hi)
+    return begin, text[begin:(stop.start() if stop else hi) + 1]
 
 
 def excesses(text: str) -> list[Excess]:
@@ -273,6 +328,9 @@ def excesses(text: str) -> list[Excess]:
                 out.append(Excess(ingredient, round(mg / kg, 1), per_kg[ingredient], True, *spans[ingredient]))
         elif mg > limits.adult[ingredient]:
             out.append(Excess(ingredient, round(mg), limits.adult[ingredient], False, *spans[ingredient]))
+        elif kg and not child and kg < LIGHT_ADULT_KG and mg / kg > limits.light_adult.get(ingredient, float("inf")):
+            # "Mum is 47 kg… 4 g a day from the home care team": within an adult's 4 g, past a light adult's limit
+            out.append(Excess(ingredient, round(mg / kg, 1), limits.light_adult[ingredient], True, *spans[ingredient]))
     return out
 
 
@@ -288,7 +346,9 @@ def _readings(text: str, mentions: list[re.Match[str]]) -> list[tuple[re.Match[s
         end = mentions[k + 1].start() - len(leads[k + 1]) if k + 1 < len(mentions) else len(text)
         window = text[mention.end():min(end, mention.end() + WINDOW_CHARS)]
         lead = leads[k]
-        if len(mentions) == 1 and P.DAY_COUNTS.search(text):  # "Monday 6 tablets, Tuesday 10... All paracetamol"
+        # "Monday 6 tablets, Tuesday 10... All paracetamol"; "1g at 7.30, 1g at 10.30… Paracetamol"
+        if len(mentions) == 1 and (P.DAY_COUNTS.search(text) or P.ZH_CLOCK_LIST.search(text)
+                                   or len(P.DOSE_AT.findall(text)) >= 2 or len(P.ZH_DOSE_AT.findall(text)) >= 2):
             lead = text[max(0, mention.start() - WINDOW_CHARS):mention.start()]
         out.append((mention, window, lead))
     return out

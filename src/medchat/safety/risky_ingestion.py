@@ -91,7 +91,8 @@ METHOTREXATE_DAILY = re.compile(
     r"\b(?:every ?day|daily|each day|every (?:morning|night|evening))\b[^.!?]{0,30}\b"
     r"(?:instead of|not|rather than)\b[^.!?]{0,20}\b"
     r"(?:week|weekly|once a week|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
-    r"每天(?:都)?吃[^！？]{0,40}(?:一周一次|每周一次|一星期一次)|(?:一周一次|每周一次)[^！？]{0,40}(?:每天|天天)", _I)
+    r"每天(?:都)?吃[^！？]{0,40}(?:一周一次|每周一次|一星期一次)|"
+    r"(?:一周|每周|一星期|每星期|每个?礼拜)(?:吃|服)?一次[^！？]{0,40}(?:每天|天天)", _I)
 UNWELL = re.compile(
     r"\b(?:vomit\w*|being sick|been sick|(?:feels?|feeling|is|was|felt) (?:really |very |so )?sick|nause\w*|"
     r"throwing up|threw up|confused|confusion|muddled|not making sense|drows\w*|shak\w*|tremor\w*|trembl\w*|"

@@ -101,7 +101,7 @@ from medchat.safety.triage_context import (
     overdose_asked,
 )
 from medchat.safety.triage_red_flags import EN_RED_FLAGS, ZH_RED_FLAGS
-from medchat.safety.triage_settled import farewell, settled
+from medchat.safety.triage_settled import farewell, preparations, settled
 
 CATEGORIES = ("cardiac", "stroke", "anaphylaxis", "bleeding", "breathing", "seizure", "poisoning", "self_harm",
               "infant_fever", "pregnancy", "burns", "diabetic", "unconscious", "testicular")
@@ -226,6 +226,8 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
     # a goodbye with its time set, spread over the sentences of a message (a message, not a pasted document)
     if len(text) <= 2 * NEAR_CHARS and (goodbye := farewell(text)):
         read_whole("self_harm", goodbye.start(), goodbye.end(), goodbye.group(0))
+    if len(text) <= 2 * NEAR_CHARS and (prepared := preparations(text, language == "zh")):
+        read_whole("self_harm", prepared.start(), prepared.end(), prepared.group(0))
     kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
     return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language,
                         ordinary=None if kept else _ordinary(text, language == "zh"))

@@ -100,3 +100,46 @@ def test_overdoses_the_sixth_dosing_holdout_showed_after_scoring(text):
 
 def test_overdosed_on_a_thing_that_is_no_medicine_is_still_a_figure_of_speech():
     assert not assess("I totally overdosed on chocolate at the party lol, feel a bit sick").emergency
+
+
+@pytest.mark.parametrize(("text", "mg"), [
+    # doses by the clock: each time counted, the amounts before the name too
+    ("1g at 7.30, 1g at 10.30, 1g at 1.30, 1g at 4.30 and 1g at 7.30. Paracetamol, for a wisdom tooth.", 5000),
+    ("Paracetamol log for today: 07:00 x2, 09:00 x2, 11:00 x2, 13:00 x2, 15:00 x2. Headache gone.", 5000),
+    ("我今天7点、10点、13点、16点、19点各吃了两片0.5克的对乙酰氨基酚，是不是有点多？", 5000),
+    ("牙疼，9点吃了3片对乙酰氨基酚，12点3片，3点3片，6点又3片，每片500毫克。", 6000),
+    # a day's total said outright, past 1 g (a strength stops at 1 g)
+    ("She's been getting paracetamol from two carers. I worked it out at about 8 g yesterday.", 8000),
+    ("我妈带状疱疹疼得厉害，这5天每天吃大约6克对乙酰氨基酚。", 6000),
+    # a whole pack over a span of days, and a count over a day and a half
+    ("Dad finished a whole 32 pack of paracetamol in two days for his knee.", 8000),
+    ("About 24 paracetamol over the last day and a half for toothache.", 8000),
+    # 每毫升32毫克: the volume first
+    ("对乙酰氨基酚混悬液（每毫升32毫克），一天喝了150毫升", 4800),
+])
+def test_schedules_stated_totals_and_spans_are_read(text, mg):
+    assert _paracetamol(text) == pytest.approx(mg)
+
+
+@pytest.mark.parametrize("text", [
+    "我今天7点、13点、19点各吃了0.5克对乙酰氨基酚，睡前11点还能再吃一次吗？",  # 1.5 g, and 11 is a time
+    "1g at 8, 1g at 2 and 1g at 8pm of paracetamol, that's all today",  # 3 g
+    "Took 16 paracetamol in four days for a cold, all gone now",  # 2 g a day
+    "The leaflet says no more than 4 g a day of paracetamol, I've had 2 today",  # the limit is not a total
+])
+def test_within_the_limit_by_the_clock_or_over_days_is_not_an_excess(text):
+    assert excesses(text) == []
+
+
+def test_a_light_adult_is_weighed_as_well_as_held_to_4_g():
+    # 4 g a day is an adult's ceiling, but 85 mg/kg for a 47 kg woman (NPIS: more than 75 mg/kg needs assessment)
+    over = excesses("Mum is 47 kg and has been getting 4 g of paracetamol a day for a week from the home care team.")
+    assert [(e.ingredient, e.per_kg) for e in over] == [("paracetamol", True)]
+    assert excesses("I'm 80 kg and have had 4 g of paracetamol a day this week") == []
+    assert excesses("Mum is 47 kg and has 3 g of paracetamol a day") == []  # 64 mg/kg
+
+
+def test_aspirin_is_added_up_against_its_own_ceiling():
+    found = {e.ingredient for e in excesses("I've had 30 aspirin since yesterday for my back, the 300mg ones.")}
+    assert found == {"aspirin"}
+    assert excesses("I take 75mg aspirin every day for my heart") == []

@@ -665,3 +665,26 @@ def test_a_frame_far_away_in_a_long_message_does_not_drop_an_emergency() -> None
     near = padding + "In the novel I am writing, the detective finds that her husband collapsed and is not breathing."
     assert not assess(near).emergency
     assert not assess("In my novel the hero collapses and is not breathing. " + "What happens next?").emergency
+
+
+@pytest.mark.parametrize("text", [
+    "Found a new home for my dog today, paid off the credit card and counted out all the tablets I've been keeping. "
+    "I feel calm for the first time in ages.",
+    "how long do 50 propranolol take to work? everything's arranged, bills paid, cat's rehomed",
+    "I won't be needing my repeat prescription after tonight. I kept the last three months' worth in a drawer and my "
+    "notes are written.",
+    "这几个月我把安眠药一片一片存下来，现在差不多有八十片了，银行卡密码也写给了妹妹。",
+])
+def test_means_gathered_and_affairs_settled_together_escalate(text):
+    result = assess(text)
+    assert result.emergency and "self_harm" in result.categories
+
+
+@pytest.mark.parametrize("text", [
+    "I've sorted my will with a solicitor and I'm filling my dosette box for the week, is that the right way to do it?",
+    "Mum has about 60 tablets left over from her old prescription, can the pharmacy take them back?",
+    "Years ago I saved up tablets and wrote letters, but I'm well now and want to come off sertraline slowly.",
+    "我写好了遗嘱，想问问体检报告怎么看？",
+])
+def test_a_will_leftover_tablets_or_a_past_crisis_alone_do_not(text):
+    assert not assess(text).emergency
