@@ -49,8 +49,10 @@ UNITS_AT = re.compile(r"(?<![\d.:/])" + NUM + r"\s+(?:more\s+)?at (?:about |arou
 UNITS_EVERY = re.compile(r"(?<![\d.:/])" + NUM + r"\s+(?:more\s+)?every\b|"
                          r"(?<![a-z])x\s?(\d{1,2})\b(?!\s?(?:mg|ml|g\b|\d))", _I)  # "2 every 4 hrs", "Lemsip x2"
 AT_A_TIME = re.compile(NUM + _RANGE + r"\s?(?:" + UNIT + r"\s)?(?:at a time|at once|each time|in one go|a go)", _I)
-LEAD_UNITS = re.compile(r"(?:^|\s)" + NUM + r"\s+(?:x\s+)?(?:more\s+)?(?:of (?:my|the|his|her|their|them|those) "
-                        r"(?:\d+\s?mg )?)?(?:extra strength |max strength |regular )?$", _I)  # "took 16 " + name
+# "took 16 " + name, "taking two 500 mg " + name
+LEAD_UNITS = re.compile(r"(?:^|\s)" + NUM + r"\s+(?:x\s+)?(?:more\s+)?(?:\d+(?:\.\d+)?\s?mg\s+)?"
+                        r"(?:of (?:my|the|his|her|their|them|those) (?:\d+\s?mg )?)?"
+                        r"(?:extra strength |max strength |regular )?$", _I)
 LEAD_UNITS_ZH = re.compile(r"(?:吃|服|喂|吞)了?" + NUM + _ZH_UNIT + "$")  # 每4个小时吃2片 + name
 MORE = re.compile(r"\b(?:plus|and|then)\s+(?:another\s+)?" + NUM + r"\s+more\b|"
                   r"\b(?:plus|and|then)\s+(an?) extra (?:tablet|pill|one|capsule)\b", _I)  # "… plus 2 more"
@@ -76,6 +78,9 @@ ZH_CLOCK_LIST = re.compile(r"(?:(?:凌晨|早上|上午|中午|下午|晚上|睡
 ZH_CLOCK = re.compile(r"\d{1,2}点")
 CLOCK_X = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)?\s?-?\s?x\s?\d\b", _I)
 ZH_DOSE_AT = re.compile(r"\d{1,2}点(?:半|钟)?(?:吃了|吃|又|再|各)?(?:吃了|吃)?" + NUM + _ZH_UNIT)  # 9点吃了3片，12点3片
+# "6am two, 9am two, noon two": the time first, then the count
+CLOCK_THEN_COUNT = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)|noon|midday|midnight)\s+(one|two|three|four|\d)\b"
+                              r"(?!\s?(?:mg|g\b|ml|hours?|hrs?|days?|am|pm))", _I)
 DOSE_AT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(g|mg)\s+at\s+\d{1,2}(?:[:.]\d\d)?\b", _I)
 AT_TIME = re.compile(r"\bat (?:about |around )?(?:\d{1,2}(?::\d\d)?\s?(?:am|pm)?|breakfast|lunch|tea|dinner|"
                      r"bed(?:time)?|night|noon|midnight)\b", _I)

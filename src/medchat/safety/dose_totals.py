@@ -140,11 +140,11 @@ def _amount(product: Product, ingredient: str, window: str, lead: str) -> float 
 
 
 def _clock_doses(text: str, product: Product, ingredient: str) -> float:
-    """Amounts given at clock times, added up: "1g at 7.30, 1g at 10.30, 1g at 1.30…", 9点吃了3片，12点3片 (0 if
-    fewer than two)."""
+    """Amounts given at clock times, added up: "1g at 7.30, 1g at 10.30, 1g at 1.30…", 9点吃了3片，12点3片, "6am two,
+    9am two" (0 if fewer than two)."""
     if len(at := P.DOSE_AT.findall(text)) >= 2:
         return sum(_mg(float(n), unit) for n, unit in at)
-    if len(units := P.ZH_DOSE_AT.findall(text)) >= 2:
+    if len(units := P.ZH_DOSE_AT.findall(text)) >= 2 or len(units := P.CLOCK_THEN_COUNT.findall(text)) >= 2:
         stated = next((m for m in P.STRENGTH.finditer(text) if _mg(float(m.group(1)), m.group(2)) <= 1000), None)
         strength = _mg(float(stated.group(1)), stated.group(2)) if stated else product.holds[ingredient]
         return sum(_number(n) or 0.0 for n in units) * strength
@@ -348,7 +348,8 @@ def _readings(text: str, mentions: list[re.Match[str]]) -> list[tuple[re.Match[s
         lead = leads[k]
         # "Monday 6 tablets, Tuesday 10... All paracetamol"; "1g at 7.30, 1g at 10.30… Paracetamol"
         if len(mentions) == 1 and (P.DAY_COUNTS.search(text) or P.ZH_CLOCK_LIST.search(text)
-                                   or len(P.DOSE_AT.findall(text)) >= 2 or len(P.ZH_DOSE_AT.findall(text)) >= 2):
+                                   or len(P.DOSE_AT.findall(text)) >= 2 or len(P.ZH_DOSE_AT.findall(text)) >= 2
+                                   or len(P.CLOCK_THEN_COUNT.findall(text)) >= 2):
             lead = text[max(0, mention.start() - WINDOW_CHARS):mention.start()]
         out.append((mention, window, lead))
     return out

@@ -60,6 +60,8 @@ _WHY = {
         "unconscious": "someone who is unresponsive needs emergency help; check their breathing",
         "testicular": "sudden, severe pain in a testicle can be testicular torsion, which needs surgery within hours "
                       "(NHS: go to A&E now)",
+        "abdominal": "being sick green with a swollen tummy and no poo or wind can be a blocked bowel, and a baby "
+                     "being sick green needs checking now (NHS: go to A&E now)",
     },
     "zh": {
         "cardiac": "这种胸痛可能是心脏病发作（心梗）",
@@ -76,6 +78,7 @@ _WHY = {
         "diabetic": "这可能是糖尿病急症；如果患者无法安全吞咽，不要喂任何食物或饮料（如医生开过胰高血糖素，可以使用）",
         "unconscious": "没有反应的人需要紧急救助；请检查其呼吸",
         "testicular": "睾丸突然剧痛可能是睾丸扭转，需要在数小时内手术，请立即去急诊",
+        "abdominal": "呕吐绿色的东西、肚子胀硬、不排便不排气，可能是肠梗阻；婴儿吐绿色的东西也需要马上看急诊",
     },
 }
 

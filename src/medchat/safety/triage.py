@@ -39,6 +39,7 @@ from medchat.language import detect_language
 from medchat.safety.classifier import load_classifier
 from medchat.safety.dose_totals import excesses
 from medchat.safety.risky_ingestion import risky_ingestions
+from medchat.safety.triage_across import across
 from medchat.safety.triage_context import (
     BARE_POISONING,
     CHRONIC_MATTERS,
@@ -101,10 +102,10 @@ from medchat.safety.triage_context import (
     overdose_asked,
 )
 from medchat.safety.triage_red_flags import EN_RED_FLAGS, ZH_RED_FLAGS
-from medchat.safety.triage_settled import farewell, preparations, settled
+from medchat.safety.triage_settled import settled
 
 CATEGORIES = ("cardiac", "stroke", "anaphylaxis", "bleeding", "breathing", "seizure", "poisoning", "self_harm",
-              "infant_fever", "pregnancy", "burns", "diabetic", "unconscious", "testicular")
+              "infant_fever", "pregnancy", "burns", "diabetic", "unconscious", "testicular", "abdominal")
 _I = re.IGNORECASE
 _ZH_TAKEN_COUNT = re.compile(r"(?:吃了|喝了|服了|吞了|喂了)[^。！？，,]{0,6}(?:\d+|[一二两三四五六七八九十几]+)[片包粒颗瓶盒袋支]")
 
@@ -223,11 +224,9 @@ def _assess_rules(text: str, language: str | None = None) -> TriageResult:
     # second fentanyl patch left on, digoxin twice a day and now being sick.
     for ingestion in risky_ingestions(text):
         read_whole("poisoning", ingestion.start, ingestion.end, ingestion.reason)
-    # a goodbye with its time set, spread over the sentences of a message (a message, not a pasted document)
-    if len(text) <= 2 * NEAR_CHARS and (goodbye := farewell(text)):
-        read_whole("self_harm", goodbye.start(), goodbye.end(), goodbye.group(0))
-    if len(text) <= 2 * NEAR_CHARS and (prepared := preparations(text, language == "zh")):
-        read_whole("self_harm", prepared.start(), prepared.end(), prepared.group(0))
+    # cues sentences apart (a goodbye with its time set, a meter saying HI and drowsiness…): a message, not a document
+    for category, cue in across(text, language == "zh") if len(text) <= 2 * NEAR_CHARS else ():
+        read_whole(category, cue.start(), cue.end(), cue.group(0))
     kept = sorted({m.category for m in matches if m.dropped is None}, key=CATEGORIES.index)
     return TriageResult(emergency=bool(kept), categories=kept, matches=matches, language=language,
                         ordinary=None if kept else _ordinary(text, language == "zh"))

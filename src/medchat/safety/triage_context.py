@@ -35,7 +35,7 @@ EN_HISTORY = re.compile(
     r"winter|spring)|years ago|in the past|history of|previously|used to|was diagnosed|back in|as a (?:child|kid|teen)|"
     r"when (?:i|he|she|they|my \w+|our \w+) (?:was|were) (?:a |young|little|\d+|born|\w+ (?:weeks?|months?|years?) old)|"
     r"recovered|survivor|survived|passed away|died (?:of|from|after)|(?:he|she|they)(?:'s| is| are) (?:\d+|\w+ years? old) now|was admitted)\b", _I)
-ZH_HISTORY = re.compile(r"(?:高中|初中|大学|上学|读书|小学)(?:时|的时候)|有段时间|那段时间|上个月|前段时间|之前|(?:个月|岁|周)大时|满月时|(?:离开|去世|走了)[^。！？]{0,6}年|\d+年前|年前|去年|前年|以前(?!(?:从来|从|都|也)?(?:没|不|未))|曾经|(?<!睡|昏|晕|死)过去(?!了)|上次|上回|得过|患过|病史|当年|小时候|那次|前几年|已经好了|康复|去世|走了|"
+ZH_HISTORY = re.compile(r"(?:高中|初中|大学|上学|读书|小学)(?:时|的时候)|有段时间|那段时间|上个月|前段时间|之前|(?:个月|岁|周)大时|满月时|(?:离开|去世|走了)[^。！？]{0,6}年|\d+年前|几年前|多年前|年前|去年|前年|以前(?!(?:从来|从|都|也)?(?:没|不|未))|曾经|(?<!睡|昏|晕|死)过去(?!了)|上次|上回|得过|患过|病史|当年|小时候|那次|前几年|已经好了|康复|去世|走了|"
                          r"住过院|有过|当时|那时候|那年|岁的时候|岁时|满月的时候|未遂|生[^。！？，]{0,4}的时候|上一胎|(?:头胎|第一胎)(?:的时候|时|那次)")
 # Symptoms that have gone on for weeks or years, or come back every winter, are for the GP, not 999 ("I've had a bad
 # shoulder for 4 months, can't lift my arm", 手指发白发紫好多年了) — unless the message says it turned sudden or worse.

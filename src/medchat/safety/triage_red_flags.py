@@ -331,6 +331,11 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             # full thickness (NHS: white or charred, leathery, A&E), said of the skin whatever burnt it
             r"\bskin\b(?:[^.!?]){0,12}\b(?:white and leathery|leathery and white|charred|blackened)\b|"
             r"chemical burn|(?:acid|caustic|alkali) burn",
+            # NHS: burns on the face, hands, arms, feet, legs or genitals that blister need A&E
+            r"\b(?:burn|burnt|burned|scald\w*|hot (?:tea|coffee|water|drink|oil)|boiling|(?:mug|cup|pot) of (?:tea|coffee)|"
+            r"kettle)\b(?:[^.!?]){0,80}"
+            r"\b(?:face|hands?|arms?|feet|foot|legs?|genitals?|chest)\b(?:[^.!?]){0,50}"
+            r"(?<!small )(?<!tiny )(?<!little )(?<!one )(?<!single )(?<!no )(?<!not )\bblister\w*",
             r"electrocuted|electrical burn|(?:touched|grabbed|bit|chewed) (?:a |the |an )?(?:live|bare|exposed|frayed)? ?(?:wire|cable|socket)(?:[^.!?]){0,60}(?:burn|shock|unconscious|thrown|heart|chest)|"
             r"struck by lightning|hit by lightning|high[- ]voltage",
             ),
@@ -355,7 +360,7 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:can'?t|cannot|couldn'?t) rouse|(?:won'?t|doesn'?t|does not|isn'?t) respond",
             r"(?:hit|banged|bumped|fell on|smacked) (?:my|his|her|their) head(?:[^.!?]|(?<=\d)\.(?=\d)){0,80}(?:vomit|throw\w* up|confus|drowsy|sleepy|"
             r"passed out|knocked out|blacked out|seizure|clear fluid)",
-            r"knocked (?:out|unconscious)",
+            r"knocked (?:out|unconscious)(?! (?:a|his|her|my|their|one|two|the)? ?(?:front |baby |adult |top |bottom )?(?:tooth|teeth))",
             r"(?:fell|fallen|fall|hit|banged|knocked)(?:[^.!?]|(?<=\d)\.(?=\d)){0,60}(?:drowsy|vomit\w*|throw\w* up|confus\w*|won'?t wake|passed out|"
             r"not making sense)",
             r"isn'?t waking|is not waking|(?:really |very |so |super )?(?:hard|difficult) to (?:wake|rouse)|(?:shaken|shook) (?:him|her|them)[^.!?]{0,30}(?:shout|yell)",
@@ -370,6 +375,12 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"(?:[^.!?]){0,40}(?:pain|ache|agony)(?:[^.!?]){0,25}\b(?:testic\w*|testes|scrotum|balls?|nuts?)\b",
             r"\b(?:testic\w*|testes|scrotum|balls?)\b(?:[^.!?]){0,30}(?:sudden\w*|severe\w*|agon\w*|excruciating|killing)"
             r"(?:[^.!?]){0,30}(?:pain|hurt|ache|swollen|swelling|sick|vomit)"),
+    ],
+    # NHS: a baby being sick green (bile) needs urgent help now; an adult's green vomit with a swollen tummy or no poo or
+    # wind (bowel obstruction) is read across the message (triage_across).
+    "abdominal": [
+        _rx(r"\b(?:baby|newborn|\d+[- ](?:day|week|month)s?[- ]old)\b(?:[^.!?]){0,120}?(?:vomit\w*|being sick|been sick|"
+            r"\bsick\b|throw\w* up|bringing up)(?:[^.!?]){0,30}\b(?:green|bile)\b"),
     ],
 }
 
@@ -542,6 +553,10 @@ ZH_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
         _rx(r"(?:烧伤|烫伤|烧着|烫着|灼伤|烫到|烧到)[^。！？；]{0,30}(?:发白|变白|白色|焦黑|发黑|变黑|焦了|不疼|不痛|没感觉|没有感觉|没知觉|大面积|一大片|整条|整个(?:手臂|胳膊|腿|后背|背|胸|肚子))|"
             r"(?:大面积|一大片|整条(?:胳膊|腿|手臂)|整个(?:手臂|胳膊|腿|后背|背|胸口|肚子))[^。！？；]{0,15}(?:烧伤|烫伤|烫了|烧了|起泡|水泡)|"
             r"(?:烧伤|烫伤)[^。！？；]{0,20}比(?:他|她|我|孩子)?(?:的)?手掌(?:还)?大",
+            r"(?:烫|烧)[^。！？；]{0,20}(?:脸|手|胳膊|手臂|脚|腿|胸口|胸前|会阴|下身)[^。！？；]{0,20}"
+            r"(?<!没)(?<!没有)(?<!不)(?<!小)(?:起泡|水泡|起了泡)|"
+            r"(?:脸|手|胳膊|手臂|脚|腿|胸口|胸前|会阴|下身)[^。！？；]{0,6}(?:烫|烧)[^。！？；]{0,16}"
+            r"(?<!没)(?<!没有)(?<!不)(?<!小)(?:起泡|水泡|起了泡)",
             r"(?:脸|面部|嘴|喉咙|鼻)[^。！？；]{0,15}(?:烧伤|烫伤|烧到)[^。！？；]{0,30}(?:呼吸|喘|声音嘶哑|咳黑)|鼻毛(?:烧焦|烧没)|吸入(?:大量)?(?:浓烟|烟雾)|呛了(?:很多|好多)?(?:浓烟|烟)",
             r"(?:硫酸|盐酸|强酸|强碱|烧碱|生石灰|石灰|洁厕灵|管道疏通剂|84消毒液|化学品|腐蚀性)[^。！？；]{0,20}(?:溅|进|弄|洒|泼)[^。！？；]{0,10}(?:眼|脸|皮肤|身上|手上)|化学(?:烧伤|灼伤)",
             r"(?:触电|被电(?:击|到))[^。！？；]{0,20}(?:晕|昏|烧|焦|黑|心|胸|抽|倒|没反应|叫不醒)|电击伤|被雷(?:击|劈)",
@@ -568,5 +583,8 @@ ZH_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
     "testicular": [
         _rx(r"(?:睾丸|蛋蛋|阴囊)[^。！？；]{0,12}(?:突然|剧烈|剧|特别|非常|钻心)[^。！？；]{0,6}(?:疼|痛)|"
             r"(?:突然|剧烈)[^。！？；]{0,12}(?:睾丸|蛋蛋|阴囊)[^。！？；]{0,8}(?:疼|痛|肿)"),
+    ],
+    "abdominal": [
+        _rx(r"(?:宝宝|婴儿|新生儿|\d+个月)[^。！？；]{0,30}(?:吐|呕吐|呕)[^。！？；]{0,10}(?:绿色|绿水|黄绿色|胆汁)"),
     ],
 }

@@ -8,11 +8,11 @@ from medchat.safety.triage import CATEGORIES
 EN_REASON_WORDS = {"cardiac": "heart attack", "stroke": "stroke", "anaphylaxis": "anaphylaxis", "bleeding": "bleeding",
                    "breathing": "breathing", "seizure": "seizure", "poisoning": "poisoning", "infant_fever": "baby",
                    "pregnancy": "pregnancy", "burns": "burn", "diabetic": "diabetic",
-                   "unconscious": "unresponsive", "testicular": "torsion"}
+                   "unconscious": "unresponsive", "testicular": "torsion", "abdominal": "blocked bowel"}
 ZH_REASON_WORDS = {"cardiac": "心梗", "stroke": "中风", "anaphylaxis": "过敏", "bleeding": "出血",
                    "breathing": "呼吸困难", "seizure": "抽搐", "poisoning": "中毒", "infant_fever": "婴儿",
                    "pregnancy": "孕期", "burns": "烧烫伤", "diabetic": "糖尿病",
-                   "unconscious": "没有反应", "testicular": "睾丸扭转"}
+                   "unconscious": "没有反应", "testicular": "睾丸扭转", "abdominal": "肠梗阻"}
 
 
 def test_auto_english_names_the_numbers_of_the_main_regions():

@@ -113,6 +113,8 @@ EMERGENCIES = [
     ("I'm 22 and have had sudden terrible pain in my left testicle for the last hour, it's swollen and I've been "
      "sick. Could I book a male doctor next week?", "testicular"),
     ("儿子15岁，半小时前睾丸突然剧痛，还吐了一次，他不好意思说，是不是拉伤了？", "testicular"),
+    ("My 6 week old has been sick green twice this morning and is not feeding.", "abdominal"),
+    ("宝宝两个月，今天吐了两次绿色的水，奶也不怎么吃。", "abdominal"),
     # NICE red: a floppy child not responding to his parents
     ("He's 18 months, had a tummy bug for two days, no wet nappy since last night, he's very floppy and just lies "
      "there not really responding to us. Can we keep tomorrow's appointment?", "unconscious"),
@@ -688,3 +690,41 @@ def test_means_gathered_and_affairs_settled_together_escalate(text):
 ])
 def test_a_will_leftover_tablets_or_a_past_crisis_alone_do_not(text):
     assert not assess(text).emergency
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    # read across sentences (triage_across): a meter past its range, then drowsiness
+    ("Mum's type 2 and her sugar reader just says HI. For the last few days she's been drinking loads and weeing "
+     "constantly, and today she's so drowsy and muddled she keeps calling me by my sister's name.", "diabetic"),
+    # green vomit with a swollen belly or no wind (bowel obstruction); a baby being sick green
+    ("My grandmother is 84, her belly is very swollen and hard like drum, three days no toilet and no wind, and she "
+     "vomit green colour many times.", "abdominal"),
+    ("My 3 week old has been sick green twice this morning.", "abdominal"),
+    ("奶奶肚子胀得很硬，三天没排气了。今天吐了好几次，吐的是绿色的水。", "abdominal"),
+    # loose-sold spirits, then failing sight (methanol)
+    ("同事昨晚喝了小卖部的散装白酒，大概半斤，说不算过量，可今天早上说眼睛模糊、看东西像下雪。", "poisoning"),
+    # a scald that blisters on a child's chest and arm (NHS: A&E)
+    ("My 18 month old pulled a mug of tea over himself, his chest and arm are red and blistered.", "burns"),
+    ("孩子打翻热水，手臂烫红了，起了好几个大水泡", "burns"),
+    # paracetamol by the clock with the count after the time; two 500 mg tablets six times a day
+    ("Paracetamol today, 500 mg tablets: 6am two, 9am two, noon two, 3pm two, 6pm two. Can I have another two?",
+     "poisoning"),
+    ("She's been taking two 500 mg paracetamol six times a day for her hip for three days now.", "poisoning"),
+])
+def test_findings_the_ninth_holdouts_showed_after_scoring(text, category):
+    result = assess(text, use_classifier=False)
+    assert result.emergency and category in result.categories
+
+
+@pytest.mark.parametrize("text", [
+    "What does it mean if the glucose meter says HI? Mum is not drowsy or confused, just asking for the future.",
+    "My sugar reader says HI but I'm not drowsy or confused at all, should I just correct?",
+    "Is green vomit normal after a stomach bug? No swelling, she's eating fine.",
+    "Sometimes I think everyone would be better off without me, but I'd never act on it, I've got my kids.",
+    "my 14 month old fell and knocked out a front tooth, the gum bled a bit but it's stopped.",
+    "Paracetamol today: 8am two, noon two, 4pm two. Is another two at bedtime ok?",  # 3 g, then a question
+    "burnt my hand on the oven tray, red and stinging, small blister the size of a coin, held it under cold water",
+    "烫了一下手 端锅的时候 红了一小块没起泡 冲了凉水 还要涂啥",
+])
+def test_their_twins_are_not(text):
+    assert not assess(text, use_classifier=False).emergency
