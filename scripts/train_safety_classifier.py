@@ -42,9 +42,9 @@ test). Needs scikit-learn and scipy (development dependencies).
     python scripts/train_safety_classifier.py injection
     python scripts/train_safety_classifier.py harm   # also writes harm_neighbours.npz
 
-``--hold-out FILES`` (harm) trains without those spent holdouts and reports the classifier's rates on them at the
-thresholds cross-validation chose — how a change to the model is compared on messages it never saw, without a
-blind holdout (``--no-neighbours`` for the model without the nearness feature).
+``--hold-out FILES`` (harm) trains without those spent holdouts, twice in one run — without and with the nearness
+feature — and reports each model's rates on them at the thresholds its own cross-validation chose: how a change to the
+model is compared on messages it never saw, without a blind holdout. It writes nothing.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ class Features:
         return hstack(blocks).tocsr()
 
 
-NEIGHBOURS_K = 5  # chosen by cross-validated recall (k = 3, 5, 10), never on a holdout
+NEIGHBOURS_K = 5  # picked between 3, 5 and 10 by cross-validated recall, never on a holdout
 
 
 class Nearness:
@@ -311,23 +311,29 @@ def validate(check: str, embedder, features: Features, model, thresholds: dict[s
     return out
 
 
-def score_held(files: list[str], embedder, features: Features, model, thresholds: dict[str, float],
-               near: Nearness | None) -> None:
-    """The classifier's recall and false refusals, per language, on spent holdouts it did not train on."""
+def read_held(files: list[str], embedder) -> tuple[list[dict], list[str], np.ndarray, np.ndarray]:
+    """Spent holdouts left out of training: rows, texts, embeddings and rule features, read once for every model."""
     from medchat.safety.harm import rule_features
 
     rows = [r for f in files for r in _read(DATA / f, {})]
     texts = [r["text"] for r in rows]
     vectors = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
     extra = np.array([[rule_features(t)[n] for n in ("rules", "protective")] for t in texts])
+    return rows, texts, vectors, extra
+
+
+def score_held(held: tuple[list[dict], list[str], np.ndarray, np.ndarray], features: Features, model,
+               thresholds: dict[str, float], near: Nearness | None) -> None:
+    """The classifier's recall and false refusals, per language, on spent holdouts it did not train on."""
+    rows, texts, vectors, extra = held
     if near is not None:
         extra = np.hstack([extra, near.column(np.arange(len(near.y)), vectors)])
     p = model.predict_proba(features.matrix(vectors, texts, extra))[:, 1]
+    y = np.array([r["label"] == "harmful" for r in rows])
     for language in LANGUAGES:
         m = np.array([r["language"] == language for r in rows])
-        y = np.array([r["label"] == "harmful" for r in rows])
         flagged = p >= thresholds[language]
-        print(f"  held out ({', '.join(files)}) {language}: recall {flagged[m & y].sum()}/{(m & y).sum()} "
+        print(f"  held out {language}: recall {flagged[m & y].sum()}/{(m & y).sum()} "
               f"({flagged[m & y].mean():.3f}), false refusals {flagged[m & ~y].sum()}/{(m & ~y).sum()}")
 
 
@@ -348,8 +354,9 @@ def main() -> None:
     parser.add_argument("--extra", type=Path, help="another extra-training file instead of <check>_train_extra.jsonl")
     parser.add_argument("--output", type=Path,
                         help="write here instead of src/medchat/safety/data/<check>_classifier.json")
-    parser.add_argument("--hold-out", help="harm: comma-separated spent holdout files to leave out of training and "
-                                           "report the rates on (writes nothing unless --output is given)")
+    parser.add_argument("--hold-out", help="harm: comma-separated spent holdout files to leave out of training; "
+                                           "compares the models without and with the nearness feature on them "
+                                           "(writes nothing)")
     parser.add_argument("--no-neighbours", action="store_true", help="harm: without the nearness feature")
     args = parser.parse_args()
     held_files = [f for f in (args.hold_out or "").split(",") if f]
@@ -374,27 +381,36 @@ def main() -> None:
         extra = np.array([[rule_features(r["text"])[name] for name in feature_names] for r in rows])
         rules = np.zeros(len(rows), dtype=bool)
 
-    near = Nearness(vectors, y, NEIGHBOURS_K) if args.check == "harm" and not args.no_neighbours else None
-    if near is not None:
-        feature_names.append("neighbours")
-    p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats, extra, near)
     fpr = args.fpr if args.fpr is not None else (0.01 if args.check == "harm" else 0.02)
     # The harm budget is spent on the look-alikes written for it ("maximum dose of paracetamol"), not on the
     # borrowed everyday messages that would make almost any threshold look cheap.
     own = np.array([not r.get("borrowed") for r in rows])
-    thresholds, report = choose_thresholds(args.check, p[own], y[own], zh[own], rules[own], dropped[own], fpr,
-                                           args.classifier_recall, args.dropped_recall)
-    if not own.all():
-        cut = np.where(zh, thresholds["zh"], thresholds["en"])
-        report["borrowed"] = {"n": int((~own).sum()), "fpr": round(float((rules | (p >= cut))[~own].mean()), 4)}
-    everything = np.arange(len(rows))
-    features, model = fit(vectors, texts, y, args.C, args.min_df,
-                          _with(extra, near.column(everything) if near else None, everything))
-    if held_files:
-        print(f"thresholds {thresholds}; cross-validated: {report}")
-        score_held(held_files, embedder, features, model, thresholds, near)
-        if args.output is None:
-            return
+
+    def train(near: Nearness | None) -> tuple[dict[str, float], dict, Features, object]:
+        p = out_of_fold(vectors, texts, y, y * 2 + zh, args.C, args.min_df, args.repeats, extra, near)
+        thresholds, report = choose_thresholds(args.check, p[own], y[own], zh[own], rules[own], dropped[own], fpr,
+                                               args.classifier_recall, args.dropped_recall)
+        if not own.all():
+            cut = np.where(zh, thresholds["zh"], thresholds["en"])
+            report["borrowed"] = {"n": int((~own).sum()), "fpr": round(float((rules | (p >= cut))[~own].mean()), 4)}
+        everything = np.arange(len(rows))
+        features, model = fit(vectors, texts, y, args.C, args.min_df,
+                              _with(extra, near.column(everything) if near else None, everything))
+        return thresholds, report, features, model
+
+    if held_files:  # both models, one run, the same folds
+        held = read_held(held_files, embedder)
+        print(f"held out: {', '.join(held_files)}")
+        for near in (None, Nearness(vectors, y, NEIGHBOURS_K)):
+            thresholds, report, features, model = train(near)
+            print(f"{'with' if near else 'without'} the nearness feature: thresholds {thresholds}; "
+                  f"cross-validated: {report}")
+            score_held(held, features, model, thresholds, near)
+        return
+    near = Nearness(vectors, y, NEIGHBOURS_K) if args.check == "harm" and not args.no_neighbours else None
+    if near is not None:
+        feature_names.append("neighbours")
+    thresholds, report, features, model = train(near)
     validation = validate(args.check, embedder, features, model, thresholds)
     dim = vectors.shape[1]
     categories = {}

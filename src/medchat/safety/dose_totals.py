@@ -145,10 +145,16 @@ def _clock_doses(text: str, product: Product, ingredient: str) -> float:
     if len(at := P.DOSE_AT.findall(text)) >= 2:
         return sum(_mg(float(n), unit) for n, unit in at)
     if len(units := P.ZH_DOSE_AT.findall(text)) >= 2 or len(units := P.CLOCK_THEN_COUNT.findall(text)) >= 2:
-        stated = next((m for m in P.STRENGTH.finditer(text) if _mg(float(m.group(1)), m.group(2)) <= 1000), None)
+        stated = _tablet_strength(text)
         strength = _mg(float(stated.group(1)), stated.group(2)) if stated else product.holds[ingredient]
         return sum(_number(n) or 0.0 for n in units) * strength
     return 0.0
+
+
+def _tablet_strength(*texts: str) -> re.Match[str] | None:
+    """The first strength stated in ``texts`` (in order) that a tablet can hold: 1 g at most ("8 g" is a total)."""
+    return next((m for text in texts for m in P.STRENGTH.finditer(text) if _mg(float(m.group(1)), m.group(2)) <= 1000),
+                None)
 
 
 def _stated_total(text: str) -> float | None:
@@ -173,8 +179,7 @@ def _read_amount(product: Product, ingredient: str, window: str, lead: str) -> f
     if ingredient == "iron" and (own := P.IRON.search(text)) is not None:
         per_unit = _first(own) or per_unit
     single = len(product.holds) == 1 and ingredient != "iron"
-    stated = next((m for m in (*P.STRENGTH.finditer(window), *P.STRENGTH.finditer(lead))
-                   if _mg(float(m.group(1)), m.group(2)) <= 1000), None)
+    stated = _tablet_strength(window, lead)
     bare = P.BARE_STRENGTH.search(window) or P.BARE_AFTER.match(window)
     slash = P.SLASH_STRENGTH.search(text)
     strength = (float(slash.group(2)) if slash and ingredient == "paracetamol" else

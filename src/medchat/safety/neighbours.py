@@ -9,8 +9,8 @@ rules; its weight is learned with theirs). What it gave on holdouts the classifi
 docs/benchmarks.md ("neighbours").
 
 The training messages' embeddings ship as int8 with a scale per row (``safety/data/<check>_neighbours.npz``,
-written by ``scripts/train_safety_classifier.py``); one score is a (n × 384) matrix-vector product, about a
-millisecond. Training and run time score with the same function on the same quantised vectors.
+written by ``scripts/train_safety_classifier.py``), read once per process; one score is an (n × 384) matrix-vector
+product. Training and run time score with the same function on the same quantised vectors.
 """
 
 from __future__ import annotations

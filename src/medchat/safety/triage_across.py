@@ -55,13 +55,17 @@ PREPARATIONS_PAST = re.compile(r"\b(?:years? ago|back then|at the time|used to|w
 DOSETTE = re.compile(r"dosette|pill (?:organi[sz]er|box)|blister pack|药盒|分药盒", _I)
 
 
+def _later(*found: re.Match[str] | None) -> re.Match[str] | None:
+    """The last of the cues when every one was found, else None."""
+    return max(found, key=lambda m: m.start()) if all(found) else None  # type: ignore[union-attr]
+
+
 def preparations(text: str, zh: bool) -> re.Match[str] | None:
     """Means stockpiled and affairs put in order, both in ``text``: the later cue, or None."""
-    stock, affairs = (ZH_STOCKPILE, ZH_AFFAIRS) if zh else (EN_STOCKPILE, EN_AFFAIRS)
-    found = [stock.search(text), affairs.search(text)]
-    if not all(found) or PREPARATIONS_PAST.search(text) or DOSETTE.search(text):
+    if PREPARATIONS_PAST.search(text) or DOSETTE.search(text):
         return None
-    return max(found, key=lambda m: m.start())  # type: ignore[union-attr]
+    stock, affairs = (ZH_STOCKPILE, ZH_AFFAIRS) if zh else (EN_STOCKPILE, EN_AFFAIRS)
+    return _later(stock.search(text), affairs.search(text))
 
 
 # NHS (hyperosmolar hyperglycaemic state, DKA): a glucose meter past its range with drowsiness or confusion: A&E now.
@@ -107,19 +111,11 @@ def _cue(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return None
 
 
-def _both(first: re.Pattern[str], second: re.Pattern[str], text: str) -> re.Match[str] | None:
-    found = [_cue(first, text), _cue(second, text)]
-    return max(found, key=lambda m: m.start()) if all(found) else None  # type: ignore[union-attr]
-
-
 def farewell(text: str) -> re.Match[str] | None:
     """A goodbye with its time set, from all three kinds of cue across the message: the last cue, or None."""
     if not EN_FAREWELL_TIME.search(text):
         return None
-    found = [cue.search(text) for cue in EN_FAREWELL]
-    if not all(found):
-        return None
-    return max(found, key=lambda m: m.start())  # type: ignore[union-attr]
+    return _later(*(cue.search(text) for cue in EN_FAREWELL))
 
 
 def across(text: str, zh: bool) -> list[tuple[str, re.Match[str]]]:
@@ -129,4 +125,5 @@ def across(text: str, zh: bool) -> list[tuple[str, re.Match[str]]]:
               ("poisoning", ZH_UNKNOWN_SPIRIT, ZH_SIGHT)) if zh else
              (("diabetic", EN_METER_HIGH, EN_DROWSY), ("abdominal", EN_GREEN_VOMIT, EN_BLOCKED),
               ("poisoning", EN_UNKNOWN_SPIRIT, EN_SIGHT)))
-    return found + [(category, m) for category, first, second in pairs if (m := _both(first, second, text))]
+    return found + [(category, m) for category, first, second in pairs
+                    if (m := _later(_cue(first, text), _cue(second, text)))]
