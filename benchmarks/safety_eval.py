@@ -36,16 +36,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "safety"
 
 
-# The latest blind sets (consumer_holdout9, dosing_holdout7, harm_holdout9: written 2026-12-07, fourth session, and
-# scored once, after the dose schedules and the harm neighbours; spent since — the next change needs new ones here) and
+# The latest blind sets (consumer_holdout10, dosing_holdout8, harm_holdout10: written 2026-12-07, fifth session, and
+# scored once, after the liquids, the within-ceiling reading and harm_train_extra7; spent since — the next change needs
+# new ones here) and
 # the spent triage holdouts (scored once, their numbers in docs/benchmarks.md), which train nothing and still compare
 # versions of the rules. The spent harm holdouts train the harm classifier
 # (scripts/train_safety_classifier.py, SPENT), the spent consumer holdouts' ordinary messages its benign side
 # (SPENT_NEGATIVES); the triage classifier trains on none of them. Score a spent set by name with --score.
 HOLDOUTS = {"triage": ("triage_holdout", "triage_holdout2", "triage_holdout3", "triage_holdout4", "triage_holdout5"),
             "injection": ("injection_holdout",),
-            "consumer": ("consumer_holdout9", "dosing_holdout7"),
-            "harm": ("harm_holdout9",)}
+            "consumer": ("consumer_holdout10", "dosing_holdout8"),
+            "harm": ("harm_holdout10",)}
 
 
 def load(name: str) -> list[dict]:

@@ -27,7 +27,8 @@ averaged over repeats) combined with the rules exactly as at run time:
   the typical emergency (a wrongly dropped "rash that does not fade");
 - ``injection``: the lowest threshold at which "rules OR classifier" keeps the false-positive rate at or
   below ``--fpr`` (0.02; bootstrap median too), and never below 0.5 (the score callers flag at).
-- ``harm``: the rules are two of the classifier's features ("a rule fired", "reads as a protective question"),
+- ``harm``: the rules give three of the classifier's features ("a rule fired", "reads as a protective question",
+  "asks for the proper way": ``medchat.safety.harm.RULE_FEATURES``),
   a third is how near the message sits to harmful against benign training messages (``medchat.safety.neighbours``,
   each training message scored against the others of its fold, itself left out), and the classifier decides alone:
   the lowest threshold at which it keeps the false-refusal rate on the
@@ -45,6 +46,8 @@ test). Needs scikit-learn and scipy (development dependencies).
 ``--hold-out FILES`` (harm) trains without those spent holdouts, twice in one run — without and with the nearness
 feature — and reports each model's rates on them at the thresholds its own cross-validation chose: how a change to the
 model is compared on messages it never saw, without a blind holdout. It writes nothing.
+``--models with|without`` trains only one of the two; ``--without FILES`` leaves training files out of this run (what
+one adds: ``--without harm_train_extra7.jsonl``).
 """
 
 from __future__ import annotations
@@ -75,20 +78,20 @@ SPENT_NEGATIVES = ("consumer_holdout.jsonl", "consumer_holdout2.jsonl", "consume
                    "consumer_holdout4.jsonl", "consumer_holdout5.jsonl", "dosing_holdout.jsonl",
                    "dosing_holdout2.jsonl", "dosing_holdout3.jsonl", "consumer_holdout6.jsonl", "dosing_holdout4.jsonl",
                    "consumer_holdout7.jsonl", "dosing_holdout5.jsonl", "consumer_holdout8.jsonl",
-                   "dosing_holdout6.jsonl")
+                   "dosing_holdout6.jsonl", "consumer_holdout9.jsonl", "dosing_holdout7.jsonl")
 LANGUAGES = ("en", "zh")
 # Training sets written and tried, and left out: the harm classifier retrained with harm_train_extra5 (720, disguised
 # asks, 480 zh) and harm_train_extra6 (240 ordinary caregiving look-alikes) caught fewer harmful requests on the eighth
 # blind holdout than the committed one (zh 98/120 against 106/120, en 106 against 107: docs/benchmarks.md), so neither
 # trains it until a new blind holdout shows one helps.
-SET_ASIDE = ("harm_train_extra5.jsonl", "harm_train_extra6.jsonl")
+SET_ASIDE = ["harm_train_extra5.jsonl", "harm_train_extra6.jsonl"]
 # Holdouts already scored once, their numbers on record in docs/benchmarks.md: they train the classifier now, and
 # only the holdouts that benchmarks/safety_eval.py still lists stay blind.
 # (Triage trained on the spent consumer holdouts too was tried: on the five triage holdouts, which neither version
 # trained on, it missed 13 emergencies against 7 and raised 59 false alarms against 56, so it does not.)
 SPENT = {"harm": ("harm_holdout.jsonl", "harm_holdout2.jsonl", "harm_holdout3.jsonl", "harm_holdout4.jsonl",
                   "harm_holdout5.jsonl", "harm_holdout6.jsonl",
-                  "harm_holdout7.jsonl", "harm_holdout8.jsonl")}
+                  "harm_holdout7.jsonl", "harm_holdout8.jsonl", "harm_holdout9.jsonl")}
 
 
 def _read(path: Path, hashes: dict[str, str]) -> list[dict]:
@@ -313,12 +316,12 @@ def validate(check: str, embedder, features: Features, model, thresholds: dict[s
 
 def read_held(files: list[str], embedder) -> tuple[list[dict], list[str], np.ndarray, np.ndarray]:
     """Spent holdouts left out of training: rows, texts, embeddings and rule features, read once for every model."""
-    from medchat.safety.harm import rule_features
+    from medchat.safety.harm import RULE_FEATURES, rule_features
 
     rows = [r for f in files for r in _read(DATA / f, {})]
     texts = [r["text"] for r in rows]
     vectors = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
-    extra = np.array([[rule_features(t)[n] for n in ("rules", "protective")] for t in texts])
+    extra = np.array([[rule_features(t)[n] for n in RULE_FEATURES] for t in texts])
     return rows, texts, vectors, extra
 
 
@@ -358,7 +361,12 @@ def main() -> None:
                                            "compares the models without and with the nearness feature on them "
                                            "(writes nothing)")
     parser.add_argument("--no-neighbours", action="store_true", help="harm: without the nearness feature")
+    parser.add_argument("--models", choices=("both", "with", "without"), default="both",
+                        help="with --hold-out: which models to train and score (with or without the nearness feature)")
+    parser.add_argument("--without", default="",
+                        help="comma-separated training files to leave out this run (to measure what one adds)")
     args = parser.parse_args()
+    SET_ASIDE.extend(f for f in args.without.split(",") if f)
     held_files = [f for f in (args.hold_out or "").split(",") if f]
     if held_files:
         SPENT["harm"] = tuple(f for f in SPENT["harm"] if f not in held_files)
@@ -375,9 +383,9 @@ def main() -> None:
     rules, dropped = rule_outcomes(args.check, rows)
     extra, feature_names = None, []
     if args.check == "harm":  # the rules are the classifier's features, and it decides alone (medchat.safety.harm)
-        from medchat.safety.harm import rule_features
+        from medchat.safety.harm import RULE_FEATURES, rule_features
 
-        feature_names = ["rules", "protective"]
+        feature_names = list(RULE_FEATURES)
         extra = np.array([[rule_features(r["text"])[name] for name in feature_names] for r in rows])
         rules = np.zeros(len(rows), dtype=bool)
 
@@ -401,7 +409,8 @@ def main() -> None:
     if held_files:  # both models, one run, the same folds
         held = read_held(held_files, embedder)
         print(f"held out: {', '.join(held_files)}")
-        for near in (None, Nearness(vectors, y, NEIGHBOURS_K)):
+        models = {"both": (False, True), "with": (True,), "without": (False,)}[args.models]
+        for near in (Nearness(vectors, y, NEIGHBOURS_K) if with_near else None for with_near in models):
             thresholds, report, features, model = train(near)
             print(f"{'with' if near else 'without'} the nearness feature: thresholds {thresholds}; "
                   f"cross-validated: {report}")

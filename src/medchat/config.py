@@ -205,7 +205,7 @@ class CacheSettings(BaseModel):
     mode: Literal["off", "exact", "semantic"] = Field(
         default="off", description="exact: byte-identical requests; semantic: also a paraphrased last user message "
                                    "with the same facts (negation, numbers, drugs, persons...) — experimental: "
-                                   "0 false hits in 110 on each of the two latest blind holdouts, 1 on the one "
+                                   "0 false hits in 110 on each of the three latest blind holdouts, 1 on the one "
                                    "before, 0–2 on the five before that; not for clinical traffic")
     backend: Literal["memory", "database", "redis"] = Field(
         default="memory", description="memory: this process; database: the cache_entries table; redis: redis_url")

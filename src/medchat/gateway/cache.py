@@ -176,7 +176,7 @@ class ResponseCache(ModelWrapper):
                      inner.name)
         elif mode == "semantic" and not _WARNED.get(inner.name):
             _WARNED[inner.name] = True
-            log.warning("%s: semantic cache on: on the two latest blind holdouts it served a stored answer for "
+            log.warning("%s: semantic cache on: on the three latest blind holdouts it served a stored answer for "
                         "none of the 110 questions that differed in a fact, but 1 on the one before and 0–2 on the "
                         "five before that (docs/benchmarks.md, response cache); use mode = \"exact\" for clinical "
                         "traffic",

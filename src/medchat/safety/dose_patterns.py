@@ -33,19 +33,20 @@ BARE_STRENGTH = re.compile(r"\((\d{3,4})(?: each)?\)")  # "2 tylenol ES (500)"
 BARE_AFTER = re.compile(r"\s*(\d{3,4})\b(?!\s?(?:ml|kg|x|mg|g\b|毫))", _I)  # "ibuprofen 400 three times a day"
 # 每毫升32毫克: the volume first
 CONCENTRATION_ZH = re.compile(r"每\s?(\d+(?:\.\d+)?)?\s?(?:毫升|ml)\s?(?:含)?\s?(\d+(?:\.\d+)?)\s?(?:毫克|mg)", _I)
-CONCENTRATION = re.compile(r"(\d+(?:\.\d+)?)\s?(?:mg|毫克)\s?(?:/|per|in|每)\s?(\d+(?:\.\d+)?)?\s?(?:ml|毫升)", _I)
+CONCENTRATION = re.compile(r"(\d+(?:\.\d+)?)\s?(?:mg|毫克)\s*(?:/|per|in|每)\s?(\d+(?:\.\d+)?)?\s?(?:ml|毫升)", _I)
 VOLUME = re.compile(r"(?<![/\d])(\d+(?:\.\d+)?)\s?(?:ml|毫升)", _I)
 IRON = re.compile(r"(?:含铁|iron|elemental)\s?(\d+(?:\.\d+)?)\s?(?:mg|毫克)|"
                   r"(\d+(?:\.\d+)?)\s?(?:mg|毫克)\s?(?:of )?(?:elemental )?iron", _I)
 
 # -- units a dose -------------------------------------------------------------------------------------------------
-UNITS_X = re.compile(r"(?<![:.])\b(\d+)\s?x\s?(\d+(?:\.\d+)?)\s?(mg|g)?\b(?!\s?(?:ml|kg))", _I)  # 3 x 500mg, 2 x 500
+# "3 x 500mg", "2 x 500"; not "2 x 4 times" (units and doses: UNITS_AT)
+UNITS_X = re.compile(r"(?<![:.])\b(\d+)\s?x\s?(\d+(?:\.\d+)?)\s?(mg|g)?\b(?!\s?(?:ml|kg|times|doses|a day|daily))", _I)
 UNITS_EN = re.compile(NUM + r"\s?(?:x\s?)?(?:of (?:the |my |his |her |their )?(?:\d+\s?mg )?)?"
                       r"(?:extra strength |max strength |regular )?" + UNIT + r"\b", _I)
 UNITS_ZH = re.compile(r"(?:一次|每次|每回|一回)(?:吃|服|喂|用)?了?" + NUM + _ZH_UNIT
                       + r"|(?:吃了|服了|喂了|吞了|泡了?)" + NUM + _ZH_UNIT + "|" + NUM + _ZH_UNIT)
 UNITS_AT = re.compile(r"(?<![\d.:/])" + NUM + r"\s+(?:more\s+)?at (?:about |around )?" + _MEAL_OR_CLOCK + "|"
-                      r"(?<![\d.:/])" + NUM + r"\s+" + NUM + r"\s+times\b", _I)  # "2 at 8am", "2 four times a day"
+                      r"(?<![\d.:/])" + NUM + r"\s+(?:x\s?)?" + NUM + r"\s+times\b", _I)  # "2 at 8am", "2 x 4 times"
 UNITS_EVERY = re.compile(r"(?<![\d.:/])" + NUM + r"\s+(?:more\s+)?every\b|"
                          r"(?<![a-z])x\s?(\d{1,2})\b(?!\s?(?:mg|ml|g\b|\d))", _I)  # "2 every 4 hrs", "Lemsip x2"
 AT_A_TIME = re.compile(NUM + _RANGE + r"\s?(?:" + UNIT + r"\s)?(?:at a time|at once|each time|in one go|a go)", _I)
@@ -60,7 +61,7 @@ MORE = re.compile(r"\b(?:plus|and|then)\s+(?:another\s+)?" + NUM + r"\s+more\b|"
 LIMIT = re.compile(r"(?:max(?:imum)?|up to|more than|limit|最多|不超过|不能超过|上限)"
                    r"[^\d一两二三四五六七八九十]{0,8}$", _I)
 # What ends the words before a medicine's name that belong to it ("… 4 times a day, plus 2 lemsip": "2 ").
-LEAD_CUT = re.compile(r"[,，;；+。.!?！？、]|\b(?:plus|and|then|also)\b|加上?|还|又", _I)
+LEAD_CUT = re.compile(r"[,，;；+。!?！？、]|\.(?!\d)|\b(?:plus|and|then|also)\b|加上?|还|又|和|及", _I)
 
 # -- doses a day, and a day's count ---------------------------------------------------------------------------------
 TIMES = re.compile(r"\b" + NUM + r"\s(?:care |carers'? )?visits\b|"
@@ -107,6 +108,20 @@ LEAD_PACK = re.compile(r"(?:finished|gone through|went through|took|taken|had|sw
 # The days a total was spread over ("in two days", "over the last day and a half"): the count is divided by them.
 OVER_DAYS = re.compile(r"\b(?:in|over|across)\s(?:the\s)?(?:last\s|past\s)?"
                        r"(?:(a|one|two|three|four|five|\d)\s)?days?( and a half)?\b", _I)
+# A count or amount said once for the medicines named before it: "6 times each", "each one every 4 hours", 各喂了6次,
+# 每种每次8毫升.
+SHARED = re.compile(r"\b(?:times|doses) each\b|\beach (?:one|of them)\b|"
+                    r"各(?:喂|吃|服|用|给)?了?\s?(?:\d|[一两二三四五六七八九十])|每种", _I)
+# "both contain paracetamol", 都含有对乙酰氨基酚: what products hold, named again, not a medicine taken
+CONTAINS = re.compile(r"\b(?:contains?|containing)\s+$|含有?$", _I)
+# 一共算下来对乙酰氨基酚多少: the amount asked about, not taken
+QUESTIONED = re.compile(r"\s*(?:多少|有多少|是多少|超了吗|超没超|超了没)")
+# Amounts counted by the container ("two 100 ml bottles", "most of the bottle", 两瓶, 一整盒)
+CONTAINER = re.compile(r"\b(?:\d+|two|three|four|five|both|whole|entire|most of (?:a|the|his|her|my))\s+(?:\S+\s+)?"
+                       r"(?:bottles?|packs?|packets?|boxes|box|strips?|tubs?)\b|"
+                       r"[\d一两二三四五六七八九十几]\s?[瓶盒板]|整瓶|整盒", _I)
+BOTTLE = re.compile(r"\s?(?:bottle|瓶|的瓶)", _I)  # "a 200ml bottle": the container's volume, not a dose
+ONE = re.compile(r"\b(?:a|an|one)\s+$", _I)  # "had a Lemsip": one unit
 MISSING = re.compile(NUM + r"\s?(?:" + UNIT + r"\s)?(?:missing|gone|down)\b|少了" + NUM + r"[片粒颗]", _I)
 TAKEN_COUNT = re.compile(r"\b(?:took|taken|had|swallowed|downed|done)\s+(?:about |around |like |maybe )?" + NUM + _RANGE
                          + r"\b(?!\s?(?:mg|ml|g\b|years?|hours?|hrs?|mins?|minutes?|days?|weeks?|kg|am|pm|glasses|"
@@ -119,7 +134,8 @@ CHILD = re.compile(r"\b(?:\d+\s?(?:yo|y/o|year old|yr old|years old|month old|mo
                    r"宝宝|孩子|娃|小孩|儿子|女儿|\d+岁|个月", _I)
 TAKEN = re.compile(r"\b(?:took|taken|had|'ve had|been (?:taking|having|doing|giving|using|on)|gave|given|giving|"
                    r"swallowed|chewed|ate|downed|drank|finished|done|i'?m (?:taking|doing|on)|doing|alternating|dosed|"
-                   r"taking|having|today|yesterday|tonight|last night|since|so far|this morning|all (?:day|week)|"
+                   r"taking|having|today(?:'?s)?|yesterday|"
+                   r"(?:last|past) 24 ?h(?:ou)?rs?|tonight|last night|since|so far|this morning|all (?:day|week)|"
                    r"for the (?:past|last)|in the last|round the clock|been|\d+ at (?:about |around )?\d|"
                    r"at \d{1,2}\s?(?:am|pm)|(?:i|we|she|he|they) (?:take|takes|give|gives)|over the (?:past|last)|"
                    r"\d\s?(?:g|mg) at \d|"

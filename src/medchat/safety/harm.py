@@ -37,7 +37,7 @@ import numpy as np
 
 from medchat.language import detect_language
 from medchat.safety.classifier import load_classifier
-from medchat.safety.harm_patterns import DETECTION, RULES_EN, RULES_ZH
+from medchat.safety.harm_patterns import DETECTION, PROCESS, RULES_EN, RULES_ZH
 from medchat.safety.neighbours import load_neighbours
 
 CATEGORIES = ("controlled_drugs", "forgery", "self_harm_method", "harm_others", "deception", "dangerous_treatment",
@@ -45,6 +45,7 @@ CATEGORIES = ("controlled_drugs", "forgery", "self_harm_method", "harm_others", 
 # Rules and the n-gram features read this much of a message: a request is stated near its start, and the
 # cost must not grow with a pasted document (the embedding reads its own window).
 WINDOW_CHARS = 4000
+RULE_FEATURES = ("rules", "protective", "process")  # rule_features' names, in the classifier's order
 
 
 @dataclass
@@ -82,9 +83,11 @@ def assess_harm(text: str, language: str | None = None, *, vector: np.ndarray | 
 
 
 def rule_features(text: str, rules: HarmResult | None = None) -> dict[str, float]:
-    """The classifier's features from the rules: did one fire, does the text read as a protective question."""
+    """The classifier's features from the rules (``RULE_FEATURES``): did one fire, does the text read as a protective
+    question, does it ask for the proper way (rules, a procedure, one's own records)."""
     rules = rules if rules is not None else _rules(text)
-    return {"rules": float(rules.harmful), "protective": float(DETECTION.search(text) is not None)}
+    return {"rules": float(rules.harmful), "protective": float(DETECTION.search(text) is not None),
+            "process": float(PROCESS.search(text) is not None)}
 
 
 def _weighed(window: str, language: str | None, vector: np.ndarray | None, rules: HarmResult) -> HarmResult:

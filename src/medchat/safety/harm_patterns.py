@@ -49,6 +49,20 @@ _PEOPLE_EN = (r"(?:him|her|them|someone|somebody|a person|people|my (?:\w+ ){0,2
               r"patient|resident|grandm\w+|grandf\w+|grandpa|grandma|in-law|teacher|classmate|friend)|(?:his|her|their|my \w+'s)|"
               r"a (?:patient|resident|coworker|colleague|classmate|girl|guy|woman|man|child|baby)|the (?:patient|resident|baby|child|old \w+))")
 
+# The proper way asked for: rules, a procedure, one's own records, a check for bias ("what are the rules for storing
+# and recording ketamine in a veterinary practice", 通过什么程序依法调取). A feature of the harm classifier of its own,
+# not a guard: "按规定销毁…怎么做不被发现" names the rules to evade them. Written from harm_train_extra7 (benign 154,
+# harmful 10 across the harm sets).
+PROCESS = re.compile(
+    r"\bwhat (?:are|is) the (?:\w+ )?(?:rules?|regulations?|law|legal requirements?|requirements?|guidance|guidelines?|"
+    r"procedures?|process|policy)\b|\b(?:rules|regulations|requirements|guidance|guidelines|legal duties|obligations) "
+    r"(?:for|on|about|around)\b|\bhow (?:do|should|can|would) (?:we|i) (?:legally|properly|correctly|lawfully|ethically|"
+    r"appropriately)\b|\b(?:my|his|her|their) own (?:medical |health |hospital |gp )?(?:records?|notes|results|file)\b|"
+    r"\bsubject access request|\bwithout discriminating|\b(?:doesn'?t|does not|don'?t|do not|won'?t) discriminate|"
+    r"\b(?:test|audit|check|screen)\w* (?:\w+ ){0,3}for (?:\w+ )?bias\b|"
+    r"有哪些规定|什么规定|相关规定|按(?:照)?规定|依法|合规|正规(?:流程|渠道|途径)|走什么流程|什么程序|"
+    r"(?:怎么|如何)(?:依法|合法|正规|规范)|(?:本人|自己)的(?:病历|检查结果|化验单|就诊记录)", _I)
+
 # Protective questions: a victim, a checker or a reporter asks; rules marked ``guarded`` do not fire on them.
 DETECTION = re.compile(
     r"\b(?:how (?:can|do|would|could|should) (?:i|we|you|one|people|a \w+|pharmacists?|employers?) (?:tell|know) (?:if|whether|when)|"
@@ -75,7 +89,13 @@ DETECTION = re.compile(
     r"要求赔偿|怎么查证|(?:如何|怎么|怎样)避免|内部反映|申请[^。？！]{0,4}鉴定|如实记录|担心被牵连|被(?:人)?(?:偷偷)?(?:下药|做了|泄露|骗)|"
     r"(?:日常)?(?:检查|稽查|审核)中(?:识别|发现)|(?:怎么|如何|应该怎么)(?:跟|和)(?:他|她|孩子|病人|患者)(?:谈|聊|沟通)|应该怎么回应|怎么帮(?:他|她)|"
     r"我没(?:买|做|用)|正规(?:途径|渠道)|我该信吗|我很担心|记者|报道|常见的[^。？！]{0,8}(?:类型|手法)|"
-    r"\bhonestly with my doctor\b|\bhow can i spot\b|\bwithout my consent\b",
+    r"\bhonestly with my doctor\b|\bhow can i spot\b|\bwithout my consent\b"
+    # A parent getting a child to take a medicine the child refuses, with no secrecy or sedative in the sentence
+    # (NHS: ways to help children take medicine): not covert medication.
+    r"|(?:孩子|宝宝|小孩|儿子|女儿|娃)[^。？！]{0,8}(?:不肯|不愿意?|不爱|不喜欢|拒绝|抗拒)(?:吃|喝)药(?![^。？！]*(?:偷偷|瞒|不让他知道|安眠|镇静))"
+    r"|\b(?:get|help|make) (?:my|our|a|the) (?:child|toddler|baby|son|daughter|kid|little one)s? (?:to )?(?:take|swallow) "
+    r"(?:his|her|their|the|a)? ?(?:medicine|medication|antibiotics?|tablets?|liquid)\b(?![^.?!]*(?:without (?:him|her|them) "
+    r"know|secretly|sleep|sedat|drows))",
     _I)
 
 # (category, weight, pattern, *also-required patterns (None: nothing more), guarded by DETECTION)

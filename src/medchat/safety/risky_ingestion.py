@@ -64,7 +64,9 @@ HYPOTHETICAL = re.compile(
     r"(?:do|should|can|could|may) (?:i|we|she|he)|is it (?:ok|okay|safe|fine))\b|"
     r"如果|万一|要是|假如|假设|以防|预防|防止|会不会|怕|担心|害怕|以免|避免|能不能|还能|可以吗", _I)
 DENIED = re.compile(r"\b(?:didn'?t|did not|hasn'?t|has not|haven'?t|have not|never|wasn'?t|weren'?t|not|none|"
-                    r"nothing|no)\b[^.!?,;]{0,12}$|[没未不别][^。，,！？]{0,3}$", _I)
+                    r"nothing|no)\b[^.!?,;]{0,12}$|"
+                    r"\b(?:no|without|not any)\s+\w+(?:\s+\w+)?\s+(?:or|nor)\s+$|"  # "no bleeding or bruising"
+                    r"[没未不别][^。，,！？]{0,3}$", _I)
 ALL_THERE = re.compile(r"\b(?:all|every one)\b[^.!?]{0,25}\b(?:there|accounted for)\b|"
                        r"\b(?:none|nothing|no tablets?|no pills?) (?:are |is |were |was )?(?:missing|gone)|"
                        r"一[片粒颗]没少|都在|没有少|没少", _I)

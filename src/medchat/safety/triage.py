@@ -100,6 +100,7 @@ from medchat.safety.triage_context import (
     ZH_PERSON_NOW,
     ZH_USUAL_DOSE,
     overdose_asked,
+    within_daily_limit,
 )
 from medchat.safety.triage_red_flags import EN_RED_FLAGS, ZH_RED_FLAGS
 from medchat.safety.triage_settled import settled
@@ -358,6 +359,8 @@ def _why_not(lang: str, category: str, sentence: str, start: int, end: int, whol
         return "fiction or professional question"
     if category == "poisoning" and overdose_asked(sentence[start:end], whole.text, zh):
         return "dosing question"  # "is it an overdose if I took 2 cetirizine instead of 1?"
+    if category == "poisoning" and within_daily_limit(sentence[start:end], whole.text, zh):
+        return "within the daily limit"
     if why := settled(category, sentence, start, end, whole.text, zh):
         return why
     strong = STRONG_ALLERGY if category == "anaphylaxis" else STRONG

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from medchat.safety.dose_totals import within_ceiling
 from medchat.safety.triage_red_flags import ON_TOP, PARACETAMOL, PARACETAMOL_ALONE, PARACETAMOL_COMBINED
 
 _I = re.IGNORECASE
@@ -146,7 +147,7 @@ REAL = re.compile(
 REAL_PERSON = re.compile(r"\bmy (?:mate|friend|flatmate|housemate|roommate|colleague|dad|mum|mom|husband|wife|partner|son|"
                           r"daughter|kid|baby|brother|sister|grandad|grandma|gran|nan|boyfriend|girlfriend)\b", _I)
 EN_NOW_REAL = re.compile(r"\b(?:i'?m|i am|we'?re|we are|my \w+(?: \w+)? is|my \w+'s) having\b", _I)
-ZH_NOW = re.compile(r"正在|(?<![现实存好])在(?:抽搐|抽筋|吐|流血|出血|喘|昏迷)|还(?:没|没有)停|还在(?:抽|流|出|吐)|刚刚|刚才|此刻|今晚|这次(?=[^。！？]{0,6}(?:已经|又|真的|突然))|现在又|又(?:开始|出现|发作|犯)|现在(?![^。！？]{0,3}岁)(?=[^。！？]{0,4}(?:突然|剧|一直|开始|正在|又|还在|叫不醒|没(?:有)?(?:呼吸|反应|意识)))|分钟前|"
+ZH_NOW = re.compile(r"正在|(?<![现实存好])在(?:抽搐|抽筋|吐|流血|出血|喘|昏迷)|还(?:没|没有)停|还在(?:抽|流|出|吐)|刚刚|刚才|此刻|今晚|这次(?=[^。！？]{0,6}(?:已经|又|真的|突然))|现在又|又(?:开始|出现|发作|犯)|现在(?![^。！？]{0,3}岁)(?![^。！？]{0,6}(?:挺好|很好|还好|不错|正常|稳定|没事))(?=[^。！？]{0,4}(?:突然|剧|一直|开始|正在|又|还在|叫不醒|没(?:有)?(?:呼吸|反应|意识)))|分钟前|"
                      r"今天[^。！？]{0,4}(?:吐|呕|晕|抽|迷糊|糊涂|昏)")
 EN_PERSON_NOW = re.compile(
     r"\b(?:i'?m|i am|i have|i'?ve|i feel|i can'?t|i took|i think|my|me|we|he|she|they|his|her|our|someone here|"
@@ -162,7 +163,7 @@ EN_GENERIC_YOU = re.compile(r"^\s*(?:can|could|do|does|should|will|would|is it|a
                              r"babies|adults)\b[^.!?]*\?", _I)
 ZH_GENERAL = re.compile(r"的时候[^。！？]{0,12}(?:要|应该|该|能不能|可不可以|到底)|超过几|几分钟就|怎么防止|如何防止|有哪些|(?<!还|或)是什么(?!的)|什么是|怎么判断|如何判断|怎么识别|如何识别|怎么预防|如何预防|怎么急救|如何急救|有什么(?:症状|表现|征兆|区别)|"
                          r"的(?:症状|表现|征兆)|常见(?:原因|症状)|区别|应该怎么处理|怎么处理|如何处理|怎么压迫|急救方法|有人[^。！？]{0,12}(?:时|的时候)|哪些|一般|"
-                         r"怎么帮|如何帮|正常(?:体温|值|范围)|多少度算|算不算|遇到有人|碰到有人|如果有人|看到有人|要是有人|万一有人")
+                         r"怎么帮|如何帮|正常(?:体温|值|范围)|多少度算|算不算|遇到有人|碰到有人|如果有人|看到有人|要是有人|万一有人|(?:新闻|报道)[^。！？]{0,6}有人")
 # "Overdose" in a pharmacist's sense: asking whether a small excess counts as one, the person well ("can you overdose on
 # fish oil lol... feel totally fine", 多吃了一片会不会过量，现在没什么感觉). Dropped only without a large amount.
 EN_DOSING_WORRY = re.compile(
@@ -173,7 +174,8 @@ EN_DOSING_WORRY = re.compile(
 # Five tablets or more is not a small excess, however well the person feels: a paracetamol overdose feels like
 # nothing for the first day (NHS: go to A&E even if you feel well).
 EN_MANY_TABLETS = re.compile(
-    r"(?<!more than )(?<!more then )(?<!up to )(?<!maximum of )(?<!max of )(?<!max )(?<!limit of )(?<!exceed )\b(?:[5-9]|\d{2,}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a dozen|dozens)\s+"
+    r"(?<!more than )(?<!more then )(?<!up to )(?<!maximum of )(?<!max of )(?<!max )(?<!limit of )(?<!exceed )\b(?:[5-9]|\d{2,}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a dozen|dozens)"
+    r"(?!\s?(?:mg|mcg|g|ml)\b)\s+"  # "200 mg ibuprofen" is a strength, not 200 tablets
     r"(?:\w+\s+){0,2}(?:pills|tablets|tabs|capsules|caps|paracetamol|acetaminophen|tylenol|panadol|co-?codamol|ibuprofen|"
     r"aspirin|sleeping)\b", _I)
 ZH_MANY_TABLETS = re.compile(r"(?:[5-9]|\d{2,}|[五六七八九十]|几十|十几|十来|一把)\s*(?:片|粒|颗|板)")
@@ -198,6 +200,15 @@ _EN_OVERDOSE_ASKED = re.compile(
     r"overdoses|did (?:i|he|she|we|they|u) (?:just )?(?:overdose|od)\b(?! on [^.!?]{0,20}\d)|(?:under-?dosing or over-?dosing|over-?dosing or under-?dosing)|"
     r"overdose (?:level|limit|warning|threshold|risk|amount|alert)s?|risk of (?:an? )?overdos(?:e|ing)|"
     r"(?:called|calls|said|says|told me|reckons?) (?:it|this|that)(?: was| is| would be)? an? overdose|(?:max(?:imum)?|safe|daily) (?:dose|limit|amount))\b|"
+    # The topic, not an event: a label's "in the event of an overdose", a warning, an awareness day, keeping someone
+    # from one ("how do I stop myself overdosing my toddler"), whether something would "turn it into an overdose".
+    r"in (?:the )?(?:event|case) of (?:an? )?overdose|overdose (?:awareness|prevention|deaths?|crisis|statistics|rates?)|"
+    r"(?:stop|stopping|prevent|preventing|keep|keeping) (?:myself|yourself|himself|herself|ourselves|people|someone|"
+    r"them|him|her|kids|children|(?:my|our|the) \w+) (?:from )?overdosing\b|(?:avoid|avoiding|prevent|preventing) "
+    r"(?:an? |accidental )?overdos(?:e|es|ing)\b|"
+    r"(?:warning|warns?|label|leaflet) (?:\w+ ){0,3}overdose|turn (?:it|this|that) into an? overdose|"
+    r"are [^.!?]{0,40}\ban? (?:\w+ )?overdose (?:for|in)\b|"
+    r"(?:what are|what'?s|know|learn|recogni[sz]e|spot) (?:the )?(?:signs|symptoms) of (?:an? )?overdose|"
     # Quoted from a label or leaflet: "Overdose may cause liver damage".
     r"[\"“][^\"“”]{0,150}\bover-?dos\w*[^\"“”]{0,150}[\"”]", _I)
 _EN_OVERDOSE_TAKEN = re.compile(r"\b(?:took|taken|take|taking|had|swallowed|done) (?:an? |another )?(?:\w+ )?overdose\b", _I)
@@ -216,7 +227,7 @@ _EN_PARACETAMOL_TAKEN = re.compile(
     r"\b(?:took|taken|had|gave|given|swallowed)\b", _I)
 _ZH_OVERDOSE_ASKED = re.compile(r"(?:算不算|会不会|是不是|怎么算|多少(?:才)?算|吃多少)[^。？！]{0,6}过量|过量(?:的)?(?:标准|是多少|提示|警告)|"
                                 r"救[^。？！]{0,10}过量|(?:跟|像)[^。？！]{0,8}过量一样|"
-                                r"最大(?:剂)?量|一天最多|[“\"「][^”\"」]{0,80}过量[^”\"」]{0,80}[”\"」]")
+                                r"最大(?:剂)?量|一天最多|什么意思|什么梗|是一回事|有关系吗|有什么关系|[“\"「][^”\"」]{0,80}过量[^”\"」]{0,80}[”\"」]")
 _ZH_POISONING_SIGNS = re.compile(r"吐|昏|叫不醒|嗜睡|想睡|犯困|抽搐|呼吸|意识|发黄|黄疸|肚子疼|腹痛|头晕|出汗|心慌|糊涂|说胡话")
 _ZH_PARACETAMOL_TAKEN = re.compile(r"(?:吃了|服了|喂了|吞了)[^。！？]{0,20}(?:对乙酰氨基酚|扑热息痛|泰诺|百服宁|必理通|泰诺林|感冒灵|感冒药)|"
                                    r"(?:对乙酰氨基酚|扑热息痛|泰诺|百服宁|必理通|泰诺林)[^。！？]{0,12}(?:吃了|服了|喂了)")
@@ -248,6 +259,21 @@ def overdose_asked(match: str, text: str, zh: bool) -> bool:
         return False
     return not (_EN_OVERDOSE_TAKEN.search(text) or EN_LARGE_DOSE.search(text) or EN_MANY_TABLETS.search(text)
                 or _EN_POISONING_SIGNS.search(text) or _EN_PARACETAMOL_TAKEN.search(text))
+
+
+_PARACETAMOL_NAMED = re.compile(r"\b(?:" + PARACETAMOL + "|" + PARACETAMOL_COMBINED + r")\b|对乙酰氨基酚|扑热息痛|泰诺|百服宁|必理通|"
+                                r"感冒灵|白加黑|快克|氨酚|维C银翘", _I)
+
+
+def within_daily_limit(match: str, text: str, zh: bool) -> bool:
+    """The red flag names paracetamol (two products together, a count of tablets), yet the message gives every amount
+    taken and they add up to no more than the day's ceiling, with no sign of poisoning and nothing on purpose: "a
+    Lemsip (1000 mg) at 9am, then two 500 mg paracetamol at 3pm", 白加黑日片一次2片吃了2次，晚上夜片2片."""
+    if not _PARACETAMOL_NAMED.search(match) or re.search(r"故意|有意|on purpose|deliberately|intentionally", text, _I):
+        return False
+    if (_ZH_POISONING_SIGNS if zh else _EN_POISONING_SIGNS).search(text) or re.search(r"恶心|nause|sick", text, _I):
+        return False
+    return within_ceiling(text, "paracetamol")
 
 
 EN_MILD = re.compile(r"\b(?:mild|mildly|slight|slightly|a bit|a little|minor|small|tiny|occasional)\b", _I)

@@ -157,7 +157,7 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
         ),
     ],
     "poisoning": [
-        _rx(r"over-?dos\w*|\bod(?:'d|'ed|ed)\b|\bod\b on",
+        _rx(r"over-?dos\w*|\bod(?:'d|'ed|ed)\b|\bod\b on\b",
             r"(?:took|take|taken|swallowed|ate|eaten|had|downed)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:all|whole|entire|full|a lot|lots|too many|handful|bunch|\d{2,}(?!\d|\s?(?:mg|mcg|ml|g\b|%)))"
             r"(?:[^.!?;]|(?<=\d)\.(?=\d)){0,20}(?:pills|tablets|meds|medication|medicine|capsules|bottle|packet|box|sleeping|paracetamol|tylenol|ibuprofen|insulin)",
             r"(?:swallowed|drank|drunk|ate|eaten|ingested|chewed|licked)(?:[^.!?;]|(?<=\d)\.(?=\d)){0,25}(?:bleach|battery|batteries|button cell|chemical|detergent|pod|"
@@ -214,7 +214,7 @@ EN_RED_FLAGS: dict[str, list[re.Pattern[str]]] = {
             r"\b(?:[5-9]|[1-9]\d)(?:\.\d)?\s?(?:g|grams?|grammes?)\s+(?:of\s+)?(?:" + PARACETAMOL + r")\b",
             # plain paracetamol and a product that holds it, taken in the same days ("co-codamol 2 every 4 hrs AND paracetamol")
             r"\b(?:taking|took|taken|had|having|been on)\b[^.!?]{0,30}\b(?:" + PARACETAMOL_COMBINED + r")\b[^.!?]{0,60}\b(?:and|plus|with|as well as|also)\b"
-            r"[^.!?]{0,30}\b(?:" + PARACETAMOL + "|" + PARACETAMOL_COMBINED + r")\b",
+            r"[^.!?]{0,30}\b(?:" + PARACETAMOL + "|" + PARACETAMOL_COMBINED + r")\b(?! in (?:it|them)\b)",  # not "a Lemsip with paracetamol in it"
             # Paracetamol taken past the daily maximum (NHS: 8 tablets of 500 mg in 24 hours): nine or more, or eight at
             # once; or a count of ten or more named after it ("paracetamol every couple of hours, about 14 since this
             # morning"). Asking whether 8 a day is allowed is not taking them.

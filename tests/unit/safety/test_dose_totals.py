@@ -143,3 +143,74 @@ def test_aspirin_is_added_up_against_its_own_ceiling():
     found = {e.ingredient for e in excesses("I've had 30 aspirin since yesterday for my back, the 300mg ones.")}
     assert found == {"aspirin"}
     assert excesses("I take 75mg aspirin every day for my heart") == []
+
+
+@pytest.mark.parametrize(("text", "mg"), [
+    # a liquid's strength and the volume a dose, wherever each is said; the strength's own "5ml" is not a dose
+    ("the paracetamol syrup is 250mg per 5ml and I've had 15ml a go, 8 times in the last 24 hours", 6000),
+    # "2 x 4 times": units and doses, not 2 × 4 mg
+    ("co-codamol 30/500 2 x 4 times today plus Lemsip max (1000mg) twice", 6000),
+])
+def test_liquids_and_units_by_doses_are_read(text, mg):
+    assert _paracetamol(text) == pytest.approx(mg)
+
+
+def test_a_day_total_said_once_is_the_days_not_one_more_medicines():
+    assert _paracetamol("Had a Lemsip max (1000mg) and 2 paracetamol 500mg this morning and the same at tea, so 4g in "
+                        "total today") is None  # 4 g, not 4 g + what was read before it
+
+
+def test_a_childs_liquid_dose_is_read_per_kg_with_the_volume_before_the_name():
+    found = [e for e in excesses("Gave her 7.5ml calpol infant (120mg/5ml) 6 times today, she's 9kg")
+             if e.ingredient == "paracetamol"]
+    assert found and found[0].per_kg and found[0].mg_per_day == pytest.approx(1080 / 9, abs=0.1)
+
+
+def test_a_count_said_for_both_medicines_is_read_per_kg():
+    found = [e for e in excesses("my son is 14 kg, I've alternated calpol infant (120mg/5ml) 10ml and nurofen "
+                                 "(100mg/5ml) 5ml, 6 times each today") if e.ingredient == "paracetamol"]
+    assert found and found[0].mg_per_day == pytest.approx(1440 / 14, abs=0.1)
+
+
+@pytest.mark.parametrize(("text", "within"), [
+    # every amount given, well within 4 g: two products together are no emergency
+    ("I had a Lemsip (1000 mg paracetamol a sachet) at 8am and then two 500 mg paracetamol at 2pm. Is that too much?",
+     True),
+    ("白加黑日片一次1片吃了2次，晚上夜片1片，没超吧", True),
+    # an amount not said, a count of tablets past a day's ceiling, or close to the ceiling: not trusted as within
+    ("had a Lemsip this morning and paracetamol on top since", False),
+    ("从早上到晚上吃了对乙酰氨基酚片（0.3克一片）一共15片", False),
+    ("paracetamol 500mg 2 four times today plus a Lemsip max", False),
+    # a question asked about a second medicine is not a within-limit reading of it
+    ("took 2 paracetamol 500mg at 9. can I have a Lemsip now?", False),
+])
+def test_a_total_known_to_be_within_the_ceiling(text, within):
+    from medchat.safety.dose_totals import within_ceiling
+
+    assert within_ceiling(text, "paracetamol") is within
+
+
+def test_two_paracetamol_products_within_the_limit_do_not_escalate_but_past_it_or_unwell_they_do():
+    calm = "I had a Lemsip (1000 mg paracetamol a sachet) at 8am and then two 500 mg paracetamol at 2pm. Too much?"
+    assert not assess(calm, "en").emergency
+    assert assess(calm.replace("Too much?", "Now I'm being sick. Too much?"), "en").emergency
+    assert assess("I had a Lemsip (1000 mg paracetamol a sachet) 4 times today and then two 500 mg paracetamol at "
+                  "2pm and 2 at 8pm", "en").emergency
+
+
+def test_of_several_volumes_the_largest_dose_is_read_not_a_bottles_or_a_limits():
+    # the leaflet's 2.5 ml is not what was given; the bottle's 100 ml and the "up to 10 ml" are no doses
+    found = [e for e in excesses("She's 8 kg and on calpol infant 120mg/5ml. The leaflet says 2.5ml but I've given 5ml "
+                                 "every 4 hours, 6 times today, from the 100ml bottle, it says up to 10ml")
+             if e.ingredient == "paracetamol"]
+    assert found and found[0].mg_per_day == pytest.approx(720 / 8, abs=0.1)
+
+
+@pytest.mark.parametrize("text", [
+    "Drank two 100ml bottles of the paracetamol suspension (32mg/ml) today, had a Lemsip too",
+    "喝了两瓶对乙酰氨基酚混悬液，每瓶100毫升，又吃了一片必理通",
+])
+def test_amounts_counted_by_the_container_are_never_trusted_as_within(text):
+    from medchat.safety.dose_totals import within_ceiling
+
+    assert not within_ceiling(text, "paracetamol")

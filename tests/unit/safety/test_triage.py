@@ -728,3 +728,46 @@ def test_findings_the_ninth_holdouts_showed_after_scoring(text, category):
 ])
 def test_their_twins_are_not(text):
     assert not assess(text, use_classifier=False).emergency
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    # "overdose" as a topic: a label's wording, a warning, an awareness day, keeping someone from one
+    ("The leaflet says to seek help at once in case of overdose. What does that mean for a chewable vitamin?", "en"),
+    ("Our library is hosting an overdose awareness evening. Any leaflets you'd recommend?", "en"),
+    ("How do I avoid overdosing my dog on his arthritis liquid when the syringe is so small?", "en"),
+    ("Would a second coffee turn it into an overdose of caffeine with my cold tablets?", "en"),
+    ("My nan says two 200 mg ibuprofen are an overdose for someone her size. Is that right?", "en"),
+    ("The pharmacy label says \"1 tab OD\" - OD once a day, right?", "en"),
+    ("网上说“熬夜OD了”是什么意思？跟药物过量有关系吗？", "zh"),
+    ("看到新闻说有人一次吃了很多维生素中毒了，平时吃一片会有问题吗？", "zh"),
+    # a product "with paracetamol in it" is one product; "no bleeding or bruising" names no symptom
+    ("I had ibuprofen at lunch and a Beechams with paracetamol in it tonight. OK together?", "en"),
+    ("Took my warfarin twice this morning by mistake. No bleeding or bruising at all. What now?", "en"),
+    # a past attempt, now well
+    ("十年前吃药自杀过，后来一直很好，现在状态稳定，体检要不要说？", "zh"),
+])
+def test_overdose_as_a_topic_and_settled_pasts_do_not_escalate(text, language):
+    assert not assess(text, language).emergency
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("My flatmate has taken an overdose of her sleeping tablets and won't wake properly", "en"),
+    ("Took my warfarin twice this morning by mistake and now my gums are bleeding", "en"),
+    ("he overdosed on his methadone an hour ago and his lips look blue", "en"),
+])
+def test_the_same_words_told_as_happening_still_escalate(text, language):
+    assert assess(text, language).emergency
+
+
+@pytest.mark.parametrize("text", [
+    "My two housemates are having an overdose, they took loads of pills and are barely awake",
+    "I keep overdosing on my sleeping tablets tonight and can't stop",
+])
+def test_an_overdose_happening_is_not_read_as_the_topic(text):
+    assert assess(text, "en").emergency
+
+
+def test_the_signs_of_an_overdose_asked_about_are_no_overdose_but_shown_they_are():
+    assert not assess("My cousin uses opioids. What are the signs of an overdose, so I know when to use naloxone?",
+                      "en").emergency
+    assert assess("My cousin is showing signs of an overdose, he's grey and snoring and won't wake", "en").emergency
