@@ -76,8 +76,8 @@ def amount(product: Product, ingredient: str, window: str, lead: str) -> float |
 def _clock_doses(text: str, product: Product, ingredient: str) -> float:
     """Amounts given at clock times, added up: "1g at 7.30, 1g at 10.30, 1g at 1.30…", 9点吃了3片，12点3片, "6am two,
     9am two" (0 if fewer than two)."""
-    if len(at := P.DOSE_AT.findall(text)) >= 2:
-        return sum(_mg(float(n), unit) for n, unit in at)
+    if len(at := P.DOSE_AT_LIST.findall(text)) >= 2:
+        return sum(_mg(float(n), unit) * (1 + len(P.CLOCK.findall(more))) for n, unit, more in at)
     if len(units := P.ZH_DOSE_AT.findall(text)) >= 2 or len(units := P.CLOCK_THEN_COUNT.findall(text)) >= 2:
         stated = tablet_strength(text)
         strength = _mg(float(stated.group(1)), stated.group(2)) if stated else product.holds[ingredient]

@@ -69,7 +69,8 @@ TIMES = re.compile(r"\b" + NUM + r"\s(?:care |carers'? )?visits\b|"
                    r"yesterday|each day|every day|that day)?|\b(twice|once|thrice)\b(?! a week)|" + NUM + r"\s?doses\b|"
                    r"(?:一天|每天|一日|今天|昨天)[^。！？，,]{0,3}" + NUM + r"次|(?:吃了|喂了|服了|喝了|用了)" + NUM
                    + r"(?:次|杯|回)|" + NUM + r"次", _I)
-EVERY = re.compile(r"every\s?" + NUM + r"\s?(?:h|hr|hrs|hours?)\b|每(?:隔)?" + NUM + r"个?(?:小时|钟头)", _I)
+EVERY = re.compile(r"every\s?" + NUM + r"\s?(?:h|hr|hrs|hours?)\b|every\s(?:a\s)?(couple)\sof\shours\b|"
+                   r"每(?:隔)?" + NUM + r"个?(?:小时|钟头)", _I)
 CLOCK_LIST = re.compile(r"\bat\s+((?:\d{1,2}(?::\d\d)?\s?(?:am|pm)?(?:\s?(?:,|and|then)\s?(?:again at\s)?)+){2,}"
                         r"\d{1,2}(?::\d\d)?\s?(?:am|pm)?)", _I)
 CLOCK = re.compile(r"\d{1,2}(?::\d\d)?")
@@ -82,7 +83,9 @@ ZH_DOSE_AT = re.compile(r"\d{1,2}点(?:半|钟)?(?:吃了|吃|又|再|各)?(?:�
 # "6am two, 9am two, noon two": the time first, then the count
 CLOCK_THEN_COUNT = re.compile(r"\b(?:\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)|noon|midday|midnight)\s+(one|two|three|four|\d)\b"
                               r"(?!\s?(?:mg|g\b|ml|hours?|hrs?|days?|am|pm))", _I)
-DOSE_AT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(g|mg)\s+at\s+\d{1,2}(?:[:.]\d\d)?\b", _I)
+DOSE_AT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(g|mg)\s+at\s+\d{1,2}(?:[:.]\d\d)?(?:\s?(?:am|pm))?\b", _I)
+# …and the clock times listed after one ("1 g at 1pm, 5pm and 9pm": three doses)
+DOSE_AT_LIST = re.compile(DOSE_AT.pattern + r"((?:\s?(?:,|and|&)\s?(?:at\s)?\d{1,2}(?:[:.]\d\d)?\s?(?:am|pm)\b)*)", _I)
 AT_TIME = re.compile(r"\bat (?:about |around )?(?:\d{1,2}(?::\d\d)?\s?(?:am|pm)?|breakfast|lunch|tea|dinner|"
                      r"bed(?:time)?|night|noon|midnight)\b", _I)
 AM_PM = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm)\b", _I)

@@ -312,6 +312,12 @@ EN_FIGURATIVE = re.compile(
     r"kill (?:for|me now lol)|i could die|drop dead gorgeous|had me (?:having|in|on)\b|"
     r"\boverdosed on (?![^.!?]{0,30}(?:pill|tablet|med|drug|heroin|fentanyl|opioid|paracetamol|insulin|sleeping|vitamin|iron|tabs|caps|capsule|antidepress|sertraline|citalopram|fluoxetine|diazepam|\w+(?:pram|oxetine|azepam|zolam|triptyline|codone|profen|olol|pine|statin|prazole)|\d+\s?(?:mg|tabs)))|"
     r"(?:nearly|almost) (?:had|died of) a (?:stroke|heart attack)|"
+    # dying of embarrassment; an "overdose" of something that is no medicine ("an overdose of screen time", "ODed on
+    # caffeine" after espressos)
+    r"\b(?:want(?:ed)? to|could|gonna|going to|about to|nearly|almost) die of (?:embarrassment|shame|boredom|cringe)|"
+    r"\b(?:overdose|overdosed|od'?d|oded) (?:of|on) (?:\w+ ){0,2}?(?:screen ?time|tv|telly|netflix|sun(?:shine)?|sugar|"
+    r"chocolate|sweets|candy|cake|carbs|memes|social media|tiktok|christmas|cuteness|drama|cheese|"
+    r"caffeine(?=[^.!?]{0,40}\b(?:espressos?|coffees?|lattes?|cups?)\b))|"
     r"\b(?:phone|laptop|computer|printer|wifi|internet|router|app|car)\b[^.!?]{0,20}\b(?:having|had|has) a (?:fit|wobbly|tantrum|meltdown)|"
     r"\b(?:threw|throw|throwing|throws) a (?:fit|wobbly|tantrum|hissy)|"
     r"\bbrain (?:had|has|is having|just had) a (?:seizure|stroke|meltdown)|\bod'?d on (?![^.!?]{0,50}(?:purpose|pill|tablet|med|drug|heroin|fentanyl|opioid|"

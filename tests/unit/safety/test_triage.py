@@ -771,3 +771,20 @@ def test_the_signs_of_an_overdose_asked_about_are_no_overdose_but_shown_they_are
     assert not assess("My cousin uses opioids. What are the signs of an overdose, so I know when to use naloxone?",
                       "en").emergency
     assert assess("My cousin is showing signs of an overdose, he's grey and snoring and won't wake", "en").emergency
+
+
+@pytest.mark.parametrize(("text", "emergency"), [
+    # doses at clock times, the times after one listed ("1 g at 12pm, 4pm and 8pm": three doses)
+    ("Grabbed the 1 g soluble paracetamol by mistake, so I had 2 g at 8am, then 1 g at 12pm, 4pm and 8pm. Too much?",
+     True),
+    ("paracetamol: 1 g at 8am and 1 g at 2pm, 6pm and 10pm, that is my usual 4 g", False),
+    # "every couple of hours" is every two
+    ("I think I overdid the paracetamol, I've been taking two every couple of hours since yesterday lunchtime", True),
+    # figures of speech: dying of embarrassment, an "overdose" of something that is no medicine
+    ("I could die of embarrassment, I sent my smear result question to the wrong inbox", False),
+    ("The kids had an overdose of screen time this weekend, is there guidance for under fives?", False),
+    ("He says he ODed on caffeine after four espressos, he's laughing about it", False),
+    ("She took an overdose of something, I don't know what, and she's drowsy", True),
+])
+def test_clock_lists_couples_of_hours_and_figures_of_speech(text, emergency):
+    assert assess(text, "en").emergency is emergency
