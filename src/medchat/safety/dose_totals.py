@@ -158,24 +158,33 @@ def _totals(text: str) -> _Totals | None:
     return _Totals(totals, spans, unread, kg, bool(P.CHILD.search(lowered)))
 
 
+def _ceilings(limits: _Limits, ingredient: str, kg: float | None, child: bool) -> list[tuple[float, bool]]:
+    """The 24-hour ceilings of ``ingredient`` that hold for this person, each (value, per kg): a child's or an adult's
+    per kg when a weight is given and the table has one; else an adult's, and a light adult's per kg beside it ("Mum is
+    47 kg… 4 g a day from the home care team": within an adult's 4 g, past a light adult's limit)."""
+    per_kg = limits.child if child else limits.adult_per_kg
+    if kg and (not child or kg < 60) and ingredient in per_kg:
+        return [(per_kg[ingredient], True)]
+    ceilings = [(limits.adult[ingredient], False)]
+    if kg and not child and kg < LIGHT_ADULT_KG and ingredient in limits.light_adult:
+        ceilings.append((limits.light_adult[ingredient], True))
+    return ceilings
+
+
 def excesses(text: str) -> list[Excess]:
     """Every ingredient the message says was taken past its 24-hour ceiling (empty if none, or if the message only
     asks, or tells of something long past and treated)."""
     if (read := _totals(text)) is None:
         return []
-    limits, kg, child = _limits(), read.kg, read.child
+    limits = _limits()
     out = []
     for ingredient, mg in read.mg.items():
-        span = read.spans[ingredient]
-        per_kg = limits.child if child else limits.adult_per_kg
-        if kg and (not child or kg < 60) and ingredient in per_kg:
-            if mg / kg > per_kg[ingredient]:
-                out.append(Excess(ingredient, round(mg / kg, 1), per_kg[ingredient], True, *span))
-        elif mg > limits.adult[ingredient]:
-            out.append(Excess(ingredient, round(mg), limits.adult[ingredient], False, *span))
-        elif kg and not child and kg < LIGHT_ADULT_KG and mg / kg > limits.light_adult.get(ingredient, float("inf")):
-            # "Mum is 47 kg… 4 g a day from the home care team": within an adult's 4 g, past a light adult's limit
-            out.append(Excess(ingredient, round(mg / kg, 1), limits.light_adult[ingredient], True, *span))
+        for ceiling, per_kg in _ceilings(limits, ingredient, read.kg, read.child):
+            taken = mg / read.kg if per_kg and read.kg else mg
+            if taken > ceiling:
+                out.append(Excess(ingredient, round(taken, 1) if per_kg else round(taken), ceiling, per_kg,
+                                  *read.spans[ingredient]))
+                break
     return out
 
 
@@ -196,13 +205,9 @@ def within_ceiling(text: str, ingredient: str) -> bool:
     if P.CONTAINER.search(lowered) or len({m.group(1) for m in P.VOLUME.finditer(lowered)}
                                           - {m.group(2) for m in P.CONCENTRATION.finditer(lowered)}) > 1:
         return False  # "two 100 ml bottles", "the chart says 2.5ml… I've given 5ml": which amount was taken is unsure
-    limits, mg = _limits(), read.mg[ingredient]
-    per_kg = limits.child if read.child else limits.adult_per_kg
-    if read.kg and (not read.child or read.kg < 60) and ingredient in per_kg:
-        return mg / read.kg <= WITHIN_SHARE * per_kg[ingredient]
-    if read.kg and read.kg < LIGHT_ADULT_KG and ingredient in limits.light_adult:
-        return mg / read.kg <= WITHIN_SHARE * limits.light_adult[ingredient]
-    return mg <= WITHIN_SHARE * limits.adult[ingredient]
+    mg = read.mg[ingredient]
+    return all((mg / read.kg if per_kg and read.kg else mg) <= WITHIN_SHARE * ceiling
+               for ceiling, per_kg in _ceilings(_limits(), ingredient, read.kg, read.child))
 
 
 def _readings(text: str, mentions: list[re.Match[str]]) -> list[tuple[re.Match[str], str, str]]:
